@@ -1,0 +1,112 @@
+/**
+ * The inventory model: packages found in an image, the analyzers that find them, and the
+ * per-file results the layer walker collects.
+ */
+
+/** Package ecosystems Moat catalogs; the value is the purl type. */
+export type PackageType =
+  | 'deb'
+  | 'apk'
+  | 'rpm'
+  | 'npm'
+  | 'pypi'
+  | 'golang'
+  | 'maven'
+  | 'gem'
+  | 'cargo'
+  | 'composer'
+  | 'nuget';
+
+/** The operating system an image is built on. */
+export interface OsInfo {
+  /** Lower-case ID from os-release (`debian`, `alpine`, `rhel`, `ubuntu`, …). */
+  family: string;
+  /** VERSION_ID (`12`, `3.20.1`, `9.4`), empty when unknown (e.g. Debian testing). */
+  version: string;
+  /** VERSION_CODENAME when present (`bookworm`). */
+  codename?: string;
+  /** PRETTY_NAME when present. */
+  name?: string;
+}
+
+/** One installed package. */
+export interface Package {
+  name: string;
+  /** Full version as the ecosystem writes it: Debian `epoch:upstream-revision`, RPM `epoch:version-release`. */
+  version: string;
+  type: PackageType;
+  /** Group, scope or vendor where the ecosystem has one (Maven groupId, npm scope without `@`, composer vendor). */
+  namespace?: string;
+  /** Package URL; assigned once the OS is known. */
+  purl: string;
+  arch?: string;
+  /** The source package (Debian source, RPM source rpm, Alpine origin). */
+  source?: { name: string; version: string };
+  licenses: string[];
+  /** Digest of the layer that supplied the file this package was read from. */
+  layerDigest?: string;
+  /** Path (from the image root, with leading `/`) of the file that declared the package. */
+  path: string;
+  /** Ecosystem-specific extras, e.g. RPM epoch/release, Go main module marker. */
+  metadata?: Record<string, string | number | boolean>;
+}
+
+/** A package as an analyzer reports it: everything but the purl and layer, which come later. */
+export type FoundPackage = Omit<Package, 'purl' | 'layerDigest' | 'path'> & { path?: string };
+
+/** What an analyzer learned from one file. */
+export interface AnalysisResult {
+  packages?: FoundPackage[];
+  /** Facts about the OS, from os-release and friends; `priority` decides among several files. */
+  os?: OsInfo & { priority: number };
+  /** One-line warnings naming the file and reason (malformed entries skipped, etc.). */
+  warnings?: string[];
+}
+
+/** Facts about a file that an analyzer decides on before any content is read. */
+export interface FileInfo {
+  /** Path relative to the image root, no leading slash. */
+  path: string;
+  size: number;
+  mode: number;
+}
+
+/** Services the walker offers analyzers. */
+export interface AnalyzerContext {
+  limits: import('../util/limits.js').Limits;
+  /** Records a one-line warning. */
+  warn(message: string): void;
+  /** A private temp directory (created on first call, removed when the scan ends). */
+  tempDir(): Promise<string>;
+}
+
+interface AnalyzerBase {
+  /** Short stable name (`dpkg`, `npm`, …). */
+  readonly name: string;
+  /** Bumped whenever the analyzer's output for the same input changes (cache key). */
+  readonly version: number;
+  /** Whether the analyzer wants this file; decided from the path and header only. */
+  wants(file: FileInfo): boolean;
+}
+
+/** An analyzer that parses a small file held in memory. */
+export interface BufferAnalyzer extends AnalyzerBase {
+  readonly input: 'buffer';
+  /** Files larger than this are skipped with a warning (default: limits.maxBufferedFileBytes). */
+  readonly maxFileBytes?: number;
+  analyze(file: FileInfo & { content: Buffer }, ctx: AnalyzerContext): Promise<AnalysisResult>;
+}
+
+/**
+ * An analyzer that needs random access (SQLite, Berkeley DB, zip, ELF): the walker spools the
+ * file to the private temp directory and removes it after `analyze` returns.
+ */
+export interface SpoolAnalyzer extends AnalyzerBase {
+  readonly input: 'spool';
+  /** Leading bytes the file must start with; other files are never spooled. */
+  readonly magic?: readonly Buffer[];
+  analyze(file: FileInfo & { spoolPath: string }, ctx: AnalyzerContext): Promise<AnalysisResult>;
+}
+
+/** A file analyzer run by the layer walker. */
+export type Analyzer = BufferAnalyzer | SpoolAnalyzer;

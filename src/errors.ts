@@ -1,0 +1,82 @@
+/**
+ * Moat's error catalogue: every error Moat raises on purpose is a {@link MoatError} with a stable
+ * string code. `docs/errors.md` lists the codes; the CLI maps `input` errors to exit code 2.
+ */
+
+/** Every code, with its kind: `input` means the user's input is at fault (CLI exit 2). */
+export const errorCodes = {
+  USAGE: 'input',
+  TARGET_NOT_FOUND: 'input',
+  TARGET_INVALID: 'input',
+  ARCHIVE_CORRUPT: 'input',
+  ARCHIVE_TRUNCATED: 'input',
+  DIGEST_MISMATCH: 'input',
+  SIZE_MISMATCH: 'input',
+  LIMIT_EXCEEDED: 'input',
+  UNSUPPORTED_MEDIA_TYPE: 'input',
+  MANIFEST_INVALID: 'input',
+  PLATFORM_NOT_FOUND: 'input',
+  TAG_NOT_FOUND: 'input',
+  UNSAFE_PATH: 'input',
+  PACKAGE_DB_INVALID: 'input',
+  REGISTRY_UNAUTHORIZED: 'input',
+  REGISTRY_DENIED: 'input',
+  REGISTRY_NAME_UNKNOWN: 'input',
+  REGISTRY_MANIFEST_UNKNOWN: 'input',
+  REGISTRY_BLOB_UNKNOWN: 'input',
+  REGISTRY_UNAVAILABLE: 'input',
+  REGISTRY_PROTOCOL: 'input',
+  INTERNAL: 'internal',
+} as const;
+
+/** A code from {@link errorCodes}. */
+export type MoatErrorCode = keyof typeof errorCodes;
+
+/** Base class for every deliberate Moat error: a code, a one-line message and an optional cause. */
+export class MoatError<Code extends MoatErrorCode = MoatErrorCode> extends Error {
+  readonly code: Code;
+
+  constructor(code: Code, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'MoatError';
+    this.code = code;
+  }
+
+  /** True when the user's input, not Moat, is at fault. */
+  get isInputError(): boolean {
+    return errorCodes[this.code] === 'input';
+  }
+}
+
+/** A structural problem in an image, archive or package database, naming the file at fault. */
+export class InvalidInputError extends MoatError<
+  | 'TARGET_INVALID'
+  | 'ARCHIVE_CORRUPT'
+  | 'ARCHIVE_TRUNCATED'
+  | 'MANIFEST_INVALID'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'UNSAFE_PATH'
+  | 'PACKAGE_DB_INVALID'
+> {
+  override name = 'InvalidInputError';
+}
+
+/** Content whose digest or size differs from what its descriptor promised. */
+export class IntegrityError extends MoatError<'DIGEST_MISMATCH' | 'SIZE_MISMATCH'> {
+  override name = 'IntegrityError';
+}
+
+/** Untrusted input exceeded one of Moat's explicit limits (entries, bytes, depth). */
+export class LimitExceededError extends MoatError<'LIMIT_EXCEEDED'> {
+  override name = 'LimitExceededError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('LIMIT_EXCEEDED', message, options);
+  }
+}
+
+/** True for any MoatError (also across module copies, by duck typing on `code`). */
+export function isMoatError(error: unknown): error is MoatError {
+  if (error instanceof MoatError) return true;
+  const code: unknown = error instanceof Error ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && code in errorCodes;
+}
