@@ -110,3 +110,38 @@ export interface SpoolAnalyzer extends AnalyzerBase {
 
 /** A file analyzer run by the layer walker. */
 export type Analyzer = BufferAnalyzer | SpoolAnalyzer;
+
+/** One layer of the inventoried image. */
+export interface InventoryLayer {
+  digest: string;
+  diffId?: string;
+  size: number;
+  mediaType: string;
+  /** The Dockerfile-ish command that made it, from the config history, when recorded. */
+  createdBy?: string;
+}
+
+/** Everything `moat sbom` learned about one image: the input of every report format. */
+export interface Inventory {
+  /** The target as the user named it. */
+  target: string;
+  artifact: {
+    kind: 'container_image' | 'filesystem';
+    /** Image name without tag/digest when known (`debian`, `registry.example.com/team/app`). */
+    name: string;
+    transport: import('../image/types.js').Transport;
+    manifestDigest?: string;
+    configDigest?: string;
+    repoTags: string[];
+    platform?: import('../image/types.js').Platform;
+    os?: OsInfo;
+    layers: InventoryLayer[];
+    labels: Record<string, string>;
+  };
+  /** Sorted by type, name, version, path. */
+  packages: Package[];
+  /** One line each: what was skipped and why. */
+  warnings: string[];
+  /** ISO timestamp of when the inventory was taken. */
+  createdAt: string;
+}
