@@ -61,6 +61,12 @@ export interface AnalysisResult {
   os?: OsInfo & { priority: number };
   /** One-line warnings naming the file and reason (malformed entries skipped, etc.). */
   warnings?: string[];
+  /**
+   * Licences learned for packages declared elsewhere (Debian keeps them in
+   * `/usr/share/doc/<pkg>/copyright`, apart from the dpkg status): the orchestrator adds them to
+   * every package of that `type` and `name`.
+   */
+  licenses?: { type: 'deb'; name: string; licenses: string[] }[];
 }
 
 /** Facts about a file that an analyzer decides on before any content is read. */
