@@ -1,0 +1,137 @@
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+
+import type { Image, LayerEntry } from './types.js';
+import { readAll, walkImage } from './walker.js';
+
+type Spec = { path: string; type?: LayerEntry['type']; content?: string; linkTarget?: string };
+
+/** An in-memory image: each layer is a list of entries, like a tar stream would give them. */
+function memoryImage(layers: Spec[][]): Image {
+  return {
+    name: 'memory',
+    transport: 'dir',
+    config: {},
+    repoTags: [],
+    layers: layers.map((_, i) => ({
+      digest: `sha256:${String(i).repeat(64)}`,
+      size: 0,
+      mediaType: 'x',
+    })),
+    async *layerEntries(index: number) {
+      for (const spec of layers[index] ?? []) {
+        const type = spec.type ?? 'file';
+        yield {
+          path: spec.path,
+          type,
+          mode: 0o644,
+          size: spec.content?.length ?? 0,
+          linkTarget: spec.linkTarget,
+          content: type === 'file' ? Readable.from([Buffer.from(spec.content ?? '')]) : undefined,
+        };
+      }
+    },
+    close: () => Promise.resolve(),
+  };
+}
+
+/** Walks keeping the text of every file whose name ends in `.txt`. */
+async function texts(layers: Spec[][]): Promise<Record<string, string>> {
+  const result = await walkImage(memoryImage(layers), (file) => {
+    if (!file.path.endsWith('.txt')) return undefined;
+    return readAll(file.content, 1024, file.path).then((b) => ({
+      result: Promise.resolve(b.toString()),
+    }));
+  });
+  return Object.fromEntries(result.files.map((f) => [f.path, `${f.result}@${f.layer.index}`]));
+}
+
+describe('walkImage', () => {
+  it('keeps the topmost version of a file and the layer that supplied it', async () => {
+    expect(
+      await texts([
+        [
+          { path: 'a.txt', content: 'old' },
+          { path: 'b.txt', content: 'base' },
+        ],
+        [{ path: 'a.txt', content: 'new' }],
+      ]),
+    ).toEqual({ 'a.txt': 'new@1', 'b.txt': 'base@0' });
+  });
+
+  it('removes a file whited out by a later layer', async () => {
+    expect(
+      await texts([[{ path: 'etc/a.txt', content: 'x' }], [{ path: 'etc/.wh.a.txt' }]]),
+    ).toEqual({});
+  });
+
+  it('removes a whole directory whited out by a later layer', async () => {
+    expect(
+      await texts([
+        [
+          { path: 'opt/app/x.txt', content: 'x' },
+          { path: 'opt/keep.txt', content: 'k' },
+        ],
+        [{ path: 'opt/.wh.app' }],
+      ]),
+    ).toEqual({ 'opt/keep.txt': 'k@0' });
+  });
+
+  it('empties a directory below an opaque whiteout but keeps the same layer’s new files', async () => {
+    expect(
+      await texts([
+        [
+          { path: 'srv/old.txt', content: 'o' },
+          { path: 'srv/sub/deep.txt', content: 'd' },
+          { path: 'srvx.txt', content: 's' },
+        ],
+        [
+          { path: 'srv', type: 'dir' },
+          { path: 'srv/.wh..wh..opq' },
+          { path: 'srv/new.txt', content: 'n' },
+        ],
+      ]),
+    ).toEqual({ 'srv/new.txt': 'n@1', 'srvx.txt': 's@0' });
+  });
+
+  it('drops files below a directory that a later layer replaced by a symlink', async () => {
+    expect(
+      await texts([
+        [{ path: 'lib/x.txt', content: 'x' }],
+        [{ path: 'lib', type: 'symlink', linkTarget: 'usr/lib' }],
+      ]),
+    ).toEqual({});
+  });
+
+  it('gives a hard link the result of the file it points to', async () => {
+    expect(
+      await texts([
+        [
+          { path: 'a.txt', content: 'shared' },
+          { path: 'b.txt', type: 'hardlink', linkTarget: 'a.txt' },
+        ],
+      ]),
+    ).toEqual({ 'a.txt': 'shared@0', 'b.txt': 'shared@0' });
+  });
+
+  it('resolves symlinks inside the root and never above it', async () => {
+    const result = await walkImage(
+      memoryImage([
+        [
+          { path: 'etc/os-release', type: 'symlink', linkTarget: '../usr/lib/os-release' },
+          { path: 'lib', type: 'symlink', linkTarget: 'usr/lib' },
+          { path: 'escape', type: 'symlink', linkTarget: '../../../../etc/shadow' },
+          { path: 'abs', type: 'symlink', linkTarget: '/lib/x' },
+          { path: 'loop1', type: 'symlink', linkTarget: 'loop2' },
+          { path: 'loop2', type: 'symlink', linkTarget: 'loop1' },
+        ],
+      ]),
+      () => undefined,
+    );
+    expect(result.resolve('etc/os-release')).toBe('usr/lib/os-release');
+    expect(result.resolve('lib/apk/db/installed')).toBe('usr/lib/apk/db/installed');
+    expect(result.resolve('escape')).toBe('etc/shadow');
+    expect(result.resolve('abs')).toBe('usr/lib/x');
+    expect(result.resolve('loop1')).toBeUndefined();
+  });
+});

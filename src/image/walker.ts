@@ -1,0 +1,256 @@
+/**
+ * The layer walker: streams every layer of an image once, base first, hands the regular files a
+ * visitor asks for to that visitor, and keeps the visitor's per-file results in a flattened view
+ * of the image — OCI whiteouts applied, later layers replacing earlier ones, hard links and
+ * symbolic links resolved inside the image root. Nothing is extracted to disk.
+ *
+ * Whiteout rules follow the OCI image spec ("Representing Changes"): `.wh.<name>` removes
+ * `<name>` (and everything below it) from lower layers; `.wh..wh..opq` removes every lower-layer
+ * entry below its directory.
+ */
+import type { Readable } from 'node:stream';
+
+import { LimitExceededError } from '../errors.js';
+import type { Image, LayerEntry } from './types.js';
+
+const whiteoutPrefix = '.wh.';
+const opaqueMarker = '.wh..wh..opq';
+
+/** The layer a file came from. */
+export interface LayerPosition {
+  index: number;
+  digest: string;
+}
+
+/** A regular file offered to a visitor, with its content stream. */
+export interface VisitedFile {
+  path: string;
+  mode: number;
+  size: number;
+  content: Readable;
+}
+
+/**
+ * Decides per regular file whether it is of interest. Returning a result (or a promise of one)
+ * keeps it under the file's path; returning `undefined` means "not interested" and the walker
+ * drains the content. A visitor that takes the content must consume it fully before its returned
+ * promise settles, or return `{ pending }` to let analysis continue while the walk goes on.
+ */
+export type FileVisitor<R> = (
+  file: VisitedFile,
+  layer: LayerPosition,
+) => Promise<Visit<R> | undefined> | undefined;
+
+/** What a visitor made of one file: content is consumed; `result` may still be computing. */
+export interface Visit<R> {
+  result: Promise<R>;
+}
+
+/** One file of the flattened image and the result its visitor produced. */
+export interface WalkedFile<R> {
+  path: string;
+  layer: LayerPosition;
+  result: R;
+}
+
+/** The flattened view of an image after every layer was applied. */
+export interface WalkResult<R> {
+  /** Files whose results survived every later layer, sorted by path. */
+  files: WalkedFile<R>[];
+  /** Resolves symbolic links in `path` within the image root; `undefined` after too many hops. */
+  resolve(path: string): string | undefined;
+}
+
+interface FileRecord<R> {
+  layer: LayerPosition;
+  result: Promise<R>;
+}
+
+interface LinkRecord {
+  layerIndex: number;
+  target: string;
+}
+
+/** Options for {@link walkImage}. */
+export interface WalkOptions {
+  /** Most symlink hops while resolving a path (default 40). */
+  maxSymlinkHops?: number;
+  /** Called once per layer before it is read. */
+  onLayer?: (layer: LayerPosition, total: number) => void;
+}
+
+/**
+ * Walks every layer of `image` once and returns the flattened per-file results of `visit`.
+ *
+ * @example
+ * const { files } = await walkImage(image, (file) =>
+ *   file.path === 'etc/os-release' ? { result: text(file.content) } : undefined);
+ */
+export async function walkImage<R>(
+  image: Image,
+  visit: FileVisitor<R>,
+  options: WalkOptions = {},
+): Promise<WalkResult<R>> {
+  const view = new FlatView<R>(options.maxSymlinkHops ?? 40);
+  for (const [index, descriptor] of image.layers.entries()) {
+    const layer: LayerPosition = { index, digest: descriptor.digest };
+    options.onLayer?.(layer, image.layers.length);
+    for await (const entry of image.layerEntries(index)) {
+      await view.apply(entry, layer, visit);
+    }
+  }
+  return view.finish();
+}
+
+/** The mutable flattened view the walker builds layer by layer. */
+class FlatView<R> {
+  private readonly files = new Map<string, FileRecord<R>>();
+  private readonly links = new Map<string, LinkRecord>();
+  /** Directories that are, or once were, ancestors of a kept record: where subtree deletes matter. */
+  private readonly ancestorDirs = new Set<string>();
+
+  constructor(private readonly maxHops: number) {}
+
+  async apply(entry: LayerEntry, layer: LayerPosition, visit: FileVisitor<R>): Promise<void> {
+    const slash = entry.path.lastIndexOf('/');
+    const dir = slash < 0 ? '' : entry.path.slice(0, slash);
+    const base = entry.path.slice(slash + 1);
+
+    if (base.startsWith(whiteoutPrefix)) {
+      entry.content?.resume();
+      if (base === opaqueMarker) this.removeBelow(dir, layer.index);
+      else this.remove(joinPath(dir, base.slice(whiteoutPrefix.length)), layer.index, true);
+      return;
+    }
+
+    // Any entry replaces what lower layers had at its path; a non-directory also replaces what
+    // lower layers had below it (a directory turned into a file or link).
+    this.remove(entry.path, layer.index, entry.type !== 'dir');
+
+    switch (entry.type) {
+      case 'file': {
+        const content = entry.content;
+        if (!content) return;
+        const visited = await visit(
+          { path: entry.path, mode: entry.mode, size: entry.size, content },
+          layer,
+        );
+        if (visited) this.keepFile(entry.path, { layer, result: visited.result });
+        else await drain(content);
+        return;
+      }
+      case 'symlink':
+        if (entry.linkTarget !== undefined) {
+          this.links.set(entry.path, { layerIndex: layer.index, target: entry.linkTarget });
+          this.noteAncestors(entry.path);
+        }
+        return;
+      case 'hardlink': {
+        // A hard link shares the content of a file seen earlier: reuse that file's result.
+        const target = entry.linkTarget === undefined ? undefined : this.resolve(entry.linkTarget);
+        const record = target === undefined ? undefined : this.files.get(target);
+        if (record) this.keepFile(entry.path, { layer, result: record.result });
+        return;
+      }
+      default:
+        entry.content?.resume();
+    }
+  }
+
+  finish(): Promise<WalkResult<R>> {
+    const paths = [...this.files.keys()].sort();
+    return Promise.all(
+      paths.map(async (path) => {
+        const record = this.files.get(path) as FileRecord<R>;
+        return { path, layer: record.layer, result: await record.result };
+      }),
+    ).then((files) => ({ files, resolve: (path: string) => this.resolve(path) }));
+  }
+
+  /** Follows symbolic links component by component; `..` never climbs above the root. */
+  resolve(path: string): string | undefined {
+    let pending = splitPath(path);
+    const resolved: string[] = [];
+    let hops = 0;
+    while (pending.length > 0) {
+      const part = pending.shift() as string;
+      if (part === '..') {
+        resolved.pop();
+        continue;
+      }
+      resolved.push(part);
+      const link = this.links.get(resolved.join('/'));
+      if (!link) continue;
+      if (++hops > this.maxHops) return undefined;
+      resolved.pop();
+      if (link.target.startsWith('/')) resolved.length = 0;
+      pending = [...splitPath(link.target), ...pending];
+    }
+    return resolved.join('/');
+  }
+
+  private keepFile(path: string, record: FileRecord<R>): void {
+    // Results that are dropped later are still awaited in finish() only if kept; make sure a
+    // dropped, failed analysis cannot surface as an unhandled rejection.
+    record.result.catch(() => undefined);
+    this.files.set(path, record);
+    this.noteAncestors(path);
+  }
+
+  private noteAncestors(path: string): void {
+    for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) {
+      this.ancestorDirs.add(path.slice(0, i));
+    }
+  }
+
+  /** Removes lower-layer records at `path` and, when `subtree`, below it. */
+  private remove(path: string, layerIndex: number, subtree: boolean): void {
+    const file = this.files.get(path);
+    if (file && file.layer.index < layerIndex) this.files.delete(path);
+    const link = this.links.get(path);
+    if (link && link.layerIndex < layerIndex) this.links.delete(path);
+    if (subtree && this.ancestorDirs.has(path)) this.removeBelow(path, layerIndex);
+  }
+
+  /** Removes every lower-layer record strictly below directory `dir` ('' = the root). */
+  private removeBelow(dir: string, layerIndex: number): void {
+    const prefix = dir === '' ? '' : `${dir}/`;
+    for (const [path, record] of this.files) {
+      if (path.startsWith(prefix) && record.layer.index < layerIndex) this.files.delete(path);
+    }
+    for (const [path, record] of this.links) {
+      if (path.startsWith(prefix) && record.layerIndex < layerIndex) this.links.delete(path);
+    }
+  }
+}
+
+function joinPath(dir: string, name: string): string {
+  return dir === '' ? name : `${dir}/${name}`;
+}
+
+function splitPath(path: string): string[] {
+  return path.split('/').filter((part) => part !== '' && part !== '.');
+}
+
+/** Reads and discards a stream, respecting backpressure. */
+export async function drain(stream: Readable): Promise<void> {
+  for await (const _chunk of stream) {
+    // discard
+  }
+}
+
+/** Reads a stream fully into memory, failing once it exceeds `maxBytes`. */
+export async function readAll(stream: Readable, maxBytes: number, name: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > maxBytes) {
+      // Keep reading so the archive behind the stream stays in step, but hold nothing more.
+      await drain(stream);
+      throw new LimitExceededError(`${name}: larger than the ${maxBytes}-byte limit`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, total);
+}
