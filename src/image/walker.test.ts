@@ -18,10 +18,10 @@ function memoryImage(layers: Spec[][]): Image {
       size: 0,
       mediaType: 'x',
     })),
-    async *layerEntries(index: number) {
-      for (const spec of layers[index] ?? []) {
+    layerEntries(index: number) {
+      const entries = (layers[index] ?? []).map((spec): LayerEntry => {
         const type = spec.type ?? 'file';
-        yield {
+        return {
           path: spec.path,
           type,
           mode: 0o644,
@@ -29,7 +29,8 @@ function memoryImage(layers: Spec[][]): Image {
           linkTarget: spec.linkTarget,
           content: type === 'file' ? Readable.from([Buffer.from(spec.content ?? '')]) : undefined,
         };
-      }
+      });
+      return Readable.from(entries) as AsyncIterable<LayerEntry>;
     },
     close: () => Promise.resolve(),
   };
