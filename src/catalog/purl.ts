@@ -1,0 +1,73 @@
+/**
+ * Package URLs (purl spec) for every package Moat catalogs, made with packageurl-js. OS packages
+ * carry the distribution as namespace and `distro` qualifier, as Trivy and Syft write them.
+ */
+import { PackageURL } from 'packageurl-js';
+
+import type { FoundPackage, OsInfo } from './types.js';
+
+/** Namespaces of OS package purls for families whose os-release ID differs from the purl's. */
+const osNamespaces: Record<string, string> = {
+  rhel: 'redhat',
+  ol: 'oracle',
+  amzn: 'amazon',
+  'opensuse-leap': 'opensuse',
+  sles: 'suse',
+};
+
+/** Normalises a Python project name as PEP 503 does (and the purl spec requires). */
+export function normalizePypiName(name: string): string {
+  return name.toLowerCase().replace(/[-_.]+/g, '-');
+}
+
+/**
+ * Builds the purl of a package found in an image whose OS is `os` (when known).
+ *
+ * @example purlFor({ type: 'npm', namespace: '@babel', name: 'core', version: '7.0.0', licenses: [] })
+ * // 'pkg:npm/%40babel/core@7.0.0'
+ */
+export function purlFor(pkg: FoundPackage, os?: OsInfo): string {
+  let namespace = pkg.namespace;
+  let name = pkg.name;
+  const qualifiers: Record<string, string> = {};
+  switch (pkg.type) {
+    case 'deb':
+    case 'apk':
+    case 'rpm':
+      namespace = os ? (osNamespaces[os.family] ?? os.family) : undefined;
+      if (pkg.arch) qualifiers.arch = pkg.arch;
+      if (pkg.type === 'rpm' && typeof pkg.metadata?.epoch === 'number' && pkg.metadata.epoch > 0) {
+        qualifiers.epoch = String(pkg.metadata.epoch);
+      }
+      if (os) qualifiers.distro = os.version ? `${os.family}-${os.version}` : os.family;
+      break;
+    case 'pypi':
+      name = normalizePypiName(name);
+      break;
+    case 'golang': {
+      const slash = name.lastIndexOf('/');
+      if (!namespace && slash > 0) {
+        namespace = name.slice(0, slash);
+        name = name.slice(slash + 1);
+      }
+      break;
+    }
+    default:
+      break;
+  }
+  const version = pkg.type === 'rpm' ? rpmPurlVersion(pkg.version) : pkg.version;
+  return new PackageURL(
+    pkg.type,
+    namespace || undefined,
+    name,
+    version || undefined,
+    Object.keys(qualifiers).length > 0 ? qualifiers : undefined,
+    undefined,
+  ).toString();
+}
+
+/** The purl spec puts an RPM epoch in the `epoch` qualifier, not in the version. */
+function rpmPurlVersion(version: string): string {
+  const colon = version.indexOf(':');
+  return colon >= 0 && /^\d+$/.test(version.slice(0, colon)) ? version.slice(colon + 1) : version;
+}
