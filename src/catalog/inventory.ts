@@ -106,11 +106,21 @@ function collectPackages(
   isRootfs: boolean,
 ): Package[] {
   const packages: Package[] = [];
+  const extraLicenses = new Map<string, string[]>();
+  for (const file of files) {
+    for (const result of file.result) {
+      for (const entry of result.licenses ?? []) {
+        extraLicenses.set(`${entry.type}/${entry.name}`, entry.licenses);
+      }
+    }
+  }
   for (const file of files) {
     for (const result of file.result) {
       for (const found of result.packages ?? []) {
+        const extra = extraLicenses.get(`${found.type}/${found.name}`) ?? [];
         packages.push({
           ...found,
+          licenses: [...new Set([...found.licenses, ...extra])],
           purl: purlFor(found, os),
           path: `/${found.path ?? file.path}`,
           ...(isRootfs ? {} : { layerDigest: file.layer.digest }),
