@@ -1,0 +1,239 @@
+/**
+ * A client for one OCI distribution registry: manifests by tag or digest (digest-verified, size
+ * bounded) and blobs as verified streams. Authentication, retries and redirects live in
+ * `auth.ts`, `retry.ts` and `transport.ts`; this file ties them to the `/v2/` API.
+ */
+import { createHash } from 'node:crypto';
+import { Readable, pipeline, type Transform } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+
+import { IntegrityError, InvalidInputError, LimitExceededError, MoatError } from '../errors.js';
+import { parseDigest } from '../image/digest.js';
+import { mediaTypes } from '../image/media-types.js';
+import { verifyBlob } from '../image/verify.js';
+import { defaultLimits } from '../util/limits.js';
+import { pullScope, RegistryAuthenticator } from './auth.js';
+import type { Credentials } from './credentials.js';
+import { registryErrorFrom, unavailableError, type RequestContext } from './registry-errors.js';
+import { isRetryableStatus, withRetry, type RetryOptions } from './retry.js';
+import { exchange, readBodyBounded } from './transport.js';
+
+/** How to reach and talk to one registry. */
+export interface RegistryClientOptions {
+  /** Registry host with optional port, as in references (`127.0.0.1:5000`, `ghcr.io`). */
+  host: string;
+  credentials?: Credentials;
+  /** Use plain HTTP (implied for localhost, 127.0.0.1 and [::1]). */
+  insecure?: boolean;
+  /** Largest manifest accepted, in bytes (default `defaultLimits.maxJsonBytes`). */
+  maxManifestBytes?: number;
+  retry?: RetryOptions;
+  /** Give up on a request whose response headers take longer (default 30 s). */
+  headersTimeoutMs?: number;
+}
+
+/** A manifest or index exactly as the registry served it. */
+export interface FetchedManifest {
+  mediaType: string;
+  /** Digest of `bytes` (verified against the reference when fetched by digest). */
+  digest: string;
+  bytes: Buffer;
+}
+
+/** What a blob must be: the descriptor fields `openBlob` verifies. */
+export interface BlobDescriptor {
+  digest: string;
+  size: number;
+}
+
+/** Every manifest media type Moat reads, for the `Accept` header. */
+export const manifestAccept = [
+  mediaTypes.ociManifest,
+  mediaTypes.ociIndex,
+  mediaTypes.dockerManifest,
+  mediaTypes.dockerManifestList,
+].join(', ');
+
+const schema1Types = new Set([
+  'application/vnd.docker.distribution.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.v1+prettyjws',
+]);
+
+/** True for hosts where plain HTTP is the default (the loopback interface). */
+export function isLoopbackHost(host: string): boolean {
+  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0];
+  return name === 'localhost' || name === '127.0.0.1' || name === '[::1]';
+}
+
+/** A client bound to one registry; create one per host and reuse it for its token cache. */
+export class RegistryClient {
+  readonly host: string;
+  private readonly baseUrl: string;
+  private readonly auth: RegistryAuthenticator;
+
+  constructor(private readonly options: RegistryClientOptions) {
+    this.host = options.host;
+    const scheme = options.insecure === true || isLoopbackHost(options.host) ? 'http' : 'https';
+    this.baseUrl = `${scheme}://${options.host}`;
+    this.auth = new RegistryAuthenticator({
+      host: options.host,
+      ...(options.credentials ? { credentials: options.credentials } : {}),
+      ...(options.retry ? { retry: options.retry } : {}),
+      ...(options.headersTimeoutMs !== undefined
+        ? { headersTimeoutMs: options.headersTimeoutMs }
+        : {}),
+    });
+  }
+
+  /**
+   * Fetches a manifest or index by tag or digest.
+   * @example const { mediaType, digest, bytes } = await client.getManifest('library/alpine', 'latest');
+   */
+  async getManifest(repository: string, reference: string): Promise<FetchedManifest> {
+    const context: RequestContext = { host: this.host, repository, reference, kind: 'manifest' };
+    const response = await this.get(
+      `/v2/${repository}/manifests/${reference}`,
+      { accept: manifestAccept },
+      context,
+    );
+    const max = this.options.maxManifestBytes ?? defaultLimits.maxJsonBytes;
+    const where = `manifest ${this.host}/${repository}@${reference}`;
+    const bytes = await readBodyBounded(response, max, where);
+    const mediaType = manifestMediaType(response.headers.get('content-type'), bytes);
+    if (schema1Types.has(mediaType)) {
+      throw new InvalidInputError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        `${where} is a Docker schema 1 manifest, which is deprecated and not supported; push the image again with a current client`,
+      );
+    }
+    const byDigest = reference.includes(':');
+    const algorithm = byDigest ? parseDigest(reference).algorithm : 'sha256';
+    const digest = `${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}`;
+    const expected = byDigest ? reference : response.headers.get('docker-content-digest');
+    if (expected !== null && expected.startsWith(`${algorithm}:`) && expected !== digest) {
+      throw new IntegrityError(
+        'DIGEST_MISMATCH',
+        `${where}: content digest ${digest} differs from ${expected}`,
+      );
+    }
+    return { mediaType, digest, bytes };
+  }
+
+  /**
+   * Streams a blob; the stream fails with `DIGEST_MISMATCH`/`SIZE_MISMATCH` when the bytes are
+   * not what the descriptor promised.
+   */
+  async openBlob(repository: string, descriptor: BlobDescriptor): Promise<Readable> {
+    parseDigest(descriptor.digest);
+    const context: RequestContext = {
+      host: this.host,
+      repository,
+      reference: descriptor.digest,
+      kind: 'blob',
+    };
+    const response = await this.get(`/v2/${repository}/blobs/${descriptor.digest}`, {}, context);
+    if (response.body === null) {
+      throw new MoatError('REGISTRY_PROTOCOL', `blob ${descriptor.digest}: empty response`);
+    }
+    const source = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
+    const verifier: Transform = verifyBlob(
+      descriptor,
+      `blob ${this.host}/${repository}@${descriptor.digest}`,
+    );
+    // Errors on either side destroy the returned stream with the error.
+    return pipeline(source, verifier, () => undefined);
+  }
+
+  /** Reads a whole blob into memory, bounded by `maxBytes` (for configs and small documents). */
+  async readBlob(
+    repository: string,
+    descriptor: BlobDescriptor,
+    maxBytes: number,
+  ): Promise<Buffer> {
+    if (descriptor.size > maxBytes) {
+      throw new LimitExceededError(
+        `blob ${this.host}/${repository}@${descriptor.digest} is ${descriptor.size} bytes, more than the limit of ${maxBytes}`,
+      );
+    }
+    const stream = await this.openBlob(repository, descriptor);
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
+    return Buffer.concat(chunks);
+  }
+
+  /** GET with authentication, retries and error mapping; resolves only to a 2xx response. */
+  private async get(
+    path: string,
+    headers: Record<string, string>,
+    context: RequestContext,
+  ): Promise<Response> {
+    const url = new URL(path, this.baseUrl);
+    const scope = pullScope(context.repository);
+    for (let round = 0; ; round += 1) {
+      const authorization = this.auth.authorizationFor(scope);
+      const response = await this.send(url, headers, authorization, context);
+      if (response.status === 401 && round === 0) {
+        const challenge = response.headers.get('www-authenticate');
+        await response.body?.cancel();
+        if (await this.auth.onUnauthorized(challenge, scope, authorization)) continue;
+        throw new MoatError(
+          'REGISTRY_UNAUTHORIZED',
+          `registry ${this.host}/${context.repository}: authentication required or refused${
+            this.options.credentials ? ' (credentials rejected)' : ' (no credentials found)'
+          }`,
+        );
+      }
+      if (!response.ok) throw await registryErrorFrom(response, context);
+      return response;
+    }
+  }
+
+  private async send(
+    url: URL,
+    headers: Record<string, string>,
+    authorization: string | undefined,
+    context: RequestContext,
+  ): Promise<Response> {
+    return withRetry<Response>(
+      async () => {
+        const { response } = await exchange(url, {
+          headers,
+          ...(authorization !== undefined ? { authorization } : {}),
+          ...(this.options.headersTimeoutMs !== undefined
+            ? { headersTimeoutMs: this.options.headersTimeoutMs }
+            : {}),
+        });
+        if (!isRetryableStatus(response.status)) return { kind: 'done', value: response };
+        return {
+          kind: 'retry',
+          reason: `HTTP ${response.status}`,
+          retryAfter: response.headers.get('retry-after'),
+          final: () => response,
+          discard: () => void response.body?.cancel(),
+        };
+      },
+      { ...this.options.retry, isFinalError: (e) => e instanceof MoatError },
+    ).catch((error: unknown) => {
+      throw unavailableError(error, context);
+    });
+  }
+}
+
+/** The manifest's media type: the Content-Type header, or the body's own `mediaType` field. */
+function manifestMediaType(contentType: string | null, bytes: Buffer): string {
+  const header = contentType?.split(';')[0]?.trim() ?? '';
+  if (header !== '' && header !== 'application/json' && header !== 'text/plain') return header;
+  try {
+    const parsed: unknown = JSON.parse(bytes.toString('utf8'));
+    if (typeof parsed === 'object' && parsed !== null && 'mediaType' in parsed) {
+      const value = parsed.mediaType;
+      if (typeof value === 'string') return value;
+    }
+    if (typeof parsed === 'object' && parsed !== null && 'manifests' in parsed) {
+      return mediaTypes.ociIndex;
+    }
+  } catch {
+    // Left to the manifest parser, which names the problem.
+  }
+  return header === '' ? mediaTypes.ociManifest : header;
+}
