@@ -1,0 +1,246 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { createScanContext } from '../../context.js';
+import type { FoundPackage } from '../../types.js';
+import { rpmAnalyzer } from './analyzer.js';
+import { readRpmDatabase } from './database.js';
+
+const fixtures = join(import.meta.dirname, '../../../../../shared/fixtures/rpmdb');
+const haveFixtures = existsSync(fixtures);
+const bdbFixture = join(fixtures, 'bdb-libuuid/Packages');
+const ndbFixture = join(fixtures, 'ndb-sle15-bci/Packages.db');
+const sqliteFixture = join(fixtures, 'sqlite-cbl-mariner-2.0/rpmdb.sqlite');
+
+/** A package as a line of the fixtures' expected.tsv: name, epoch, version, release, arch, srpm. */
+function tsvLine(p: FoundPackage): string {
+  const release = String(p.metadata?.release ?? '');
+  const epoch = Number(p.metadata?.epoch ?? 0);
+  const version = p.version.replace(/^\d+:/, '').slice(0, -(release.length + 1));
+  const srpm = String(p.metadata?.sourceRpm ?? '');
+  return [p.name, epoch, version, release, p.arch, srpm].join('\t');
+}
+
+function expectedLines(folder: string): string[] {
+  const text = readFileSync(join(fixtures, folder, 'expected.tsv'), 'utf8');
+  return text.split('\n').filter(Boolean).sort();
+}
+
+let tmp = '';
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'moat-rpmdb-test-'));
+});
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+describe.skipIf(!haveFixtures)(
+  'readRpmDatabase on real databases (needs ../shared/fixtures/rpmdb)',
+  () => {
+    it.each([
+      ['bdb-libuuid', bdbFixture],
+      ['ndb-sle15-bci', ndbFixture],
+      ['sqlite-cbl-mariner-2.0', sqliteFixture],
+    ])('lists exactly the packages of %s', async (folder, file) => {
+      const { packages, warnings } = await readRpmDatabase(file);
+      expect(packages.map(tsvLine).sort()).toEqual(expectedLines(folder));
+      expect(warnings).toEqual([]);
+    });
+
+    it('reports full versions, source package, licence, epoch and release', async () => {
+      const { packages } = await readRpmDatabase(bdbFixture);
+      expect(packages).toEqual([
+        {
+          name: 'libuuid',
+          version: '2.32.1-42.el8_8',
+          type: 'rpm',
+          arch: 'x86_64',
+          licenses: ['BSD'],
+          source: { name: 'util-linux', version: '2.32.1-42.el8_8' },
+          metadata: { release: '42.el8_8', sourceRpm: 'util-linux-2.32.1-42.el8_8.src.rpm' },
+        },
+      ]);
+    });
+  },
+);
+
+/** The header blob of one package of the SQLite fixture: a real header to build databases from. */
+function realBlob(name: string): Buffer {
+  const db = new Database(sqliteFixture, { readonly: true });
+  try {
+    const rows = db.prepare('SELECT blob FROM Packages').all() as { blob: Buffer }[];
+    const found = rows.find((r) => r.blob.includes(Buffer.from(`\0${name}\0`)));
+    if (!found) throw new TypeError(`no ${name} in the fixture`);
+    return found.blob;
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Writes a Berkeley DB hash file with 512-byte pages: page 1 holds one key/H_OFFPAGE pair per
+ * blob, each blob on its own overflow chain. `loop` makes a chain's second page point back to
+ * its first.
+ */
+function buildBdb(blobs: Buffer[], opts: { littleEndian: boolean; loop?: number }): Buffer {
+  const pageSize = 512;
+  const capacity = pageSize - 26;
+  const pages: Buffer[] = [Buffer.alloc(pageSize), Buffer.alloc(pageSize)];
+  const le = opts.littleEndian;
+  const u16 = (b: Buffer, v: number, at: number) =>
+    le ? b.writeUInt16LE(v, at) : b.writeUInt16BE(v, at);
+  const u32 = (b: Buffer, v: number, at: number) =>
+    le ? b.writeUInt32LE(v, at) : b.writeUInt32BE(v, at);
+  const hash = pages[1] as Buffer;
+  hash[25] = 13;
+  u16(hash, blobs.length * 2, 20);
+  let itemEnd = pageSize;
+  blobs.forEach((blob, i) => {
+    const first = pages.length;
+    for (let at = 0; at < blob.length; at += capacity) {
+      const page = Buffer.alloc(pageSize);
+      const part = blob.subarray(at, at + capacity);
+      page[25] = 7;
+      u16(page, part.length, 22);
+      const last = at + capacity >= blob.length;
+      u32(page, last ? 0 : pages.length + 1, 16);
+      if (opts.loop === i && pages.length === first + 1) u32(page, first, 16);
+      part.copy(page, 26);
+      pages.push(page);
+    }
+    itemEnd -= 5; // key: H_KEYDATA + 4-byte record number
+    hash[itemEnd] = 1;
+    u32(hash, i + 1, itemEnd + 1);
+    u16(hash, itemEnd, 26 + i * 4);
+    itemEnd -= 12; // data: H_OFFPAGE, page number, total length
+    hash[itemEnd] = 3;
+    u32(hash, first, itemEnd + 4);
+    u32(hash, blob.length, itemEnd + 8);
+    u16(hash, itemEnd, 26 + i * 4 + 2);
+  });
+  const meta = pages[0] as Buffer;
+  u32(meta, 0x061561, 12);
+  u32(meta, 9, 16);
+  u32(meta, pageSize, 20);
+  meta[25] = 8;
+  u32(meta, pages.length - 1, 32);
+  return Buffer.concat(pages);
+}
+
+async function writeTemp(name: string, content: Buffer): Promise<string> {
+  const path = join(tmp, name);
+  await writeFile(path, content);
+  return path;
+}
+
+describe.skipIf(!haveFixtures)('readRpmDatabase on hand-built Berkeley DB files', () => {
+  it.each([true, false])('reads overflow chains (little-endian: %s)', async (littleEndian) => {
+    const file = buildBdb([realBlob('bash'), realBlob('zlib')], { littleEndian });
+    const { packages, warnings } = await readRpmDatabase(await writeTemp('ok.bdb', file));
+    expect(packages.map((p) => p.name)).toEqual(['bash', 'zlib']);
+    expect(warnings).toEqual([]);
+  });
+
+  it('skips a record whose overflow chain loops, with a warning, and keeps the rest', async () => {
+    const file = buildBdb([realBlob('bash'), realBlob('zlib')], { littleEndian: true, loop: 0 });
+    const path = await writeTemp('loop.bdb', file);
+    const { packages, warnings } = await readRpmDatabase(path);
+    expect(packages.map((p) => p.name)).toEqual(['zlib']);
+    expect(warnings).toEqual([`${path}: page 1 item 1 skipped: overflow chain loops at page 2`]);
+  });
+
+  it('rejects a hash database with an impossible page size', async () => {
+    const file = buildBdb([realBlob('zlib')], { littleEndian: true });
+    file.writeUInt32LE(1000, 20);
+    await expect(readRpmDatabase(await writeTemp('pagesize.bdb', file))).rejects.toMatchObject({
+      code: 'PACKAGE_DB_INVALID',
+    });
+  });
+
+  it('skips a record whose header blob is garbage, with a warning', async () => {
+    const garbage = Buffer.alloc(700, 0xff);
+    const file = buildBdb([garbage, realBlob('zlib')], { littleEndian: true });
+    const { packages, warnings } = await readRpmDatabase(await writeTemp('garbage.bdb', file));
+    expect(packages.map((p) => p.name)).toEqual(['zlib']);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/page 1 item 1 skipped: rpm header: \d+ index entries/);
+  });
+});
+
+describe.skipIf(!haveFixtures)('readRpmDatabase on a corrupted NDB file', () => {
+  async function corruptCopy(name: string, edit: (file: Buffer) => void): Promise<string> {
+    const file = await readFile(ndbFixture);
+    edit(file);
+    return writeTemp(name, file);
+  }
+
+  it('rejects a file whose slot page count exceeds the file', async () => {
+    const path = await corruptCopy('slots.ndb', (f) => f.writeUInt32LE(0xffffff, 12));
+    await expect(readRpmDatabase(path)).rejects.toMatchObject({ code: 'PACKAGE_DB_INVALID' });
+  });
+
+  it('skips a slot whose blob lost its magic and keeps the other packages', async () => {
+    const path = await corruptCopy('blob.ndb', (f) => {
+      const blobAt = f.readUInt32LE(32 + 8) * 16; // first slot's block offset
+      f.write('XXXX', blobAt, 'latin1');
+    });
+    const { packages, warnings } = await readRpmDatabase(path);
+    expect(packages).toHaveLength(34);
+    expect(warnings).toEqual([`${path}: pkgidx 1 skipped: missing BlbS magic`]);
+  });
+
+  it('skips a slot pointing past the end of the file', async () => {
+    const path = await corruptCopy('far.ndb', (f) => f.writeUInt32LE(0x7fffffff, 32 + 8));
+    const { packages, warnings } = await readRpmDatabase(path);
+    expect(packages).toHaveLength(34);
+    expect(warnings[0]).toMatch(/pkgidx 1 skipped: blob at \d+ .* outside the file/);
+  });
+});
+
+describe('readRpmDatabase on files that are not rpm databases', () => {
+  it('rejects an unknown format', async () => {
+    const path = await writeTemp('text', Buffer.from('hello, world, not a database'));
+    await expect(readRpmDatabase(path)).rejects.toMatchObject({ code: 'PACKAGE_DB_INVALID' });
+  });
+
+  it('rejects a SQLite file without a Packages table', async () => {
+    const path = join(tmp, 'other.sqlite');
+    const db = new Database(path);
+    db.exec('CREATE TABLE Other (x INTEGER)');
+    db.close();
+    await expect(readRpmDatabase(path)).rejects.toMatchObject({ code: 'PACKAGE_DB_INVALID' });
+  });
+});
+
+describe('rpmAnalyzer', () => {
+  it('wants the database files of both rpm locations and nothing else', () => {
+    const wants = (path: string) => rpmAnalyzer.wants({ path, size: 4096, mode: 0o644 });
+    for (const dir of ['var/lib/rpm/', 'usr/lib/sysimage/rpm/']) {
+      expect(wants(`${dir}Packages`)).toBe(true);
+      expect(wants(`${dir}Packages.db`)).toBe(true);
+      expect(wants(`${dir}rpmdb.sqlite`)).toBe(true);
+      expect(wants(`${dir}Name`)).toBe(false);
+    }
+    expect(wants('opt/var/lib/rpm/Packages')).toBe(false);
+  });
+
+  it.skipIf(!haveFixtures)('names the image path, not the spooled copy, in warnings', async () => {
+    const spoolPath = join(tmp, 'spooled-ndb');
+    await copyFile(ndbFixture, spoolPath);
+    const file = await readFile(spoolPath);
+    file.write('XXXX', file.readUInt32LE(32 + 8) * 16, 'latin1');
+    await writeFile(spoolPath, file);
+    const result = await rpmAnalyzer.analyze(
+      { path: 'var/lib/rpm/Packages.db', size: file.length, mode: 0o644, spoolPath },
+      createScanContext(),
+    );
+    expect(result.warnings).toEqual([
+      '/var/lib/rpm/Packages.db: pkgidx 1 skipped: missing BlbS magic',
+    ]);
+  });
+});

@@ -1,0 +1,89 @@
+/**
+ * The rpm database reader: recognises the storage format by its magic (SQLite, NDB, Berkeley DB
+ * hash), decodes every header blob and turns it into packages. gpg-pubkey pseudo-packages are
+ * left out; a blob that breaks the header format is skipped with a warning.
+ */
+import { open } from 'node:fs/promises';
+
+import { InvalidInputError, isMoatError } from '../../../errors.js';
+import type { FoundPackage } from '../../types.js';
+import type { ParsedPackages } from '../parsed.js';
+import type { RpmBlob, WarnFn } from './blob.js';
+import { isBdbHash, readBdbBlobs } from './bdb.js';
+import { parseRpmHeader, parseSourceRpm, type RpmHeaderPackage } from './header.js';
+import { isNdb, readNdbBlobs } from './ndb.js';
+import { isSqlite, readSqliteBlobs } from './sqlite.js';
+
+/** The storage formats rpm has used for its package database. */
+export type RpmDbFormat = 'sqlite' | 'ndb' | 'bdb';
+
+/** Tells the storage format from the first 16 bytes of a file; undefined when none matches. */
+export function detectRpmDbFormat(head: Buffer): RpmDbFormat | undefined {
+  if (isSqlite(head)) return 'sqlite';
+  if (isNdb(head)) return 'ndb';
+  if (isBdbHash(head)) return 'bdb';
+  return undefined;
+}
+
+/** Turns the facts of one header into a package (epoch and release also in metadata). */
+export function rpmPackageFromHeader(header: RpmHeaderPackage): FoundPackage {
+  const evr = header.release ? `${header.version}-${header.release}` : header.version;
+  const metadata: Record<string, string | number> = { release: header.release };
+  if (header.epoch !== undefined) metadata.epoch = header.epoch;
+  if (header.sourceRpm) metadata.sourceRpm = header.sourceRpm;
+  const pkg: FoundPackage = {
+    name: header.name,
+    version: header.epoch !== undefined ? `${header.epoch}:${evr}` : evr,
+    type: 'rpm',
+    licenses: header.license ? [header.license] : [],
+    metadata,
+  };
+  if (header.arch) pkg.arch = header.arch;
+  const source = parseSourceRpm(header.sourceRpm);
+  if (source) pkg.source = source;
+  return pkg;
+}
+
+async function* blobsOf(path: string, warn: WarnFn): AsyncGenerator<RpmBlob> {
+  const handle = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(16);
+    const { bytesRead } = await handle.read(head, 0, 16, 0);
+    const format = detectRpmDbFormat(head.subarray(0, bytesRead));
+    if (format === 'sqlite') {
+      yield* readSqliteBlobs(path, warn);
+    } else if (format === 'ndb') {
+      yield* readNdbBlobs(handle, path, warn);
+    } else if (format === 'bdb') {
+      yield* readBdbBlobs(handle, path, warn);
+    } else {
+      throw new InvalidInputError('PACKAGE_DB_INVALID', `${path}: not an rpm database`);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Reads every installed package of an rpm database file in any of its three formats.
+ * @throws InvalidInputError PACKAGE_DB_INVALID when the file is not a readable rpm database.
+ * @example const { packages } = await readRpmDatabase('/var/lib/rpm/rpmdb.sqlite');
+ */
+export async function readRpmDatabase(path: string): Promise<ParsedPackages> {
+  const packages: FoundPackage[] = [];
+  const warnings: string[] = [];
+  const warn = (message: string) => warnings.push(message);
+  for await (const { id, blob } of blobsOf(path, warn)) {
+    let header: RpmHeaderPackage;
+    try {
+      header = parseRpmHeader(blob);
+    } catch (error) {
+      if (!isMoatError(error)) throw error;
+      warn(`${path}: ${id} skipped: ${error.message}`);
+      continue;
+    }
+    if (header.name === 'gpg-pubkey') continue;
+    packages.push(rpmPackageFromHeader(header));
+  }
+  return { packages, warnings };
+}
