@@ -1,0 +1,132 @@
+/**
+ * CycloneDX 1.6 JSON, built with the CycloneDX library's models and serializer: the image is
+ * `metadata.component`, every package a `library` component whose bom-ref is its purl, and the OS
+ * an `operating-system` component. Moat's own facts travel as `moat:` properties.
+ */
+import { randomUUID } from 'node:crypto';
+import { Enums, Models, SPDX, Serialize, Spec } from '@cyclonedx/cyclonedx-library';
+import type { Inventory, Package } from '../catalog/types.js';
+import type { RenderOptions } from './render-options.js';
+import { isCompoundExpression, normalizeSpdxExpression } from './license-expression.js';
+import {
+  createdAtOf,
+  sortedPackages,
+  subjectName,
+  subjectPurl,
+  subjectVersion,
+} from './subject.js';
+
+/** The CycloneDX licence models for one package's licence strings. */
+function licensesOf(licenses: readonly string[]): Models.License[] {
+  const unique = [...new Set(licenses)];
+  const expressions = unique.map((text) => normalizeSpdxExpression(text));
+  const compound = expressions.filter((e) => e !== undefined && isCompoundExpression(e));
+  // A CycloneDX licence list is either licences or a single expression, never both (1.6 schema
+  // `licenseChoice`); when every string is SPDX, several of them become one `AND` expression.
+  if (compound.length > 0 && expressions.every((e) => e !== undefined)) {
+    const parts = expressions.map((e) =>
+      unique.length > 1 && isCompoundExpression(e) ? `(${e})` : e,
+    );
+    return [new Models.LicenseExpression(parts.join(' AND '))];
+  }
+  return unique.map((text) => {
+    const id = SPDX.fixupSpdxId(text);
+    return id !== undefined ? new Models.SpdxLicense(id) : new Models.NamedLicense(text);
+  });
+}
+
+/** Moat's facts that CycloneDX has no field for. */
+function propertiesOf(pkg: Package): Models.Property[] {
+  const properties: Array<[string, string | undefined]> = [
+    ['moat:layer:digest', pkg.layerDigest],
+    ['moat:package:path', pkg.path],
+    ['moat:package:source-name', pkg.source?.name],
+    ['moat:package:source-version', pkg.source?.version],
+    ['moat:package:arch', pkg.arch],
+  ];
+  return properties.flatMap(([name, value]) =>
+    value === undefined || value === '' ? [] : [new Models.Property(name, value)],
+  );
+}
+
+/** Group and name as CycloneDX splits them: npm scopes keep their `@`, the name drops the group. */
+function groupAndName(pkg: Package): { group?: string; name: string } {
+  const namespace = pkg.namespace ?? '';
+  if (namespace === '') return { name: pkg.name };
+  const group = pkg.type === 'npm' ? `@${namespace.replace(/^@/, '')}` : namespace;
+  const name = pkg.name.startsWith(`${group}/`) ? pkg.name.slice(group.length + 1) : pkg.name;
+  return { group, name };
+}
+
+/**
+ * One bom-ref per package: the purl, or `purl|path` for a purl an earlier package already took
+ * (the same library vendored at two paths), as bom-refs must be unique within a BOM.
+ */
+function withBomRefs(packages: readonly Package[]): Array<[Package, string]> {
+  const used = new Set<string>();
+  return packages.map((pkg) => {
+    let ref = used.has(pkg.purl) ? `${pkg.purl}|${pkg.path}` : pkg.purl;
+    for (let n = 2; used.has(ref); n++) ref = `${pkg.purl}|${pkg.path}|${n}`;
+    used.add(ref);
+    return [pkg, ref];
+  });
+}
+
+function imageComponent(inventory: Inventory): Models.Component {
+  const purl = subjectPurl(inventory);
+  return new Models.Component(Enums.ComponentType.Container, subjectName(inventory), {
+    bomRef: purl ?? `moat:image:${inventory.target}`,
+    version: subjectVersion(inventory),
+    purl,
+  });
+}
+
+function osComponent(inventory: Inventory): Models.Component | undefined {
+  const os = inventory.artifact.os;
+  if (os === undefined) return undefined;
+  return new Models.Component(Enums.ComponentType.OperatingSystem, os.family, {
+    bomRef: `moat:os:${os.family}@${os.version}`,
+    version: os.version === '' ? undefined : os.version,
+    description: os.name,
+  });
+}
+
+/** Renders the inventory as a CycloneDX 1.6 JSON document (fresh serial number per call). */
+export function renderCycloneDx(inventory: Inventory, options: RenderOptions = {}): string {
+  const image = imageComponent(inventory);
+  const tool = new Models.Component(Enums.ComponentType.Application, 'moat', {
+    version: options.toolVersion ?? 'unknown',
+  });
+  const bom = new Models.Bom({
+    serialNumber: `urn:uuid:${randomUUID()}`,
+    metadata: new Models.Metadata({
+      timestamp: createdAtOf(inventory),
+      tools: new Models.Tools({ components: new Models.ComponentRepository([tool]) }),
+      component: image,
+    }),
+  });
+
+  const os = osComponent(inventory);
+  if (os !== undefined) {
+    bom.components.add(os);
+    image.dependencies.add(os.bomRef);
+  }
+  for (const [pkg, bomRef] of withBomRefs(sortedPackages(inventory))) {
+    const { group, name } = groupAndName(pkg);
+    const component = new Models.Component(Enums.ComponentType.Library, name, {
+      bomRef,
+      group,
+      version: pkg.version,
+      purl: pkg.purl,
+      licenses: new Models.LicenseRepository(licensesOf(pkg.licenses)),
+      properties: new Models.PropertyRepository(propertiesOf(pkg)),
+    });
+    bom.components.add(component);
+    image.dependencies.add(component.bomRef);
+  }
+
+  const serializer = new Serialize.JsonSerializer(
+    new Serialize.JSON.Normalize.Factory(Spec.Spec1dot6),
+  );
+  return `${serializer.serialize(bom, { sortLists: true, space: 2 })}\n`;
+}

@@ -1,0 +1,63 @@
+/**
+ * The report stage's entry: renders an {@link Inventory} in one of the SBOM formats `moat sbom`
+ * offers. Every renderer is a pure function from the inventory to a string.
+ */
+import type { Inventory } from '../catalog/types.js';
+import { MoatError } from '../errors.js';
+import { renderCycloneDx } from './cyclonedx.js';
+import { renderJson } from './json.js';
+import type { RenderOptions } from './render-options.js';
+import { renderSpdx } from './spdx.js';
+import { renderTable } from './table.js';
+
+/** Every format `moat sbom --format` accepts, in the order help text lists them. */
+export const sbomFormats = ['cyclonedx-json', 'spdx-json', 'json', 'table'] as const;
+
+/** A format `moat sbom --format` accepts. */
+export type SbomFormat = (typeof sbomFormats)[number];
+
+/** True when `value` names an SBOM format (for validating `--format`). */
+export function isSbomFormat(value: string): value is SbomFormat {
+  return (sbomFormats as readonly string[]).includes(value);
+}
+
+/**
+ * Renders an inventory as an SBOM document or table.
+ * @example renderInventory(inventory, 'cyclonedx-json', { toolVersion: '0.1.0' })
+ */
+export function renderInventory(
+  inventory: Inventory,
+  format: SbomFormat,
+  options: RenderOptions = {},
+): string {
+  switch (format) {
+    case 'cyclonedx-json':
+      return renderCycloneDx(inventory, options);
+    case 'spdx-json':
+      return renderSpdx(inventory, options);
+    case 'json':
+      return renderJson(inventory);
+    case 'table':
+      return renderTable(inventory);
+    default:
+      // Reached only when a caller bypasses the type, e.g. with an unchecked CLI string.
+      throw new MoatError(
+        'USAGE',
+        `unknown SBOM format "${String(format)}"; expected one of ${sbomFormats.join(', ')}`,
+      );
+  }
+}
+
+export type { RenderOptions } from './render-options.js';
+export { renderCycloneDx } from './cyclonedx.js';
+export { buildSpdxDocument, renderSpdx, type SpdxDocument, type SpdxPackage } from './spdx.js';
+export { buildReport, renderJson, reportSchemaVersion } from './json.js';
+export {
+  reportSchema,
+  reportPackageSchema,
+  reportArtifactSchema,
+  type Report,
+  type ReportPackage,
+} from './report-schema.js';
+export { renderTable } from './table.js';
+export { normalizeSpdxExpression } from './license-expression.js';

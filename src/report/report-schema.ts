@@ -1,0 +1,92 @@
+/**
+ * The schema of Moat's own report JSON (`--format json`), as zod: the one definition the renderer
+ * is typed by, tests validate against and consumers may import. docs/report-format.md describes
+ * every field; any change to this schema bumps `schemaVersion`.
+ */
+import { z } from 'zod';
+
+const packageTypes = [
+  'deb',
+  'apk',
+  'rpm',
+  'npm',
+  'pypi',
+  'golang',
+  'maven',
+  'gem',
+  'cargo',
+  'composer',
+  'nuget',
+] as const;
+
+const digest = z.string().regex(/^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/);
+
+/** One package in the report. */
+export const reportPackageSchema = z.strictObject({
+  name: z.string(),
+  version: z.string(),
+  type: z.enum(packageTypes),
+  purl: z.string().startsWith('pkg:'),
+  namespace: z.string().optional(),
+  source: z.strictObject({ name: z.string(), version: z.string() }).optional(),
+  arch: z.string().optional(),
+  licenses: z.array(z.string()),
+  layer: z.strictObject({ digest }).nullable(),
+  path: z.string().startsWith('/'),
+  metadata: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+});
+
+/** The scanned artifact: the image, its platform, OS and layers. */
+export const reportArtifactSchema = z.strictObject({
+  kind: z.enum(['container_image', 'filesystem']),
+  name: z.string(),
+  transport: z.enum(['docker-archive', 'oci', 'oci-archive', 'dir', 'registry']),
+  manifestDigest: digest.nullable(),
+  configDigest: digest.nullable(),
+  repoTags: z.array(z.string()),
+  platform: z
+    .strictObject({ os: z.string(), architecture: z.string(), variant: z.string().optional() })
+    .nullable(),
+  os: z
+    .strictObject({
+      family: z.string(),
+      version: z.string(),
+      codename: z.string().nullable(),
+      eol: z.string().nullable(),
+    })
+    .nullable(),
+  layers: z.array(
+    z.strictObject({
+      digest,
+      diffId: digest.nullable(),
+      size: z.number().int().nonnegative(),
+      mediaType: z.string(),
+      createdBy: z.string().nullable(),
+    }),
+  ),
+});
+
+/** A finding section that `moat sbom` leaves empty; `moat scan` fills it. */
+const findings = z.array(z.record(z.string(), z.unknown()));
+
+/** Moat's report JSON, schema version 1. */
+export const reportSchema = z.strictObject({
+  schemaVersion: z.literal(1),
+  target: z.string(),
+  createdAt: z.iso.datetime({ offset: true }),
+  artifact: reportArtifactSchema,
+  packages: z.array(reportPackageSchema),
+  vulnerabilities: findings,
+  secrets: findings,
+  misconfigurations: findings,
+  warnings: z.array(z.string()),
+  summary: z.strictObject({
+    packages: z.number().int().nonnegative(),
+    byType: z.partialRecord(z.enum(packageTypes), z.number().int().positive()),
+  }),
+});
+
+/** Moat's report JSON (`--format json`), schema version 1. */
+export type Report = z.infer<typeof reportSchema>;
+/** One package of a {@link Report}. */
+export type ReportPackage = z.infer<typeof reportPackageSchema>;

@@ -1,0 +1,71 @@
+/**
+ * The subject every SBOM describes: the scanned image's display name, version, package URL and
+ * creation time, plus the one package order all formats share. Derived only from the inventory.
+ */
+import { PackageURL } from 'packageurl-js';
+import type { Inventory, Package } from '../catalog/types.js';
+import { MoatError } from '../errors.js';
+
+/** The name the image goes by: its repository name, else the target as the user typed it. */
+export function subjectName(inventory: Inventory): string {
+  return inventory.artifact.name !== '' ? inventory.artifact.name : inventory.target;
+}
+
+/** The tag of the first `repo:tag` the image carries, if any. */
+export function subjectTag(inventory: Inventory): string | undefined {
+  const repoTag = inventory.artifact.repoTags[0];
+  if (repoTag === undefined) return undefined;
+  const colon = repoTag.lastIndexOf(':');
+  return colon > repoTag.lastIndexOf('/') ? repoTag.slice(colon + 1) : undefined;
+}
+
+/** The image's version as SBOMs state it: the manifest digest, else the tag. */
+export function subjectVersion(inventory: Inventory): string | undefined {
+  return inventory.artifact.manifestDigest ?? subjectTag(inventory);
+}
+
+/**
+ * The image's `pkg:oci` package URL (purl spec: name = last path segment, version = manifest
+ * digest); undefined without a manifest digest, which the oci type requires.
+ */
+export function subjectPurl(inventory: Inventory): string | undefined {
+  const { manifestDigest, platform } = inventory.artifact;
+  if (manifestDigest === undefined) return undefined;
+  const name = subjectName(inventory);
+  const qualifiers: Record<string, string> = {};
+  if (platform !== undefined) qualifiers.arch = platform.architecture;
+  if (name.includes('/')) qualifiers.repository_url = name;
+  const tag = subjectTag(inventory);
+  if (tag !== undefined) qualifiers.tag = tag;
+  const lastSegment = name.slice(name.lastIndexOf('/') + 1).toLowerCase();
+  return new PackageURL('oci', undefined, lastSegment, manifestDigest, qualifiers).toString();
+}
+
+/** The inventory's creation time; an unparsable timestamp is a bug upstream, not user input. */
+export function createdAtOf(inventory: Inventory): Date {
+  const date = new Date(inventory.createdAt);
+  if (Number.isNaN(date.getTime())) {
+    throw new MoatError(
+      'INTERNAL',
+      `inventory createdAt is not a timestamp: ${inventory.createdAt}`,
+    );
+  }
+  return date;
+}
+
+const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * The packages in the order every format prints them: type, name, version, path, purl, compared
+ * by code unit so the result never depends on the machine's locale.
+ */
+export function sortedPackages(inventory: Inventory): Package[] {
+  return [...inventory.packages].sort(
+    (a, b) =>
+      compareStrings(a.type, b.type) ||
+      compareStrings(a.name, b.name) ||
+      compareStrings(a.version, b.version) ||
+      compareStrings(a.path, b.path) ||
+      compareStrings(a.purl, b.purl),
+  );
+}

@@ -1,0 +1,75 @@
+/**
+ * The human-readable package table (`--format table`): a header line naming the target, OS and
+ * package count, then one row per package in plain ASCII. Text from the image is untrusted, so
+ * control characters are replaced before they can reach a terminal.
+ */
+import Table from 'cli-table3';
+import type { Inventory, Package } from '../catalog/types.js';
+import { sortedPackages } from './subject.js';
+
+const asciiBorders = {
+  top: '-',
+  'top-mid': '+',
+  'top-left': '+',
+  'top-right': '+',
+  bottom: '-',
+  'bottom-mid': '+',
+  'bottom-left': '+',
+  'bottom-right': '+',
+  left: '|',
+  'left-mid': '+',
+  mid: '-',
+  'mid-mid': '+',
+  right: '|',
+  'right-mid': '+',
+  middle: '|',
+};
+
+/** Replaces C0/C1 control characters (ANSI escapes, newlines) with `?` so a cell is one inert line. */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+}
+
+/** `sha256:0123456789ab…` shortened to its first 12 hex digits, as `docker images` shows ids. */
+export function shortDigest(digest: string | undefined): string {
+  if (digest === undefined) return '';
+  const colon = digest.indexOf(':');
+  return digest.slice(colon + 1, colon + 13);
+}
+
+function osLabel(inventory: Inventory): string {
+  const os = inventory.artifact.os;
+  if (os === undefined) return 'unknown';
+  const version = os.version === '' ? '' : ` ${os.version}`;
+  const codename = os.codename === undefined ? '' : ` (${os.codename})`;
+  return `${os.family}${version}${codename}`;
+}
+
+function row(pkg: Package): string[] {
+  return [
+    pkg.name,
+    pkg.version,
+    pkg.type,
+    pkg.source?.name ?? '',
+    shortDigest(pkg.layerDigest),
+    pkg.path,
+  ].map(printable);
+}
+
+/** Renders the inventory as a plain-ASCII table of packages under a one-line header. */
+export function renderTable(inventory: Inventory): string {
+  const packages = sortedPackages(inventory);
+  const header = printable(
+    `Target: ${inventory.target} | OS: ${osLabel(inventory)} | Packages: ${packages.length}`,
+  );
+  if (packages.length === 0) return `${header}\n\nNo packages found.\n`;
+  const table = new Table({
+    head: ['NAME', 'VERSION', 'TYPE', 'SOURCE', 'LAYER', 'PATH'],
+    chars: asciiBorders,
+    // No colours: output must not depend on whether stdout is a terminal.
+    style: { head: [], border: [] },
+  });
+  table.push(...packages.map(row));
+  return `${header}\n\n${table.toString()}\n`;
+}
