@@ -47,6 +47,13 @@ class Cursor {
     return this.text.slice(start, this.pos);
   }
 
+  /** An unquoted value; lenient (up to a comma or space) since registries send bare URLs. */
+  bare(): string {
+    const start = this.pos;
+    while (!this.done && !/[,\s]/.test(this.peek())) this.pos += 1;
+    return this.text.slice(start, this.pos);
+  }
+
   quoted(): string {
     this.pos += 1; // opening quote
     let out = '';
@@ -99,7 +106,7 @@ export function parseWwwAuthenticate(header: string): AuthChallenge[] {
       cursor.skipSpace();
       cursor.pos += 1; // '='
       cursor.skipSpace();
-      const value = cursor.peek() === '"' ? cursor.quoted() : cursor.token();
+      const value = cursor.peek() === '"' ? cursor.quoted() : cursor.bare();
       if (!(name in challenge.params)) challenge.params[name] = value;
       cursor.skipSpaceAndCommas();
     }
