@@ -19,16 +19,22 @@ export interface ExpectedBlob {
 /**
  * A pass-through Transform that fails with {@link IntegrityError} (`SIZE_MISMATCH` or
  * `DIGEST_MISMATCH`) when the bytes differ from `expected`; `name` names the blob in messages.
+ * With `sizeKnown: false` only the digest is checked (for diff_ids, whose size is not recorded).
  * @example await pipeline(createReadStream(path), verifyBlob(descriptor, path), sink);
  */
-export function verifyBlob(expected: ExpectedBlob, name: string): Transform {
+export function verifyBlob(
+  expected: ExpectedBlob,
+  name: string,
+  options: { sizeKnown?: boolean } = {},
+): Transform {
+  const sizeKnown = options.sizeKnown ?? true;
   const { algorithm } = parseDigest(expected.digest);
   const hash = hasherFor(expected.digest);
   let seen = 0;
   return new Transform({
     transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
       seen += chunk.length;
-      if (seen > expected.size) {
+      if (sizeKnown && seen > expected.size) {
         callback(
           new IntegrityError(
             'SIZE_MISMATCH',
@@ -41,7 +47,7 @@ export function verifyBlob(expected: ExpectedBlob, name: string): Transform {
       callback(null, chunk);
     },
     flush(callback: TransformCallback) {
-      if (seen !== expected.size) {
+      if (sizeKnown && seen !== expected.size) {
         callback(
           new IntegrityError(
             'SIZE_MISMATCH',
