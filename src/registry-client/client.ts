@@ -124,6 +124,20 @@ export class RegistryClient {
    * not what the descriptor promised.
    */
   async openBlob(repository: string, descriptor: BlobDescriptor): Promise<Readable> {
+    const source = await this.openUnverifiedBlob(repository, descriptor);
+    const verifier: Transform = verifyBlob(
+      descriptor,
+      `blob ${this.host}/${repository}@${descriptor.digest}`,
+    );
+    // Errors on either side destroy the returned stream with the error.
+    return pipeline(source, verifier, () => undefined);
+  }
+
+  /**
+   * Streams a blob's bytes without checking them; only for callers that verify the stream
+   * themselves (the layer reader does, while it decompresses).
+   */
+  async openUnverifiedBlob(repository: string, descriptor: BlobDescriptor): Promise<Readable> {
     parseDigest(descriptor.digest);
     const context: RequestContext = {
       host: this.host,
@@ -135,13 +149,7 @@ export class RegistryClient {
     if (response.body === null) {
       throw new MoatError('REGISTRY_PROTOCOL', `blob ${descriptor.digest}: empty response`);
     }
-    const source = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
-    const verifier: Transform = verifyBlob(
-      descriptor,
-      `blob ${this.host}/${repository}@${descriptor.digest}`,
-    );
-    // Errors on either side destroy the returned stream with the error.
-    return pipeline(source, verifier, () => undefined);
+    return Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
   }
 
   /** Reads a whole blob into memory, bounded by `maxBytes` (for configs and small documents). */
