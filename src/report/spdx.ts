@@ -13,6 +13,7 @@ import {
 } from './license-expression.js';
 import {
   createdAtOf,
+  qualifiedName,
   sortedPackages,
   subjectName,
   subjectPurl,
@@ -175,7 +176,7 @@ export function buildSpdxDocument(inventory: Inventory, options: RenderOptions =
   for (const [pkg, SPDXID] of withPackageIds(sortedPackages(inventory))) {
     contain({
       SPDXID,
-      name: pkg.name,
+      name: qualifiedName(pkg),
       versionInfo: pkg.version,
       ...unasserted,
       licenseDeclared: licenseDeclared(pkg.licenses, extracted),

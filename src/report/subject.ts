@@ -69,3 +69,25 @@ export function sortedPackages(inventory: Inventory): Package[] {
       compareStrings(a.purl, b.purl),
   );
 }
+
+/**
+ * A package's name as its ecosystem writes it in full: `@scope/name` for npm, `group:artifact` for
+ * Maven, `vendor/name` for Composer; other names already are.
+ * @example qualifiedName({ type: 'maven', namespace: 'org.slf4j', name: 'slf4j-api', … }) // 'org.slf4j:slf4j-api'
+ */
+export function qualifiedName(pkg: Package): string {
+  const namespace = pkg.namespace ?? '';
+  if (namespace === '') return pkg.name;
+  switch (pkg.type) {
+    case 'npm': {
+      const scope = `@${namespace.replace(/^@/, '')}`;
+      return pkg.name.startsWith(`${scope}/`) ? pkg.name : `${scope}/${pkg.name}`;
+    }
+    case 'maven':
+      return pkg.name.includes(':') ? pkg.name : `${namespace}:${pkg.name}`;
+    case 'composer':
+      return pkg.name.includes('/') ? pkg.name : `${namespace}/${pkg.name}`;
+    default:
+      return pkg.name;
+  }
+}

@@ -5,7 +5,7 @@
  */
 import Table from 'cli-table3';
 import type { Inventory, Package } from '../catalog/types.js';
-import { sortedPackages } from './subject.js';
+import { qualifiedName, sortedPackages } from './subject.js';
 
 const asciiBorders = {
   top: '-',
@@ -48,7 +48,7 @@ function osLabel(inventory: Inventory): string {
 
 function row(pkg: Package): string[] {
   return [
-    pkg.name,
+    qualifiedName(pkg),
     pkg.version,
     pkg.type,
     pkg.source?.name ?? '',
@@ -68,7 +68,7 @@ export function renderTable(inventory: Inventory): string {
     head: ['NAME', 'VERSION', 'TYPE', 'SOURCE', 'LAYER', 'PATH'],
     chars: asciiBorders,
     // No colours: output must not depend on whether stdout is a terminal.
-    style: { head: [], border: [] },
+    style: { head: [], border: [], compact: true },
   });
   table.push(...packages.map(row));
   return `${header}\n\n${table.toString()}\n`;
