@@ -134,6 +134,16 @@ describe('npm package-lock.json', () => {
     expect(result.warnings).toBeUndefined();
   });
 
+  it('reads only the packages map of a v2 lockfile, ignoring its v1-compatible dependencies tree', async () => {
+    const v2 = {
+      lockfileVersion: 2,
+      packages: { '': { name: 'x' }, 'node_modules/ms': { version: '2.1.3' } },
+      dependencies: { ms: { version: '2.1.3' }, stale: { version: '0.0.1' } },
+    };
+    const result = await run(lock, 'package-lock.json', JSON.stringify(v2));
+    expect(result.packages?.map((p) => `${p.name}@${p.version}`)).toEqual(['ms@2.1.3']);
+  });
+
   it('skips an entry of the wrong type with a warning naming the file and the entry', async () => {
     const bad = {
       lockfileVersion: 3,
