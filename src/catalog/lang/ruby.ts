@@ -43,7 +43,11 @@ const VERSION = assignment(
   String.raw`(?:Gem::Version\.new\(\s*${LITERAL}\s*\)|${LITERAL})`,
 );
 const PLATFORM = assignment('platform', LITERAL);
-const LICENSES = assignment('licenses?', String.raw`(\[\s*(?:${LITERAL}\s*,?\s*)*\]|${LITERAL})`);
+// Separators are `\s*(?:,\s*)?` rather than `\s*,?\s*`: unambiguous, so no backtracking blow-up.
+const LICENSES = assignment(
+  'licenses?',
+  String.raw`(\[\s*(?:${LITERAL}\s*(?:,\s*)?)*\]|${LITERAL})`,
+);
 
 /** The literal fields of a gemspec; computed values are undefined. */
 export function readGemspecLiterals(text: string): {
