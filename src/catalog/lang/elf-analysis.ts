@@ -3,20 +3,14 @@
  * the headers and turns every failure into a one-line warning naming the file, so that no
  * exception escapes `analyze`.
  */
-import { isMoatError } from '../../errors.js';
 import type { AnalysisResult, FileInfo } from '../types.js';
 import { openFileByteSource } from './byte-source.js';
 import { readElf, type ElfFile } from './elf.js';
+import { describeFailure } from './failure.js';
 
 /** Whether a file could be a compiled program worth opening: executable by someone, at least 1 KiB. */
 export function isExecutableCandidate(file: FileInfo): boolean {
   return (file.mode & 0o111) !== 0 && file.size >= 1024;
-}
-
-/** One-line description of a failure, without stack traces. */
-export function describeFailure(error: unknown): string {
-  if (isMoatError(error)) return error.message;
-  return `unexpected error: ${error instanceof Error ? error.message : String(error)}`;
 }
 
 /**

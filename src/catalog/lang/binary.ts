@@ -1,0 +1,15 @@
+/**
+ * The catalogers that read compiled programs and archives rather than manifest files: Go and
+ * Rust (cargo-auditable) executables, and Java archives.
+ */
+import type { Analyzer } from '../types.js';
+import { goBinaryAnalyzer } from './go.js';
+import { javaArchiveAnalyzer } from './java.js';
+import { rustAuditAnalyzer } from './rust-audit.js';
+
+/** Every binary and archive cataloger, for the layer walker to run. */
+export const binaryLanguageAnalyzers: Analyzer[] = [
+  goBinaryAnalyzer,
+  rustAuditAnalyzer,
+  javaArchiveAnalyzer,
+];
