@@ -165,6 +165,34 @@ describe('RegistryClient.getManifest', () => {
   });
 });
 
+describe('RegistryClient network failures', () => {
+  it('retries a registry that sends no headers in time and then reports REGISTRY_UNAVAILABLE', async () => {
+    const registry = await serve(() => {
+      // Never answers.
+    });
+    const events: RetryEvent[] = [];
+    const retry = { ...fastRetry, maxAttempts: 2, onRetry: (e: RetryEvent) => events.push(e) };
+    const client = new RegistryClient({ host: registry.host, retry, headersTimeoutMs: 50 });
+    await expect(client.getManifest('a/b', 'v1')).rejects.toMatchObject({
+      code: 'REGISTRY_UNAVAILABLE',
+    });
+    expect(registry.seen).toHaveLength(2);
+    expect(events[0]?.reason).toMatch(/^network error: .*no response within 50 ms/);
+  });
+
+  it('reports REGISTRY_UNAVAILABLE naming the host when nothing listens', async () => {
+    const registry = await serve((_req, res) => res.end());
+    for (const close of open.splice(0)) close();
+    const client = new RegistryClient({
+      host: registry.host,
+      retry: { ...fastRetry, maxAttempts: 2 },
+    });
+    const error: unknown = await client.getManifest('a/b', 'v1').catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'REGISTRY_UNAVAILABLE' });
+    expect((error as Error).message).toContain(`${registry.host}/a/b:v1`);
+  });
+});
+
 describe('RegistryClient.openBlob', () => {
   it('streams a blob whose bytes match its digest', async () => {
     const blob = Buffer.from('layer bytes');
