@@ -5,18 +5,13 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { buildZip } from '../../../test/fixtures/zip-builder.js';
+import { buildZip, type ZipEntrySpec } from '../../../test/fixtures/zip-builder.js';
 import type { Limits } from '../../util/limits.js';
 import { createScanContext } from '../context.js';
 import { javaArchiveAnalyzer } from './java.js';
 
 const pom = (g: string, a: string, v: string) => `groupId=${g}\nartifactId=${a}\nversion=${v}\n`;
-const jarOf = (
-  g: string,
-  a: string,
-  v: string,
-  extra: { name: string; data: Buffer | string }[] = [],
-) =>
+const jarOf = (g: string, a: string, v: string, extra: ZipEntrySpec[] = []) =>
   buildZip([
     { name: 'META-INF/MANIFEST.MF', data: 'Manifest-Version: 1.0\r\n\r\n' },
     { name: `META-INF/maven/${g}/${a}/pom.properties`, data: pom(g, a, v), method: 'deflate' },
