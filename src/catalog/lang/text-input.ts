@@ -127,11 +127,6 @@ export class FileFindings {
     return true;
   }
 
-  /** True once the package cap has been hit. */
-  get full(): boolean {
-    return this.overflowed;
-  }
-
   /** Records a warning about this file (the path is prefixed). */
   warn(reason: string): void {
     this.warnings.push(`${this.path}: ${reason}`);
