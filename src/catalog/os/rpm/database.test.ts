@@ -4,12 +4,34 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import Database from 'better-sqlite3';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { isMoatError } from '../../../errors.js';
 import { createScanContext } from '../../context.js';
 import type { FoundPackage } from '../../types.js';
 import { rpmAnalyzer } from './analyzer.js';
 import { readRpmDatabase } from './database.js';
+
+/** Edits to apply to a file: positions biased towards its first `hot` bytes (headers, slots). */
+function editsOf(length: number, hot: number) {
+  const position = fc.oneof(fc.nat(Math.min(hot, length) - 1), fc.nat(length - 1));
+  return fc.array(fc.tuple(position, fc.integer({ min: 0, max: 255 })), {
+    minLength: 1,
+    maxLength: 12,
+  });
+}
+
+/** True when reading `file` either succeeds or fails with PACKAGE_DB_INVALID, nothing else. */
+async function readsOrRejectsCleanly(path: string, file: Buffer): Promise<boolean> {
+  await writeFile(path, file);
+  try {
+    await readRpmDatabase(path);
+    return true;
+  } catch (error) {
+    return isMoatError(error) && error.code === 'PACKAGE_DB_INVALID';
+  }
+}
 
 const fixtures = join(import.meta.dirname, '../../../../../shared/fixtures/rpmdb');
 const haveFixtures = existsSync(fixtures);
@@ -169,6 +191,34 @@ describe.skipIf(!haveFixtures)('readRpmDatabase on hand-built Berkeley DB files'
     expect(packages.map((p) => p.name)).toEqual(['zlib']);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/page 1 item 1 skipped: rpm header: \d+ index entries/);
+  });
+});
+
+describe.skipIf(!haveFixtures)('readRpmDatabase on randomly damaged files', () => {
+  it('never fails with anything but PACKAGE_DB_INVALID on a damaged Berkeley DB file', async () => {
+    const original = buildBdb([realBlob('bash'), realBlob('zlib')], { littleEndian: true });
+    const path = join(tmp, 'fuzz.bdb');
+    await fc.assert(
+      fc.asyncProperty(editsOf(original.length, 1024), async (edits) => {
+        const file = Buffer.from(original);
+        for (const [at, value] of edits) file[at] = value;
+        return readsOrRejectsCleanly(path, file);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('never fails with anything but PACKAGE_DB_INVALID on a damaged NDB file', async () => {
+    const original = await readFile(ndbFixture);
+    const path = join(tmp, 'fuzz.ndb');
+    await fc.assert(
+      fc.asyncProperty(editsOf(original.length, 4096), async (edits) => {
+        const file = Buffer.from(original);
+        for (const [at, value] of edits) file[at] = value;
+        return readsOrRejectsCleanly(path, file);
+      }),
+      { numRuns: 25 },
+    );
   });
 });
 

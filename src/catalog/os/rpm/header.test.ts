@@ -132,6 +132,27 @@ describe('parseRpmHeader', () => {
     expectInvalid(blob);
   });
 
+  it('rejects entries that overlap so much that decoding them would be quadratic', () => {
+    const strings = Array.from({ length: 1000 }, (_, i) => `file-${i}`);
+    const blob = buildHeader([
+      { tag: 1117, type: 8, value: strings },
+      ...Array.from({ length: 50 }, (_, i) => ({ tag: 5000 + i, type: 8, value: ['x'] })),
+    ]);
+    // Point every extra entry at the whole first array.
+    for (let i = 1; i <= 50; i++) {
+      blob.writeUInt32BE(0, 8 + i * 16 + 8);
+      blob.writeUInt32BE(strings.length, 8 + i * 16 + 12);
+    }
+    expect(() => parseRpmHeaderTags(blob)).toThrow(/entries overlap/);
+  });
+
+  it('decodes only the package tags, so a hostile file list cannot slow it down', () => {
+    const blob = buildHeader([...bash, { tag: 1117, type: 8, value: ['a', 'b'] }]);
+    blob.writeUInt32BE(0xffff, 8 + bash.length * 16 + 12); // BASENAMES claims 65535 strings
+    expect(() => parseRpmHeaderTags(blob)).toThrow(/strings/);
+    expect(parseRpmHeader(blob).name).toBe('bash');
+  });
+
   it('never fails with anything but PACKAGE_DB_INVALID on random bytes', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 512 }), (bytes) => {

@@ -22,6 +22,9 @@ export const rpmTags = {
   sourceRpm: 1044,
 } as const;
 
+/** The tags {@link parseRpmHeader} decodes; the rest (file lists, changelogs) is never read. */
+const packageTags: ReadonlySet<number> = new Set(Object.values(rpmTags));
+
 /** Region tags (HEADER_IMAGE, HEADER_SIGNATURES, HEADER_IMMUTABLE) that frame other entries. */
 const regionTags = new Set([61, 62, 63]);
 
@@ -51,26 +54,75 @@ function invalid(message: string): InvalidInputError {
   return new InvalidInputError('PACKAGE_DB_INVALID', `rpm header: ${message}`);
 }
 
+/** Counts the data bytes decoding has scanned, so overlapping entries cannot make it quadratic. */
+class ScanBudget {
+  private left: number;
+
+  constructor(dataLength: number) {
+    // Entries of a real header do not overlap: each data byte is decoded about once.
+    this.left = 2 * dataLength + 4096;
+  }
+
+  spend(bytes: number, tag: number): void {
+    this.left -= bytes;
+    if (this.left < 0) throw invalid(`tag ${tag}: entries overlap beyond the data store`);
+  }
+}
+
 /** Reads NUL-terminated strings from `data` starting at `offset`; each must end inside `data`. */
-function readStrings(data: Buffer, offset: number, count: number, tag: number): string[] {
+function readStrings(
+  data: Buffer,
+  offset: number,
+  count: number,
+  tag: number,
+  budget: ScanBudget,
+): string[] {
   const out: string[] = [];
   let at = offset;
   for (let i = 0; i < count; i++) {
     const end = data.indexOf(0, at);
     if (end < 0) throw invalid(`tag ${tag}: string runs past the data store`);
+    budget.spend(end + 1 - at, tag);
     out.push(data.toString('utf8', at, end));
     at = end + 1;
   }
   return out;
 }
 
+/** Decodes one index entry's value; undefined for types Moat does not read. */
+function decodeEntry(
+  data: Buffer,
+  entry: { tag: number; type: number; offset: number; count: number },
+  budget: ScanBudget,
+): RpmTagValue | undefined {
+  const { tag, type, offset, count } = entry;
+  const room = data.length - offset;
+  switch (type) {
+    case TagType.String:
+      return readStrings(data, offset, 1, tag, budget);
+    case TagType.StringArray:
+    case TagType.I18nString:
+      if (count > room) throw invalid(`tag ${tag}: ${count} strings`);
+      return readStrings(data, offset, count, tag, budget);
+    case TagType.Int32: {
+      if (count > room / 4) throw invalid(`tag ${tag}: ${count} int32 values`);
+      budget.spend(count * 4, tag);
+      const values: number[] = [];
+      for (let k = 0; k < count; k++) values.push(data.readInt32BE(offset + k * 4));
+      return values;
+    }
+    default:
+      return undefined; // binary, char and other integer types carry nothing Moat reads
+  }
+}
+
 /**
- * Decodes the index and the string and INT32 tags of one header blob; other types are skipped.
- * Later entries win over earlier ones, as rpm lets entries appended after install override the
- * immutable region.
+ * Decodes the index and the string and INT32 tags of one header blob (only `wanted` tags when
+ * given); other types are skipped. When a tag appears twice the later entry wins, as rpm lets
+ * entries appended after install override the immutable region.
  * @throws InvalidInputError PACKAGE_DB_INVALID when the blob breaks the format or the limits.
  */
-export function parseRpmHeaderTags(blob: Buffer): RpmHeader {
+export function parseRpmHeaderTags(blob: Buffer, wanted?: ReadonlySet<number>): RpmHeader {
   if (blob.length < 8) throw invalid(`blob of ${blob.length} bytes is too short`);
   const entries = blob.readUInt32BE(0);
   const dataLength = blob.readUInt32BE(4);
@@ -81,34 +133,26 @@ export function parseRpmHeaderTags(blob: Buffer): RpmHeader {
     throw invalid(`declares ${dataStart + dataLength} bytes but the blob has ${blob.length}`);
   }
   const data = blob.subarray(dataStart, dataStart + dataLength);
-  const tags: RpmHeader = new Map();
+  const last = new Map<number, { tag: number; type: number; offset: number; count: number }>();
   for (let i = 0; i < entries; i++) {
     const at = 8 + i * 16;
-    const tag = blob.readUInt32BE(at);
-    const type: number = blob.readUInt32BE(at + 4);
-    const offset = blob.readUInt32BE(at + 8);
-    const count = blob.readUInt32BE(at + 12);
-    if (regionTags.has(tag)) continue;
-    if (offset >= dataLength && count > 0) throw invalid(`tag ${tag}: offset ${offset} past data`);
-    switch (type) {
-      case TagType.String:
-        tags.set(tag, readStrings(data, offset, 1, tag));
-        break;
-      case TagType.StringArray:
-      case TagType.I18nString:
-        if (count > dataLength - offset) throw invalid(`tag ${tag}: ${count} strings`);
-        tags.set(tag, readStrings(data, offset, count, tag));
-        break;
-      case TagType.Int32: {
-        if (count > (dataLength - offset) / 4) throw invalid(`tag ${tag}: ${count} int32 values`);
-        const values: number[] = [];
-        for (let k = 0; k < count; k++) values.push(data.readInt32BE(offset + k * 4));
-        tags.set(tag, values);
-        break;
-      }
-      default:
-        break; // binary, char and other integer types carry nothing Moat reads
+    const entry = {
+      tag: blob.readUInt32BE(at),
+      type: blob.readUInt32BE(at + 4),
+      offset: blob.readUInt32BE(at + 8),
+      count: blob.readUInt32BE(at + 12),
+    };
+    if (regionTags.has(entry.tag)) continue;
+    if (entry.offset >= dataLength && entry.count > 0) {
+      throw invalid(`tag ${entry.tag}: offset ${entry.offset} past data`);
     }
+    if (!wanted || wanted.has(entry.tag)) last.set(entry.tag, entry);
+  }
+  const budget = new ScanBudget(dataLength);
+  const tags: RpmHeader = new Map();
+  for (const entry of last.values()) {
+    const value = decodeEntry(data, entry, budget);
+    if (value) tags.set(entry.tag, value);
   }
   return tags;
 }
@@ -124,7 +168,7 @@ function firstString(tags: RpmHeader, tag: number): string {
  * @throws InvalidInputError PACKAGE_DB_INVALID when the blob is malformed or has no name/version.
  */
 export function parseRpmHeader(blob: Buffer): RpmHeaderPackage {
-  const tags = parseRpmHeaderTags(blob);
+  const tags = parseRpmHeaderTags(blob, packageTags);
   const name = firstString(tags, rpmTags.name);
   const version = firstString(tags, rpmTags.version);
   if (!name || !version) throw invalid('no NAME or VERSION tag');
