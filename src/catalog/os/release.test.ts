@@ -82,6 +82,15 @@ describe('parseOsRelease', () => {
     });
   });
 
+  it('keeps the os-release ID of other distributions as the family', () => {
+    const family = (id: string) => parseOsRelease(`ID=${id}\nVERSION_ID=1\n`)?.family;
+    for (const id of ['amzn', 'mariner', 'azurelinux', 'wolfi', 'chainguard', 'photon', 'ol']) {
+      expect(family(id)).toBe(id);
+    }
+    expect(family('"opensuse-leap"')).toBe('opensuse-leap');
+    expect(family('"sles"')).toBe('sles');
+  });
+
   it('gives Debian testing an empty version', () => {
     expect(parseOsRelease('ID=debian\nVERSION_CODENAME=trixie\n')).toEqual({
       family: 'debian',

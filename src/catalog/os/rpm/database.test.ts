@@ -252,6 +252,48 @@ describe.skipIf(!haveFixtures)('readRpmDatabase on a corrupted NDB file', () => 
   });
 });
 
+/** A copy of a header blob with its NAME string overwritten by one of the same length. */
+function renamed(blob: Buffer, name: string): Buffer {
+  const copy = Buffer.from(blob);
+  const entries = copy.readUInt32BE(0);
+  for (let i = 0; i < entries; i++) {
+    if (copy.readUInt32BE(8 + i * 16) !== 1000) continue;
+    const at = 8 + entries * 16 + copy.readUInt32BE(8 + i * 16 + 8);
+    const old = copy.toString('utf8', at, copy.indexOf(0, at));
+    if (old.length !== name.length) throw new TypeError(`${old} and ${name} differ in length`);
+    copy.write(name, at, 'utf8');
+  }
+  return copy;
+}
+
+describe.skipIf(!haveFixtures)('readRpmDatabase on a hand-made SQLite database', () => {
+  it('leaves out gpg-pubkey pseudo-packages', async () => {
+    const path = join(tmp, 'pubkey.sqlite');
+    const db = new Database(path);
+    db.exec('CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL)');
+    const insert = db.prepare('INSERT INTO Packages (blob) VALUES (?)');
+    insert.run(renamed(realBlob('bzip2-libs'), 'gpg-pubkey'));
+    insert.run(realBlob('zlib'));
+    db.close();
+    const { packages, warnings } = await readRpmDatabase(path);
+    expect(packages.map((p) => p.name)).toEqual(['zlib']);
+    expect(warnings).toEqual([]);
+  });
+
+  it('skips a garbage blob with a warning naming its hnum', async () => {
+    const path = join(tmp, 'garbage.sqlite');
+    const db = new Database(path);
+    db.exec('CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL)');
+    db.prepare('INSERT INTO Packages (blob) VALUES (?)').run(Buffer.from('not a header at all'));
+    db.prepare('INSERT INTO Packages (blob) VALUES (?)').run(realBlob('zlib'));
+    db.close();
+    const { packages, warnings } = await readRpmDatabase(path);
+    expect(packages.map((p) => p.name)).toEqual(['zlib']);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^.*garbage\.sqlite: hnum 1 skipped: rpm header: /);
+  });
+});
+
 describe('readRpmDatabase on files that are not rpm databases', () => {
   it('rejects an unknown format', async () => {
     const path = await writeTemp('text', Buffer.from('hello, world, not a database'));
