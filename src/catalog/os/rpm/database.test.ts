@@ -222,6 +222,33 @@ describe.skipIf(!haveFixtures)('readRpmDatabase on randomly damaged files', () =
   });
 });
 
+describe.skipIf(!haveFixtures)('readRpmDatabase on a damaged SQLite file', () => {
+  it('rejects a file whose second page is overwritten', async () => {
+    const file = await readFile(sqliteFixture);
+    file.fill(0xa5, 4096, 4096 + 200);
+    const path = await writeTemp('page2.sqlite', file);
+    await expect(readRpmDatabase(path)).rejects.toMatchObject({
+      code: 'PACKAGE_DB_INVALID',
+      message: `${path}: SQLite: unreadable`,
+    });
+  });
+
+  it('never fails with anything but PACKAGE_DB_INVALID', async () => {
+    const original = await readFile(sqliteFixture);
+    const path = join(tmp, 'fuzz.sqlite');
+    await fc.assert(
+      fc.asyncProperty(editsOf(original.length, 64 * 1024), async (edits) => {
+        const file = Buffer.from(original);
+        for (const [at, value] of edits) file[at] = value;
+        await rm(`${path}-wal`, { force: true });
+        await rm(`${path}-shm`, { force: true });
+        return readsOrRejectsCleanly(path, file);
+      }),
+      { numRuns: 15 },
+    );
+  });
+});
+
 describe.skipIf(!haveFixtures)('readRpmDatabase on a corrupted NDB file', () => {
   async function corruptCopy(name: string, edit: (file: Buffer) => void): Promise<string> {
     const file = await readFile(ndbFixture);

@@ -36,8 +36,18 @@ export function* readSqliteBlobs(path: string, warn: WarnFn): Generator<RpmBlob>
         cause,
       });
     }
-    for (const row of rows) {
-      const { hnum, blob } = row as { hnum: unknown; blob: unknown };
+    while (true) {
+      let next: IteratorResult<unknown>;
+      try {
+        next = rows.next();
+      } catch (cause) {
+        // SQLite reports a damaged file (SQLITE_CORRUPT, SQLITE_NOTADB) only while stepping.
+        throw new InvalidInputError('PACKAGE_DB_INVALID', `${path}: SQLite: unreadable`, {
+          cause,
+        });
+      }
+      if (next.done) break;
+      const { hnum, blob } = next.value as { hnum: unknown; blob: unknown };
       const id = `hnum ${String(hnum)}`;
       if (Buffer.isBuffer(blob)) yield { id, blob };
       else warn(`${path}: ${id} skipped: blob is not a BLOB`);
