@@ -96,16 +96,41 @@ const names = (packages: FoundPackage[] = []) =>
 const goEnv = { CGO_ENABLED: '0', GOFLAGS: '-mod=vendor', GOPROXY: 'off', GO111MODULE: 'on' };
 
 describe.skipIf(!has('go'))('Go binaries built with the Debian toolchain', () => {
-  it('reports only the standard library for a program outside any module', async () => {
-    const dir = join(work, 'std');
-    await writeFiles(dir, {
+  const std = () => join(work, 'std');
+  beforeAll(async () => {
+    await writeFiles(std(), {
       'main.go': 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("hi") }\n',
     });
-    run('go', ['build', '-o', 'hello', 'main.go'], dir, { CGO_ENABLED: '0' });
-    const result = await analyze('go-binary', join(dir, 'hello'));
-    expect(names(result.packages)).toEqual(goVersionM(join(dir, 'hello')).packages);
+    run('go', ['build', '-o', 'hello', 'main.go'], std(), { CGO_ENABLED: '0' });
+  });
+
+  it('reports only the standard library for a program outside any module', async () => {
+    const result = await analyze('go-binary', join(std(), 'hello'));
+    expect(names(result.packages)).toEqual(goVersionM(join(std(), 'hello')).packages);
     expect(result.packages?.[0]).toMatchObject({ type: 'golang', name: 'stdlib' });
     expect(result.warnings).toBeUndefined();
+  });
+
+  it('reads a big-endian 32-bit binary cross-compiled for MIPS', async () => {
+    run('go', ['build', '-o', 'hello-mips', 'main.go'], std(), {
+      CGO_ENABLED: '0',
+      GOARCH: 'mips',
+    });
+    const binary = join(std(), 'hello-mips');
+    expect((await readFile(binary)).subarray(4, 6)).toEqual(Buffer.from([1, 2])); // ELFCLASS32, ELFDATA2MSB
+    const result = await analyze('go-binary', binary);
+    expect(names(result.packages)).toEqual(goVersionM(binary).packages);
+  });
+
+  it('finds the build info through the data segment when the section headers are gone', async () => {
+    const bytes = await readFile(join(std(), 'hello'));
+    bytes.writeBigUInt64LE(0n, 40); // e_shoff
+    bytes.writeUInt16LE(0, 60); // e_shnum
+    bytes.writeUInt16LE(0, 62); // e_shstrndx
+    const binary = join(std(), 'hello-no-sections');
+    await writeFile(binary, bytes, { mode: 0o755 });
+    const result = await analyze('go-binary', binary);
+    expect(names(result.packages)).toEqual(goVersionM(join(std(), 'hello')).packages);
   });
 
   it('reports the main module, a replaced vendored dependency and the build settings', async () => {
