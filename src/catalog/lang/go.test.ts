@@ -2,9 +2,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { buildElf } from '../../../test/fixtures/elf-builder.js';
+import { isMoatError } from '../../errors.js';
 import { createScanContext } from '../context.js';
 import { bufferByteSource } from './byte-source.js';
 import { PF_W, readElf } from './elf.js';
@@ -163,6 +165,38 @@ describe('readGoBuildInfo', () => {
       sections: [{ name: '.go.buildinfo', data: blob, addr: base, load: PF_W }],
     });
     await expect(buildInfoOf(elf)).rejects.toMatchObject({ code: 'PACKAGE_DB_INVALID' });
+  });
+});
+
+describe('readGoBuildInfo on corrupted bytes', () => {
+  it('fails only with Moat errors whatever bytes of either layout are overwritten', async () => {
+    const base = 0x4c0000n;
+    const layouts = [
+      inlineBlob('go1.19.8', framed(MODINFO)),
+      pointerBlob(base, 8, false, 'go1.16.15', framed(MODINFO)),
+    ];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...layouts),
+        fc.array(fc.tuple(fc.nat(63), fc.integer({ min: 0, max: 255 })), {
+          minLength: 1,
+          maxLength: 6,
+        }),
+        async (layout, edits) => {
+          const blob = Buffer.from(layout);
+          for (const [at, value] of edits) blob[at % blob.length] = value;
+          const elf = buildElf({
+            sections: [{ name: '.go.buildinfo', data: blob, addr: base, load: PF_W }],
+          });
+          try {
+            await buildInfoOf(elf);
+          } catch (error) {
+            expect(isMoatError(error)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
 

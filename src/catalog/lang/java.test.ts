@@ -3,6 +3,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { buildZip, type ZipEntrySpec } from '../../../test/fixtures/zip-builder.js';
@@ -175,5 +176,29 @@ describe('javaArchiveAnalyzer', () => {
     const result = await analyze('a.war', war, { maxZipBytes: first.length + 1024 });
     expect(coordinates(result)).toEqual(['g:first@1']);
     expect(result.warnings).toEqual([expect.stringMatching(/exceeds \d+ uncompressed bytes/)]);
+  });
+});
+
+describe('javaArchiveAnalyzer on corrupted bytes', () => {
+  it('never throws, whatever bytes of a WAR are overwritten', async () => {
+    const war = buildZip([
+      { name: 'WEB-INF/lib/a-1.jar', data: jarOf('g', 'a', '1'), method: 'deflate' },
+      { name: 'WEB-INF/lib/b-2.jar', data: jarOf('g', 'b', '2') },
+    ]);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.nat(war.length - 1), fc.integer({ min: 0, max: 255 })), {
+          minLength: 1,
+          maxLength: 6,
+        }),
+        async (edits) => {
+          const bytes = Buffer.from(war);
+          for (const [at, value] of edits) bytes[at] = value;
+          const result = await analyze('x.war', bytes);
+          for (const warning of result.warnings ?? []) expect(warning).toMatch(/^x\.war/);
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 });
