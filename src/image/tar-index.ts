@@ -4,7 +4,6 @@
  * byte range. Symlinked members are resolved inside the archive because `docker save` archives
  * use them to deduplicate layers.
  */
-import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
@@ -213,17 +212,44 @@ function tarSource(
         );
       }
       if (member.size === 0) return Promise.resolve(Readable.from([]));
-      return Promise.resolve(
-        createReadStream('', {
-          fd: handle,
-          start: member.offset,
-          end: member.offset + member.size - 1,
-          autoClose: false,
-        }),
-      );
+      return Promise.resolve(rangeStream(handle, member.offset, member.size, `${path}: ${name}`));
     },
     async close() {
       await handle.close();
     },
   };
+}
+
+/**
+ * Streams `length` bytes from `offset` with positioned reads on a shared handle (fs streams
+ * close their descriptor when destroyed, which would close the archive for every member).
+ */
+function rangeStream(handle: FileHandle, offset: number, length: number, name: string): Readable {
+  let position = offset;
+  const end = offset + length;
+  return new Readable({
+    read(size) {
+      const wanted = Math.min(Math.max(size, 16 * 1024), 1024 * 1024, end - position);
+      if (wanted <= 0) {
+        this.push(null);
+        return;
+      }
+      handle.read(Buffer.allocUnsafe(wanted), 0, wanted, position).then(
+        ({ bytesRead, buffer }) => {
+          if (bytesRead === 0) {
+            this.destroy(
+              new InvalidInputError(
+                'ARCHIVE_TRUNCATED',
+                `${name}: archive ends inside this member`,
+              ),
+            );
+            return;
+          }
+          position += bytesRead;
+          this.push(buffer.subarray(0, bytesRead));
+        },
+        (error: unknown) => this.destroy(error as Error),
+      );
+    },
+  });
 }
