@@ -4,6 +4,7 @@
  * depth, entries and uncompressed bytes across the whole tree, the size each entry declares
  * (enforced while reading) and a compression-ratio guard against zip bombs.
  */
+import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -63,7 +64,6 @@ interface Walk {
   warnings: string[];
   entriesLeft: number;
   bytesLeft: number;
-  tempFiles: number;
 }
 
 /** Catalogs the archive at `path` (labelled `label` in warnings and metadata) and everything nested in it. */
@@ -78,7 +78,6 @@ export async function walkJavaArchive(
     warnings: [],
     entriesLeft: ctx.limits.maxZipEntries,
     bytesLeft: ctx.limits.maxZipBytes,
-    tempFiles: 0,
   };
   try {
     await readArchive(await yauzl.openPromise(path, ZIP_OPTIONS), label, 0, walk);
@@ -208,17 +207,16 @@ async function readNested(
   let spooled: string | undefined;
   try {
     let nested: ZipFile;
-    const stream = await zip.openReadStreamPromise(entry);
     if (entry.uncompressedSize <= IN_MEMORY_ARCHIVE_BYTES) {
-      nested = await yauzl.fromBufferPromise(
-        await readToBuffer(stream, entry.uncompressedSize, label),
-        ZIP_OPTIONS,
+      const bytes = await readToBuffer(
+        await zip.openReadStreamPromise(entry),
+        entry.uncompressedSize,
+        label,
       );
+      nested = await yauzl.fromBufferPromise(bytes, ZIP_OPTIONS);
     } else {
-      spooled = join(
-        await walk.ctx.tempDir(),
-        `java-nested-${process.pid}-${walk.tempFiles++}.zip`,
-      );
+      spooled = join(await walk.ctx.tempDir(), `java-nested-${randomUUID()}.zip`);
+      const stream = await zip.openReadStreamPromise(entry);
       await pipeline(stream, byteCap(entry.uncompressedSize, label), createWriteStream(spooled));
       nested = await yauzl.openPromise(spooled, ZIP_OPTIONS);
     }
