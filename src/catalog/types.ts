@@ -35,7 +35,7 @@ export interface Package {
   /** Full version as the ecosystem writes it: Debian `epoch:upstream-revision`, RPM `epoch:version-release`. */
   version: string;
   type: PackageType;
-  /** Group, scope or vendor where the ecosystem has one (Maven groupId, npm scope without `@`, composer vendor). */
+  /** Group, scope or vendor where the ecosystem has one (Maven groupId, npm scope with its `@`, composer vendor). */
   namespace?: string;
   /** Package URL; assigned once the OS is known. */
   purl: string;

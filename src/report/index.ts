@@ -4,22 +4,14 @@
  */
 import type { Inventory } from '../catalog/types.js';
 import { MoatError } from '../errors.js';
+import { sbomFormats, type SbomFormat } from './formats.js';
 import { renderCycloneDx } from './cyclonedx.js';
 import { renderJson } from './json.js';
 import type { RenderOptions } from './render-options.js';
 import { renderSpdx } from './spdx.js';
 import { renderTable } from './table.js';
 
-/** Every format `moat sbom --format` accepts, in the order help text lists them. */
-export const sbomFormats = ['cyclonedx-json', 'spdx-json', 'json', 'table'] as const;
-
-/** A format `moat sbom --format` accepts. */
-export type SbomFormat = (typeof sbomFormats)[number];
-
-/** True when `value` names an SBOM format (for validating `--format`). */
-export function isSbomFormat(value: string): value is SbomFormat {
-  return (sbomFormats as readonly string[]).includes(value);
-}
+export { isSbomFormat, sbomFormats, type SbomFormat } from './formats.js';
 
 /**
  * Renders an inventory as an SBOM document or table.

@@ -1,0 +1,95 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import { moat } from './cli.js';
+import { debianImage, missingTools, type DebianImage } from './debian-image.js';
+
+interface ReportPackage {
+  name: string;
+  version: string;
+  type: string;
+  arch?: string;
+  source?: { name: string; version: string };
+  layer?: { digest: string };
+  purl: string;
+}
+
+const missing = await missingTools(['debootstrap', 'umoci', 'skopeo', 'dpkg-query']);
+
+describe.skipIf(missing.length > 0)(
+  `moat sbom on a real debootstrapped Debian image${missing.length ? ` (skipped: missing ${missing.join(', ')})` : ''}`,
+  () => {
+    let image: DebianImage;
+    beforeAll(async () => {
+      image = await debianImage();
+    });
+
+    /** The Debian packages of a JSON report, in the oracle's line format. */
+    async function debLines(target: string): Promise<string[]> {
+      const run = await moat(['sbom', target, '--format', 'json', '--quiet']);
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      const report = JSON.parse(run.stdout) as { packages: ReportPackage[] };
+      return report.packages
+        .filter((p) => p.type === 'deb')
+        .map((p) =>
+          [
+            p.name,
+            p.version,
+            p.arch,
+            p.source?.name ?? p.name,
+            p.source?.version ?? p.version,
+          ].join('\t'),
+        )
+        .sort();
+    }
+
+    it('lists exactly what dpkg-query lists, from a docker archive', async () => {
+      expect(await debLines(`docker-archive:${image.dockerArchive}`)).toEqual(image.oracle);
+    });
+
+    it('lists exactly what dpkg-query lists, from an OCI layout', async () => {
+      expect(await debLines(`oci:${image.ociLayout}:bookworm`)).toEqual(image.oracle);
+    });
+
+    it('lists exactly what dpkg-query lists, from an OCI archive', async () => {
+      expect(await debLines(`oci-archive:${image.ociArchive}`)).toEqual(image.oracle);
+    });
+
+    it('lists exactly what dpkg-query lists, from the root filesystem', async () => {
+      expect(await debLines(`dir:${image.rootfs}`)).toEqual(image.oracle);
+    });
+
+    it('detects each transport from a bare path', async () => {
+      expect(await debLines(image.dockerArchive)).toEqual(image.oracle);
+      expect(await debLines(image.rootfs)).toEqual(image.oracle);
+    });
+
+    it('names Debian 12 and the layer of every package', async () => {
+      const run = await moat([
+        'sbom',
+        `docker-archive:${image.dockerArchive}`,
+        '--format',
+        'json',
+        '-q',
+      ]);
+      const report = JSON.parse(run.stdout) as {
+        artifact: {
+          os: { family: string; version: string; codename: string };
+          layers: { digest: string }[];
+        };
+        packages: ReportPackage[];
+      };
+      expect(report.artifact.os).toMatchObject({
+        family: 'debian',
+        version: '12',
+        codename: 'bookworm',
+      });
+      const layer = report.artifact.layers[0]?.digest;
+      expect(layer).toMatch(/^sha256:[0-9a-f]{64}$/);
+      for (const pkg of report.packages) {
+        expect(pkg.layer?.digest).toBe(layer);
+        if (pkg.type === 'deb') expect(pkg.purl).toMatch(/^pkg:deb\/debian\/.+distro=debian-12/);
+      }
+    });
+  },
+);
