@@ -9,7 +9,7 @@ import {
   imageWith,
   writeDockerArchive,
 } from '../../test/fixtures/image-builder.js';
-import { gzip, tarOf } from '../../test/fixtures/tar-builder.js';
+import { tarOf } from '../../test/fixtures/tar-builder.js';
 import { openDockerArchive } from './docker-archive.js';
 
 let dir: string;
@@ -67,14 +67,12 @@ describe('openDockerArchive', () => {
   });
 
   it('reads gzip layers and verifies them against their diff_id', async () => {
-    const layer = await tarOf([{ path: 'g', content: 'zipped' }]);
     await writeDockerArchive(file, [
       { layers: [{ entries: [{ path: 'g', content: 'zipped' }], compression: 'gzip' }] },
     ]);
     const image = await openDockerArchive(file);
     expect(image.layers[0]?.mediaType).toContain('gzip');
     expect(await describeLayers(image)).toEqual([['g=zipped']]);
-    expect(gzip(layer).length).toBeGreaterThan(0);
   });
 
   it('rejects a layer whose content does not match the config diff_id', async () => {
@@ -85,6 +83,16 @@ describe('openDockerArchive', () => {
     await writeFile(file, bytes);
     const image = await openDockerArchive(file);
     await expect(describeLayers(image)).rejects.toMatchObject({ code: 'DIGEST_MISMATCH' });
+  });
+
+  it('rejects a config whose content does not match the digest in its file name', async () => {
+    await writeDockerArchive(file, [
+      imageWith({ a: '1' }, { config: { created: '2024-01-01T00:00:00Z' } }),
+    ]);
+    const bytes = await readFile(file);
+    bytes.write('2025', bytes.indexOf('2024-01-01'));
+    await writeFile(file, bytes);
+    await expect(openDockerArchive(file)).rejects.toMatchObject({ code: 'DIGEST_MISMATCH' });
   });
 
   it('reports a truncated archive naming the file', async () => {

@@ -96,6 +96,19 @@ describe('readLayerEntries', () => {
     expect(paths).toEqual(['a', 'b']);
   });
 
+  it('stops reading the blob when the consumer leaves early', async () => {
+    const blob = await tarOf([
+      { path: 'a', content: 'first' },
+      { path: 'b', content: 'z'.repeat(200_000) },
+    ]);
+    const source = Readable.from([blob.subarray(0, 1024), blob.subarray(1024)]);
+    for await (const entry of readLayerEntries(source, { name: 'l', limits: defaultLimits })) {
+      expect(entry.path).toBe('a');
+      break;
+    }
+    expect(source.destroyed).toBe(true);
+  });
+
   it('skips entries whose path climbs out of the root, with a warning naming layer and path', async () => {
     const warnings: string[] = [];
     const blob = rawTar([
