@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { moat } from './cli.js';
 import { debianImage, missingTools, type DebianImage } from './debian-image.js';
+import { pushWithSkopeo, startRegistry } from './registry-harness.js';
 
 interface ReportPackage {
   name: string;
@@ -13,7 +14,13 @@ interface ReportPackage {
   purl: string;
 }
 
-const missing = await missingTools(['debootstrap', 'umoci', 'skopeo', 'dpkg-query']);
+const missing = await missingTools([
+  'debootstrap',
+  'umoci',
+  'skopeo',
+  'dpkg-query',
+  'docker-registry',
+]);
 
 describe.skipIf(missing.length > 0)(
   `moat sbom on a real debootstrapped Debian image${missing.length ? ` (skipped: missing ${missing.join(', ')})` : ''}`,
@@ -57,6 +64,23 @@ describe.skipIf(missing.length > 0)(
 
     it('lists exactly what dpkg-query lists, from the root filesystem', async () => {
       expect(await debLines(`dir:${image.rootfs}`)).toEqual(image.oracle);
+    });
+
+    it('lists exactly what dpkg-query lists, from a registry', async () => {
+      const registry = await startRegistry();
+      try {
+        await pushWithSkopeo(
+          image.ociLayout,
+          'bookworm',
+          `${registry.host}/library/debian:bookworm`,
+        );
+        expect(await debLines(`docker://${registry.host}/library/debian:bookworm`)).toEqual(
+          image.oracle,
+        );
+        expect(await debLines(`${registry.host}/library/debian:bookworm`)).toEqual(image.oracle);
+      } finally {
+        await registry.stop();
+      }
     });
 
     it('detects each transport from a bare path', async () => {
