@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 
 import tar, { type Header } from 'tar-stream';
 
-import { LimitExceededError } from '../errors.js';
+import { isMoatError, LimitExceededError } from '../errors.js';
 import type { Limits } from '../util/limits.js';
 import { archiveError, decompressor, peekBytes, sniffCompression } from './decompress.js';
 import { normaliseEntryPath } from './entry-path.js';
@@ -172,7 +172,8 @@ export async function* readLayerEntries(
     await piped.catch(() => undefined);
     if (failure !== undefined) throw archiveError(failure, name);
   } catch (error) {
-    throw archiveError(failure ?? error, name);
+    // Our own limit and integrity errors win over the premature close they cause downstream.
+    throw archiveError(isMoatError(error) ? error : (failure ?? error), name);
   } finally {
     if (!extract.destroyed) extract.destroy();
     if (!blob.destroyed) blob.destroy();
