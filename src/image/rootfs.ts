@@ -80,7 +80,11 @@ async function* walkDirectory(
         size: type === 'file' ? stat.size : 0,
       };
       if (type === 'symlink') entry.linkTarget = await readlink(full);
-      if (type === 'file') entry.content = lazyFile(full);
+      if (type === 'file') {
+        const content = lazyFile(full);
+        entry.content = content;
+        entry.discardContent = () => content.destroy();
+      }
       yield entry;
       if (type === 'dir') children.push(path);
     }

@@ -68,6 +68,11 @@ export interface LayerEntry {
    * the walker drains it when nobody wants it.
    */
   content?: Readable;
+  /**
+   * Present when unread content can be dropped without reading it (a directory source opens
+   * files lazily); the walker calls it instead of draining `content`.
+   */
+  discardContent?: () => void;
 }
 
 /** A readable container image from any transport. */

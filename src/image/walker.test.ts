@@ -1,6 +1,8 @@
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 
 import { memoryImage, type MemoryEntry } from '../../test/fixtures/memory-image.js';
+import type { LayerEntry } from './types.js';
 import { readAll, walkImage } from './walker.js';
 
 type Spec = MemoryEntry;
@@ -103,5 +105,32 @@ describe('walkImage', () => {
     expect(result.resolve('escape')).toBe('etc/shadow');
     expect(result.resolve('abs')).toBe('usr/lib/x');
     expect(result.resolve('loop1')).toBeUndefined();
+  });
+});
+
+describe('walkImage on sources that can drop content unread', () => {
+  it('discards unwanted files without reading them', async () => {
+    let discarded = 0;
+    const unreadable = (): Readable =>
+      new Readable({
+        read() {
+          this.destroy(new Error('content was read'));
+        },
+      });
+    const image = memoryImage([[]]);
+    image.layerEntries = () =>
+      Readable.from([
+        {
+          path: 'big.bin',
+          type: 'file',
+          mode: 0o644,
+          size: 10,
+          content: unreadable(),
+          discardContent: () => void discarded++,
+        } satisfies LayerEntry,
+      ]) as AsyncIterable<LayerEntry>;
+    const result = await walkImage(image, () => undefined);
+    expect(result.files).toEqual([]);
+    expect(discarded).toBe(1);
   });
 });

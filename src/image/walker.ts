@@ -136,6 +136,7 @@ class FlatView<R> {
           layer,
         );
         if (visited) this.keepFile(entry.path, { layer, result: visited.result });
+        else if (entry.discardContent) entry.discardContent();
         else await drain(content);
         return;
       }
