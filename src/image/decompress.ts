@@ -10,6 +10,7 @@ import { Decompress } from 'fzstd';
 
 import { InvalidInputError, isMoatError, type MoatError } from '../errors.js';
 import type { LayerCompression } from './media-types.js';
+import { blobChunkBytes } from './io-sizes.js';
 
 /** The compression that the first bytes of a blob announce. */
 export function sniffCompression(head: Uint8Array): LayerCompression {
@@ -85,7 +86,7 @@ class ZstdDecompress extends Transform {
 
 /** A Transform that decompresses `compression`, or undefined for plain tar. */
 export function decompressor(compression: LayerCompression): Transform | undefined {
-  if (compression === 'gzip') return createGunzip();
+  if (compression === 'gzip') return createGunzip({ chunkSize: blobChunkBytes });
   if (compression === 'zstd') return new ZstdDecompress();
   return undefined;
 }

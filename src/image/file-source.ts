@@ -10,6 +10,7 @@ import type { Readable } from 'node:stream';
 import { InvalidInputError } from '../errors.js';
 import type { Limits } from '../util/limits.js';
 import { readBounded } from './json.js';
+import { blobReadBytes } from './io-sizes.js';
 
 /** Named files that can be sized and streamed. Paths are `/`-separated and relative. */
 export interface FileSource {
@@ -59,7 +60,7 @@ export function directorySource(root: string): FileSource {
           `${root}: ${path} is missing or not a regular file`,
         );
       }
-      return createReadStream(full);
+      return createReadStream(full, { highWaterMark: blobReadBytes });
     },
     async close() {},
   };

@@ -11,6 +11,7 @@ import { Readable } from 'node:stream';
 import { InvalidInputError, LimitExceededError } from '../errors.js';
 import type { Limits } from '../util/limits.js';
 import { normaliseEntryPath } from './entry-path.js';
+import { blobReadBytes } from './io-sizes.js';
 import type { FileSource } from './file-source.js';
 
 /** Where a member's content sits in the archive. */
@@ -228,6 +229,7 @@ function rangeStream(handle: FileHandle, offset: number, length: number, name: s
   let position = offset;
   const end = offset + length;
   return new Readable({
+    highWaterMark: blobReadBytes,
     read(size) {
       const wanted = Math.min(Math.max(size, 16 * 1024), 1024 * 1024, end - position);
       if (wanted <= 0) {

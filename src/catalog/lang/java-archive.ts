@@ -11,7 +11,7 @@ import { basename, join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
-import yauzl, { type Entry, type ZipFile } from 'yauzl';
+import type { Entry, Options as ZipOptions, ZipFile } from 'yauzl';
 
 import { LimitExceededError, isMoatError } from '../../errors.js';
 import type { AnalyzerContext, FoundPackage } from '../types.js';
@@ -36,6 +36,11 @@ const IN_MEMORY_ARCHIVE_BYTES = 8 * 1024 * 1024;
 export const MAX_COMPRESSION_RATIO = 100;
 const BOMB_MIN_BYTES = 1024 * 1024;
 
+/** yauzl is loaded on the first archive: most images have none, and it costs memory. */
+async function loadYauzl(): Promise<typeof import('yauzl')> {
+  return (await import('yauzl')).default;
+}
+
 /** yauzl reports bad zip structure with plain errors; say what they are about. */
 function describeFailure(error: unknown): string {
   if (isMoatError(error)) return error.message;
@@ -45,7 +50,7 @@ function describeFailure(error: unknown): string {
 /** A limit on the whole archive tree: reading stops everywhere, not just in one nested archive. */
 class TreeLimitError extends LimitExceededError {}
 
-const ZIP_OPTIONS: yauzl.Options = {
+const ZIP_OPTIONS: ZipOptions = {
   lazyEntries: true,
   validateEntrySizes: true,
   autoClose: false,
@@ -80,7 +85,7 @@ export async function walkJavaArchive(
     bytesLeft: ctx.limits.maxZipBytes,
   };
   try {
-    await readArchive(await yauzl.openPromise(path, ZIP_OPTIONS), label, 0, walk);
+    await readArchive(await (await loadYauzl()).openPromise(path, ZIP_OPTIONS), label, 0, walk);
   } catch (error) {
     walk.warnings.push(`${label}: ${describeFailure(error)}`);
   }
@@ -213,12 +218,12 @@ async function readNested(
         entry.uncompressedSize,
         label,
       );
-      nested = await yauzl.fromBufferPromise(bytes, ZIP_OPTIONS);
+      nested = await (await loadYauzl()).fromBufferPromise(bytes, ZIP_OPTIONS);
     } else {
       spooled = join(await walk.ctx.tempDir(), `java-nested-${randomUUID()}.zip`);
       const stream = await zip.openReadStreamPromise(entry);
       await pipeline(stream, byteCap(entry.uncompressedSize, label), createWriteStream(spooled));
-      nested = await yauzl.openPromise(spooled, ZIP_OPTIONS);
+      nested = await (await loadYauzl()).openPromise(spooled, ZIP_OPTIONS);
     }
     await readArchive(nested, label, depth, walk);
   } catch (error) {

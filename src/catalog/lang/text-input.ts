@@ -6,8 +6,10 @@
  * naming the file and the reason; a malformed entry is skipped with a warning naming the file
  * and the entry; nothing thrown by bad content escapes `analyze`.
  */
-import { parse as parseToml } from 'smol-toml';
-import { parseAllDocuments } from 'yaml';
+import { createRequire } from 'node:module';
+
+import type * as SmolToml from 'smol-toml';
+import type * as Yaml from 'yaml';
 import type { z } from 'zod';
 
 import type { AnalysisResult, BufferAnalyzer, FileInfo, FoundPackage } from '../types.js';
@@ -28,6 +30,11 @@ export const defaultLangLimits: Readonly<LangLimits> = Object.freeze({
 
 /** The outcome of decoding a whole file: its value, or the one-line reason it is unreadable. */
 export type Decoded = { ok: true; value: unknown } | { ok: false; reason: string };
+
+// The YAML and TOML parsers are loaded on first use: most images hold no file that needs them.
+const require = createRequire(import.meta.url);
+let yaml: typeof Yaml | undefined;
+let toml: typeof SmolToml | undefined;
 
 /** Decodes UTF-8 text, dropping a byte-order mark. */
 export function decodeText(content: Buffer): string {
@@ -51,7 +58,8 @@ export function decodeJson(text: string): Decoded {
  */
 export function decodeYaml(text: string, allDocuments = false): Decoded {
   try {
-    const docs = parseAllDocuments(text, {
+    yaml ??= require('yaml') as typeof Yaml;
+    const docs = yaml.parseAllDocuments(text, {
       uniqueKeys: false,
       prettyErrors: false,
       schema: 'failsafe',
@@ -74,7 +82,8 @@ export function decodeYaml(text: string, allDocuments = false): Decoded {
 /** Parses TOML text with a nesting cap; never throws. */
 export function decodeToml(text: string, limits: LangLimits): Decoded {
   try {
-    return { ok: true, value: parseToml(text, { maxDepth: limits.maxNestingDepth }) };
+    toml ??= require('smol-toml') as typeof SmolToml;
+    return { ok: true, value: toml.parse(text, { maxDepth: limits.maxNestingDepth }) };
   } catch (error) {
     return { ok: false, reason: `not TOML (${reasonOf(error)})` };
   }

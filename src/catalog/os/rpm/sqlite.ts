@@ -2,10 +2,16 @@
  * Reads header blobs out of rpm's SQLite database (`rpmdb.sqlite`, rpm ≥ 4.16): table
  * `Packages(hnum INTEGER PRIMARY KEY, blob BLOB)`, opened read-only.
  */
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+
+import type BetterSqlite3 from 'better-sqlite3';
 
 import { InvalidInputError } from '../../../errors.js';
 import type { RpmBlob, WarnFn } from './blob.js';
+
+// Loaded on first use: only rpm-based images need it, and the native module costs memory.
+const require = createRequire(import.meta.url);
+let sqlite: typeof BetterSqlite3 | undefined;
 
 /** SQLite's 16-byte file header. */
 const sqliteMagic = Buffer.from('SQLite format 3\0', 'latin1');
@@ -21,9 +27,10 @@ export function isSqlite(head: Buffer): boolean {
  * @throws InvalidInputError PACKAGE_DB_INVALID when the file cannot be opened or lacks the table.
  */
 export function* readSqliteBlobs(path: string, warn: WarnFn): Generator<RpmBlob> {
-  let db: Database.Database;
+  let db: BetterSqlite3.Database;
   try {
-    db = new Database(path, { readonly: true, fileMustExist: true });
+    sqlite ??= require('better-sqlite3') as typeof BetterSqlite3;
+    db = new sqlite(path, { readonly: true, fileMustExist: true });
   } catch (cause) {
     throw new InvalidInputError('PACKAGE_DB_INVALID', `${path}: SQLite: cannot open`, { cause });
   }
