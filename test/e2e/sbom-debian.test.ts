@@ -1,3 +1,8 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+import { Spec, Validation } from '@cyclonedx/cyclonedx-library';
+import { Ajv } from 'ajv';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { moat } from './cli.js';
@@ -14,6 +19,9 @@ interface ReportPackage {
   purl: string;
 }
 
+const spdxSchemaPath = fileURLToPath(
+  new URL('../../../shared/fixtures/schemas/spdx-schema-2.3.json', import.meta.url),
+);
 const missing = await missingTools([
   'debootstrap',
   'umoci',
@@ -82,6 +90,44 @@ describe.skipIf(missing.length > 0)(
         await registry.stop();
       }
     });
+
+    it('writes CycloneDX 1.6 that validates against the schema, one component per package', async () => {
+      const run = await moat([
+        'sbom',
+        `oci:${image.ociLayout}:bookworm`,
+        '-f',
+        'cyclonedx-json',
+        '-q',
+      ]);
+      expect(run.code).toBe(0);
+      const validator = new Validation.JsonStrictValidator(Spec.Version.v1dot6);
+      expect(await validator.validate(run.stdout)).toBeNull();
+      const bom = JSON.parse(run.stdout) as { components: { type: string; purl?: string }[] };
+      const libraries = bom.components.filter((c) => c.type === 'library');
+      expect(libraries).toHaveLength(image.oracle.length);
+    });
+
+    it.skipIf(!existsSync(spdxSchemaPath))(
+      'writes SPDX 2.3 that validates against the schema, one package per dpkg package',
+      async () => {
+        const run = await moat([
+          'sbom',
+          `oci:${image.ociLayout}:bookworm`,
+          '-f',
+          'spdx-json',
+          '-q',
+        ]);
+        expect(run.code).toBe(0);
+        const schema = JSON.parse(readFileSync(spdxSchemaPath, 'utf8')) as object;
+        const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+        const document = JSON.parse(run.stdout) as { packages: { externalRefs?: unknown[] }[] };
+        expect(validate(document), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+        const purls = document.packages.filter((p) =>
+          JSON.stringify(p.externalRefs ?? []).includes('pkg:deb/'),
+        );
+        expect(purls).toHaveLength(image.oracle.length);
+      },
+    );
 
     it('detects each transport from a bare path', async () => {
       expect(await debLines(image.dockerArchive)).toEqual(image.oracle);
