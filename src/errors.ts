@@ -19,6 +19,7 @@ export const errorCodes = {
   TAG_NOT_FOUND: 'input',
   UNSAFE_PATH: 'input',
   PACKAGE_DB_INVALID: 'input',
+  VERSION_INVALID: 'input',
   REGISTRY_UNAUTHORIZED: 'input',
   REGISTRY_DENIED: 'input',
   REGISTRY_NAME_UNKNOWN: 'input',
@@ -26,6 +27,14 @@ export const errorCodes = {
   REGISTRY_BLOB_UNKNOWN: 'input',
   REGISTRY_UNAVAILABLE: 'input',
   REGISTRY_PROTOCOL: 'input',
+  DB_NOT_FOUND: 'input',
+  DB_INVALID: 'input',
+  DB_SCHEMA_TOO_NEW: 'input',
+  DB_SOURCE_UNAVAILABLE: 'input',
+  OSV_INVALID: 'input',
+  BUNDLE_INVALID: 'input',
+  BUNDLE_SIGNATURE_INVALID: 'input',
+  KEY_INVALID: 'input',
   INTERNAL: 'internal',
 } as const;
 
