@@ -20,6 +20,7 @@ export const errorCodes = {
   UNSAFE_PATH: 'input',
   PACKAGE_DB_INVALID: 'input',
   VERSION_INVALID: 'input',
+  VERSION_INVALID: 'input',
   REGISTRY_UNAUTHORIZED: 'input',
   REGISTRY_DENIED: 'input',
   REGISTRY_NAME_UNKNOWN: 'input',
