@@ -20,7 +20,6 @@ export const errorCodes = {
   UNSAFE_PATH: 'input',
   PACKAGE_DB_INVALID: 'input',
   VERSION_INVALID: 'input',
-  VERSION_INVALID: 'input',
   REGISTRY_UNAUTHORIZED: 'input',
   REGISTRY_DENIED: 'input',
   REGISTRY_NAME_UNKNOWN: 'input',
