@@ -3,13 +3,8 @@
  * Rust (cargo-auditable) executables, and Java archives.
  */
 import type { Analyzer } from '../types.js';
-import { goBinaryAnalyzer } from './go.js';
+import { elfBinaryAnalyzer } from './elf-binary.js';
 import { javaArchiveAnalyzer } from './java.js';
-import { rustAuditAnalyzer } from './rust-audit.js';
 
 /** Every binary and archive cataloger, for the layer walker to run. */
-export const binaryLanguageAnalyzers: Analyzer[] = [
-  goBinaryAnalyzer,
-  rustAuditAnalyzer,
-  javaArchiveAnalyzer,
-];
+export const binaryLanguageAnalyzers: Analyzer[] = [elfBinaryAnalyzer, javaArchiveAnalyzer];

@@ -10,7 +10,7 @@ import { isMoatError } from '../../errors.js';
 import { createScanContext } from '../context.js';
 import { bufferByteSource } from './byte-source.js';
 import { PF_W, readElf } from './elf.js';
-import { goBinaryAnalyzer } from './go.js';
+import { elfBinaryAnalyzer } from './elf-binary.js';
 import { GO_BUILDINFO_MAGIC, readGoBuildInfo } from './go-buildinfo.js';
 
 // The sentinels cmd/go wraps module information in (cmd/go/internal/modload.infoStart/infoEnd).
@@ -200,7 +200,7 @@ describe('readGoBuildInfo on corrupted bytes', () => {
   });
 });
 
-describe('goBinaryAnalyzer', () => {
+describe('elfBinaryAnalyzer', () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'moat-go-test-'));
@@ -213,18 +213,20 @@ describe('goBinaryAnalyzer', () => {
     const spoolPath = join(dir, 'bin');
     await writeFile(spoolPath, bytes);
     const ctx = createScanContext();
-    return goBinaryAnalyzer.analyze(
+    return elfBinaryAnalyzer.analyze(
       { path: 'usr/bin/app', size: bytes.length, mode: 0o755, spoolPath },
       ctx,
     );
   }
 
   it('wants executables of at least 1 KiB only', () => {
-    expect(goBinaryAnalyzer.wants({ path: 'usr/bin/app', size: 4096, mode: 0o100755 })).toBe(true);
-    expect(goBinaryAnalyzer.wants({ path: 'usr/lib/x.so', size: 4096, mode: 0o100644 })).toBe(
+    expect(elfBinaryAnalyzer.wants({ path: 'usr/bin/app', size: 4096, mode: 0o100755 })).toBe(true);
+    expect(elfBinaryAnalyzer.wants({ path: 'usr/lib/x.so', size: 4096, mode: 0o100644 })).toBe(
       false,
     );
-    expect(goBinaryAnalyzer.wants({ path: 'usr/bin/tiny', size: 100, mode: 0o100755 })).toBe(false);
+    expect(elfBinaryAnalyzer.wants({ path: 'usr/bin/tiny', size: 100, mode: 0o100755 })).toBe(
+      false,
+    );
   });
 
   it('reports stdlib, the main module and dependencies of a Go binary', async () => {

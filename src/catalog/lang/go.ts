@@ -2,9 +2,8 @@
  * The Go binary cataloger: reads the build info Go links into every executable and reports the
  * standard library, the main module and each dependency module as `golang` packages.
  */
-import type { AnalysisResult, SpoolAnalyzer } from '../types.js';
-import { ELF_MAGIC, type ElfFile } from './elf.js';
-import { analyzeElf, isExecutableCandidate } from './elf-analysis.js';
+import type { AnalysisResult } from '../types.js';
+import type { ElfFile } from './elf.js';
 import { readGoBuildInfo } from './go-buildinfo.js';
 import { goPackages, parseGoModInfo } from './go-modinfo.js';
 
@@ -19,17 +18,3 @@ export async function goPackagesFromElf(elf: ElfFile, path: string): Promise<Ana
   }
   return result;
 }
-
-/** Catalogs Go executables (ELF) from their embedded build info. */
-export const goBinaryAnalyzer: SpoolAnalyzer = {
-  name: 'go-binary',
-  version: 1,
-  input: 'spool',
-  magic: [ELF_MAGIC],
-  wants: isExecutableCandidate,
-  analyze(file) {
-    return analyzeElf(file, { cataloger: 'go', reportStructure: true }, (elf) =>
-      goPackagesFromElf(elf, file.path),
-    );
-  },
-};

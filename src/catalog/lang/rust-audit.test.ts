@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { buildElf } from '../../../test/fixtures/elf-builder.js';
 import { createScanContext } from '../context.js';
-import { parseRustAudit, rustAuditAnalyzer } from './rust-audit.js';
+import { elfBinaryAnalyzer } from './elf-binary.js';
+import { parseRustAudit } from './rust-audit.js';
 
 // Shaped like what `cargo auditable build` embeds for a binary depending on serde.
 const audit = {
@@ -63,7 +64,7 @@ describe('parseRustAudit', () => {
   });
 });
 
-describe('rustAuditAnalyzer', () => {
+describe('elfBinaryAnalyzer', () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'moat-rust-test-'));
@@ -75,7 +76,7 @@ describe('rustAuditAnalyzer', () => {
   async function analyze(bytes: Buffer) {
     const spoolPath = join(dir, 'bin');
     await writeFile(spoolPath, bytes);
-    return rustAuditAnalyzer.analyze(
+    return elfBinaryAnalyzer.analyze(
       { path: 'usr/bin/hello', size: bytes.length, mode: 0o755, spoolPath },
       createScanContext(),
     );

@@ -8,9 +8,8 @@ import { inflateSync } from 'node:zlib';
 import { z } from 'zod';
 
 import { InvalidInputError, LimitExceededError } from '../../errors.js';
-import type { AnalysisResult, FoundPackage, SpoolAnalyzer } from '../types.js';
-import { ELF_MAGIC, type ElfFile } from './elf.js';
-import { analyzeElf, isExecutableCandidate } from './elf-analysis.js';
+import type { AnalysisResult, FoundPackage } from '../types.js';
+import type { ElfFile } from './elf.js';
 
 /** The section cargo-auditable writes. */
 export const RUST_AUDIT_SECTION = '.dep-v0';
@@ -70,20 +69,3 @@ export async function rustPackagesFromElf(elf: ElfFile): Promise<AnalysisResult>
   const section = await elf.readSection(RUST_AUDIT_SECTION, MAX_COMPRESSED_BYTES);
   return section ? { packages: parseRustAudit(section) } : {};
 }
-
-/** Catalogs Rust executables built with `cargo auditable` (ELF). */
-export const rustAuditAnalyzer: SpoolAnalyzer = {
-  name: 'rust-audit',
-  version: 1,
-  input: 'spool',
-  magic: [ELF_MAGIC],
-  wants: isExecutableCandidate,
-  analyze(file) {
-    // ELF structure errors are reported once, by the Go cataloger reading the same file.
-    return analyzeElf(
-      file,
-      { cataloger: 'rust-audit', reportStructure: false },
-      rustPackagesFromElf,
-    );
-  },
-};
