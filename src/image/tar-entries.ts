@@ -162,6 +162,8 @@ export async function* readLayerEntries(
       if (type === 'file') {
         const { content, drain } = contentOf(entry, name);
         layerEntry.content = content;
+        // Unwanted content is skipped inside tar-stream, without the Readable wrapper.
+        layerEntry.discardContent = () => void drain();
         yield layerEntry;
         await drain();
       } else {
