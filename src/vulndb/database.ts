@@ -3,8 +3,6 @@
  * matcher uses ({@link VulnDb.advisoriesFor}). Scans open it read-only; only imports write, and
  * they write a copy (see import.ts).
  */
-import { inflateRawSync } from 'node:zlib';
-
 import type { Statement } from 'better-sqlite3';
 
 import { MoatError } from '../errors.js';
@@ -52,7 +50,7 @@ export class VulnDb {
   readonly schemaVersion: number;
   /** @internal The connection; only the importer writes through it. */
   readonly sqlite: SqliteDatabase;
-  #byPackage: Statement<[string, string, string], { body: Buffer }> | undefined;
+  #byPackage: Statement<[string, string, string], { body: string }> | undefined;
 
   /** @internal Use {@link openVulnDb}. */
   constructor(path: string, sqlite: SqliteDatabase, schemaVersion: number) {
@@ -71,7 +69,7 @@ export class VulnDb {
   advisoriesFor(ecosystem: string, packageName: string): OsvRecord[] {
     this.#byPackage ??= this.sqlite.prepare(
       `SELECT body FROM records WHERE withdrawn IS NULL AND id IN
-         (SELECT id FROM affected WHERE name = ?3 AND ecosystem IN (?1, ?2)) ORDER BY id`,
+         (SELECT id FROM affected WHERE ecosystem IN (?, ?) AND name = ?) ORDER BY id`,
     );
     const rows = this.#byPackage.all(
       ecosystem,
@@ -84,7 +82,7 @@ export class VulnDb {
   /** The record with this id, withdrawn or not. */
   advisory(id: string): OsvRecord | undefined {
     const row = this.sqlite.prepare('SELECT body FROM records WHERE id = ?').get(id) as
-      { body: Buffer } | undefined;
+      { body: string } | undefined;
     return row ? decodeBody(row.body) : undefined;
   }
 
@@ -191,7 +189,7 @@ export function affectedEntriesFor(
   });
 }
 
-function decodeBody(body: Buffer): OsvRecord {
+function decodeBody(body: string): OsvRecord {
   // Stored records were validated on import (or arrived in a signed bundle).
-  return JSON.parse(inflateRawSync(body).toString('utf8')) as OsvRecord;
+  return JSON.parse(body) as OsvRecord;
 }

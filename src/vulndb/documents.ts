@@ -7,11 +7,10 @@
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import type { Entry, Options as ZipOptions, ZipFile } from 'yauzl';
-
-import { LimitExceededError, MoatError } from '../errors.js';
+import { MoatError } from '../errors.js';
 import { bundleMagic } from './bundle-format.js';
 import type { VulnDbLimits } from './limits.js';
+import { readZipEntries } from './zip.js';
 
 /** How a document's bytes are parsed. */
 export type DocumentFormat = 'json' | 'yaml';
@@ -20,7 +19,6 @@ export type DocumentFormat = 'json' | 'yaml';
 export type SourceDocument =
   { origin: string; format: DocumentFormat; data: Buffer } | { origin: string; error: string };
 
-const ZIP_OPTIONS: ZipOptions = { lazyEntries: true, validateEntrySizes: true, autoClose: false };
 const zipMagic = Buffer.from('PK\x03\x04', 'latin1');
 
 /** The format a file name implies, or undefined for files that are not records. */
@@ -112,62 +110,9 @@ async function* readZip(
   label: string,
   limits: VulnDbLimits,
 ): AsyncGenerator<SourceDocument> {
-  const yauzl = (await import('yauzl')).default;
-  let zip: ZipFile;
-  try {
-    zip = await yauzl.openPromise(path, ZIP_OPTIONS);
-  } catch (cause) {
-    throw new MoatError('OSV_INVALID', `${label}: corrupt zip: ${reason(cause)}`, { cause });
+  for await (const entry of readZipEntries(path, label, limits, (name) => !!formatOfName(name))) {
+    const origin = `${label}!${entry.name}`;
+    if ('error' in entry) yield { origin, error: entry.error };
+    else yield { origin, format: formatOfName(entry.name) ?? 'json', data: entry.data };
   }
-  try {
-    if (zip.entryCount > limits.maxZipEntries) {
-      throw new LimitExceededError(
-        `${label}: ${zip.entryCount} entries exceed the limit of ${limits.maxZipEntries}`,
-      );
-    }
-    let bytesLeft = limits.maxZipBytes;
-    const entries = zip.eachEntry()[Symbol.asyncIterator]();
-    while (true) {
-      let next: IteratorResult<Entry>;
-      try {
-        next = await entries.next();
-      } catch (cause) {
-        throw new MoatError('OSV_INVALID', `${label}: corrupt zip: ${reason(cause)}`, { cause });
-      }
-      if (next.done) break;
-      const entry = next.value;
-      const format = formatOfName(entry.fileName);
-      if (entry.fileName.endsWith('/') || !format) continue;
-      const origin = `${label}!${entry.fileName}`;
-      if (entry.uncompressedSize > limits.maxRecordBytes) {
-        yield { origin, error: `${entry.uncompressedSize} bytes exceed the record limit` };
-        continue;
-      }
-      if (entry.uncompressedSize > bytesLeft) {
-        throw new LimitExceededError(
-          `${label}: more than ${limits.maxZipBytes} uncompressed bytes`,
-        );
-      }
-      bytesLeft -= entry.uncompressedSize;
-      try {
-        yield { origin, format, data: await readEntry(zip, entry) };
-      } catch (cause) {
-        yield { origin, error: `unreadable entry: ${reason(cause)}` };
-      }
-    }
-  } finally {
-    zip.close();
-  }
-}
-
-async function readEntry(zip: ZipFile, entry: Entry): Promise<Buffer> {
-  const stream = await zip.openReadStreamPromise(entry);
-  const chunks: Buffer[] = [];
-  // validateEntrySizes makes yauzl fail the stream when the data outgrows the declared size.
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
-function reason(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

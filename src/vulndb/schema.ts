@@ -9,7 +9,8 @@ import { sqliteReason, type SqliteDatabase } from './sqlite.js';
 export const SCHEMA_VERSION = 1;
 
 /**
- * - `records`: one row per OSV id; `body` is the record's JSON, raw-deflated; `withdrawn` set
+ * - `records`: one row per OSV id; `body` is the record's JSON text (uncompressed:
+ *   decoding is most of a lookup's cost; bundles are compressed as a whole); `withdrawn` set
  *   means never matched. `modified_ms` orders re-imports.
  * - `affected`: (ecosystem as OSV writes it, normalised package name) → record id.
  * - `aliases`: alias (CVE, GHSA…) → record id.
@@ -23,7 +24,7 @@ CREATE TABLE records (
   modified_ms INTEGER NOT NULL,
   withdrawn TEXT,
   source TEXT NOT NULL,
-  body BLOB NOT NULL
+  body TEXT NOT NULL
 );
 CREATE TABLE affected (
   ecosystem TEXT NOT NULL,

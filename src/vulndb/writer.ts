@@ -3,8 +3,6 @@
  * the same id only when its `modified` is newer; its package index and aliases are replaced
  * with it. Withdrawn records are stored and flagged, so a later re-import cannot revive them.
  */
-import { deflateRawSync } from 'node:zlib';
-
 import type { Statement } from 'better-sqlite3';
 
 import type { VulnDb } from './database.js';
@@ -27,7 +25,7 @@ export interface SourceRecord {
 export class RecordWriter {
   readonly #db: VulnDb;
   readonly #modifiedOf: Statement<[string], { modified_ms: number }>;
-  readonly #upsert: Statement<[string, string, number, string | null, string, Buffer]>;
+  readonly #upsert: Statement<[string, string, number, string | null, string, string]>;
   readonly #deleteAffected: Statement<[string]>;
   readonly #deleteAliases: Statement<[string]>;
   readonly #insertAffected: Statement<[string, string, string]>;
@@ -58,8 +56,7 @@ export class RecordWriter {
       this.#deleteAffected.run(record.id);
       this.#deleteAliases.run(record.id);
     }
-    const body = deflateRawSync(json, { level: 6 });
-    this.#upsert.run(record.id, record.modified, modified, record.withdrawn ?? null, source, body);
+    this.#upsert.run(record.id, record.modified, modified, record.withdrawn ?? null, source, json);
     for (const entry of record.affected ?? []) {
       const pkg = entry.package;
       if (!pkg) continue;
