@@ -11,6 +11,7 @@ import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 
 import { drain, type LayerPosition, type Visit, type VisitedFile } from '../image/walker.js';
+import { NeedleScan } from '../util/needle-scan.js';
 import { Semaphore } from '../util/semaphore.js';
 import type {
   AnalysisResult,
@@ -79,8 +80,12 @@ export class FileCapture {
           run = () => Promise.resolve([]);
           await drainIterator(iterator, file.content);
         } else {
-          const spoolPath = await this.spool(head.chunks, iterator);
-          run = () => this.runSpooled(info, spoolPath, spoolers, buffers);
+          const scan = new NeedleScan(spoolers.flatMap((a) => a.requires ?? []));
+          const spoolPath = await this.spool(head.chunks, iterator, scan);
+          const able = spoolers.filter(
+            (a) => a.requires === undefined || a.requires.some((n) => scan.found.has(n)),
+          );
+          run = () => this.runSpooled(info, spoolPath, able, buffers);
         }
       } else if (buffers.length > 0) {
         const content = Buffer.concat([...head.chunks, ...(await collect(iterator))]);
@@ -102,7 +107,11 @@ export class FileCapture {
     }
   }
 
-  private async spool(head: Buffer[], iterator: AsyncIterator<Buffer>): Promise<string> {
+  private async spool(
+    head: Buffer[],
+    iterator: AsyncIterator<Buffer>,
+    scan: NeedleScan,
+  ): Promise<string> {
     const path = join(await this.ctx.tempDir(), `spool-${this.spoolCounter++}`);
     const out = createWriteStream(path, { flags: 'wx', mode: 0o600 });
     const write = (chunk: Buffer) =>
@@ -110,8 +119,12 @@ export class FileCapture {
         ? Promise.resolve()
         : new Promise<void>((resolve) => out.once('drain', resolve));
     try {
-      for (const chunk of head) await write(chunk);
+      for (const chunk of head) {
+        scan.push(chunk);
+        await write(chunk);
+      }
       for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+        scan.push(next.value);
         await write(next.value);
       }
     } finally {

@@ -104,3 +104,27 @@ describe('catalogImage', () => {
     expect(inventory.warnings).toEqual(['skipped /a/pkgs.txt: not a package list']);
   });
 });
+
+describe('catalogImage with analyzers that require a byte string', () => {
+  it('runs a spool analyzer only on files containing one of its required strings', async () => {
+    const seen: string[] = [];
+    const picky: SpoolAnalyzer = {
+      ...spoolAnalyzer,
+      requires: [Buffer.from('NEEDLE')],
+      analyze: (file) => {
+        seen.push(file.path);
+        return Promise.resolve({});
+      },
+    };
+    await catalogImage(
+      memoryImage([
+        [
+          { path: 'bin/with', content: `PKG1${'x'.repeat(100)}NEEDLE`, mode: 0o755 },
+          { path: 'bin/without', content: `PKG1${'x'.repeat(100)}NEEDL`, mode: 0o755 },
+        ],
+      ]),
+      { analyzers: [picky] },
+    );
+    expect(seen).toEqual(['bin/with']);
+  });
+});

@@ -111,6 +111,11 @@ export interface SpoolAnalyzer extends AnalyzerBase {
   readonly input: 'spool';
   /** Leading bytes the file must start with; other files are never spooled. */
   readonly magic?: readonly Buffer[];
+  /**
+   * Byte strings of which the file must contain at least one, anywhere, for the analyzer to find
+   * anything. The walker looks for them while spooling and skips the analysis when none occurs.
+   */
+  readonly requires?: readonly Buffer[];
   analyze(file: FileInfo & { spoolPath: string }, ctx: AnalyzerContext): Promise<AnalysisResult>;
 }
 

@@ -8,7 +8,8 @@ import { ELF_MAGIC, type ElfFile } from './elf.js';
 import { analyzeElf, isExecutableCandidate } from './elf-analysis.js';
 import { describeFailure } from './failure.js';
 import { goPackagesFromElf } from './go.js';
-import { rustPackagesFromElf } from './rust-audit.js';
+import { GO_BUILDINFO_MAGIC } from './go-buildinfo.js';
+import { RUST_AUDIT_SECTION, rustPackagesFromElf } from './rust-audit.js';
 
 type Extractor = (elf: ElfFile, path: string) => Promise<AnalysisResult>;
 
@@ -42,6 +43,9 @@ export const elfBinaryAnalyzer: SpoolAnalyzer = {
   version: 1,
   input: 'spool',
   magic: [ELF_MAGIC],
+  // Go links its build info behind this magic; cargo-auditable's section name sits in the
+  // section-name table. An executable with neither has nothing for us: skip parsing it.
+  requires: [GO_BUILDINFO_MAGIC, Buffer.from(RUST_AUDIT_SECTION, 'latin1')],
   wants: isExecutableCandidate,
   analyze(file) {
     return analyzeElf(file, { cataloger: 'elf', reportStructure: true }, (elf) =>
