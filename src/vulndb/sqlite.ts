@@ -2,6 +2,7 @@
  * Loads better-sqlite3 on first use (the native module costs memory at start-up, and most
  * commands never touch the vulnerability database) and opens database files with typed errors.
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 import type BetterSqlite3 from 'better-sqlite3';
@@ -19,18 +20,17 @@ export type SqliteDatabase = BetterSqlite3.Database;
  * @throws MoatError DB_NOT_FOUND when a read-only open finds no file, DB_INVALID when it is not SQLite.
  */
 export function openSqlite(path: string, readonly: boolean): SqliteDatabase {
+  if (readonly && !existsSync(path)) {
+    throw new MoatError(
+      'DB_NOT_FOUND',
+      `${path}: no vulnerability database; run \`moat db update\` or \`moat db import\``,
+    );
+  }
   sqlite ??= require('better-sqlite3') as typeof BetterSqlite3;
   let db: SqliteDatabase;
   try {
     db = new sqlite(path, { readonly, fileMustExist: readonly });
   } catch (cause) {
-    if (readonly && (cause as { code?: unknown }).code === 'SQLITE_CANTOPEN') {
-      throw new MoatError(
-        'DB_NOT_FOUND',
-        `${path}: no vulnerability database; run \`moat db update\` or \`moat db import\``,
-        { cause },
-      );
-    }
     throw new MoatError('DB_INVALID', `${path}: cannot open the vulnerability database`, {
       cause,
     });
