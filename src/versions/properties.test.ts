@@ -158,19 +158,8 @@ const mavenWithoutNullQualifiers = join(
   ),
 );
 
-// rpm compares releases only when both sides have one, so "1.0" equals both "1.0-1" and "1.0-2":
-// a version without a release matches like a wildcard and order laws hold only among EVRs that
-// all have a release.
-const rpmWithRelease = join(
-  opt(fc.constantFrom('0:', '1:', ':')),
-  num,
-  many(['.', '0', '1', '10', '~', '^', '_', 'a', 'b', 'rc', 'git'], 5),
-  join(fc.constant('-'), num, many(['.', '1', 'el9', '~', '^', '_2'], 3)),
-);
-
 const transitiveGenerators: Partial<Record<VersionEcosystem, fc.Arbitrary<string>>> = {
   maven: mavenWithoutNullQualifiers,
-  rpm: rpmWithRelease,
 };
 
 describe.each(Object.keys(generators) as VersionEcosystem[])('%s comparator', (ecosystem) => {

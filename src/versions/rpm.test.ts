@@ -20,10 +20,11 @@ const ascending: [string, string][] = [
   ['1.0-1.el9', '1.0-1.el9_2'],
   ['1.0-9', '1.0-10'],
   ['1.0-1~beta', '1.0-1'],
+  ['1.0', '1.0-'],
+  ['1.0', '1.0-0'],
 ];
 
 const equal: [string, string][] = [
-  ['1.0', '1.0-5'],
   ['1.0', '0:1.0'],
   ['1.0', ':1.0'],
   ['1.0', '1_0'],
@@ -47,7 +48,7 @@ describe('compareRpmVersions', () => {
     );
   });
 
-  it('leaves the release undefined when there is none, so it is not compared', () => {
+  it('leaves the release undefined when there is none', () => {
     expect(parseRpmVersion('3:2.1')).toEqual({ epoch: '3', version: '2.1', release: undefined });
   });
 });

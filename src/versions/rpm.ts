@@ -6,7 +6,7 @@
 import { compareDigits, compareStrings, type Ordering } from './ordering.js';
 import { VersionError } from './version-error.js';
 
-/** A parsed EVR. A missing epoch counts as 0; a missing release is not compared (rpm's rule). */
+/** A parsed EVR. A missing epoch counts as 0; a missing release sorts before any release. */
 export interface RpmVersion {
   epoch: string;
   version: string;
@@ -81,12 +81,18 @@ export function compareRpmSegments(a: string, b: string): Ordering {
   return i >= a.length ? -1 : 1;
 }
 
-/** Compares parsed EVRs: epoch, version, and release only when both have one. */
+/**
+ * Compares parsed EVRs as rpm's `rpmverCmp` (behind `rpm.vercmp`): epoch, version, release, where
+ * a missing release sorts before any release (unlike dependency matching, where it is a wildcard).
+ */
 export function compareParsedRpmVersions(a: RpmVersion, b: RpmVersion): Ordering {
   const byEpoch = compareRpmSegments(a.epoch, b.epoch);
   if (byEpoch !== 0) return byEpoch;
   const byVersion = compareRpmSegments(a.version, b.version);
-  if (byVersion !== 0 || a.release === undefined || b.release === undefined) return byVersion;
+  if (byVersion !== 0) return byVersion;
+  if (a.release === undefined || b.release === undefined) {
+    return a.release === b.release ? 0 : a.release === undefined ? -1 : 1;
+  }
   return compareRpmSegments(a.release, b.release);
 }
 
