@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 
 import { isMoatError } from '../errors.js';
+import { registerDbCommand } from './db.js';
 import { registerSbomCommand } from './sbom.js';
 import { version } from './version.js';
 
@@ -26,6 +27,7 @@ export async function main(argv: string[], io: CliIo = process): Promise<number>
       outputError: (text) => io.stderr.write(text.replace(/^error: /, 'moat: ')),
     });
   registerSbomCommand(program, io);
+  registerDbCommand(program, io);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
