@@ -2,7 +2,8 @@
 // Benchmark of the vulnerability database: import 100,000 generated OSV records from an
 // osv.dev-style all.zip (target <= 30 s; the database size is reported), then 2,000
 // `advisoriesFor` lookups against that database (target <= 200 ms). Runs against dist/:
-// `npm run build && node bench/vulndb-import.bench.js` (BENCH_RECORDS changes the count).
+// `npm run build && node bench/vulndb-import.bench.js` (BENCH_RECORDS changes the count, MOAT_DIST
+// points at another build, BENCH_KEEP=1 keeps the generated zip and database).
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
