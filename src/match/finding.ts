@@ -1,0 +1,93 @@
+/**
+ * Builds one {@link Finding} from a package and the group of records describing one
+ * vulnerability: fixed versions of every record, the most final status, CVSS scores of every
+ * record, the source's own rating, and title, references and dates from the primary record.
+ */
+import type { Package } from '../catalog/types.js';
+import type { VulnerabilityGroup } from './merge.js';
+import { sortUnique, type VersionComparator } from './ranges.js';
+import { bandOf, cvssScoresOf, maxSeverity, sourceSeverityOf } from './severity.js';
+import { strongerStatus } from './status.js';
+import type { CvssScore, Finding, Severity } from './types.js';
+
+const TITLE_LENGTH = 120;
+
+/** Who published a record, from its id prefix (`GHSA-…` → `ghsa`, `CVE-…` → `nvd`). */
+export function publisherOf(recordId: string): string {
+  if (recordId.startsWith('CVE-')) return 'nvd';
+  const dash = recordId.indexOf('-');
+  return (dash > 0 ? recordId.slice(0, dash) : recordId).toLowerCase();
+}
+
+/** The finding for `pkg` (shown as `packageName`) and one vulnerability group. */
+export function buildFinding(
+  pkg: Package,
+  packageName: string,
+  group: VulnerabilityGroup,
+  compare: VersionComparator,
+): Finding {
+  const [first, ...rest] = group.candidates;
+  if (!first) throw new RangeError(`no records for ${group.id}`);
+  const primary = first.record;
+
+  let status = first.status;
+  for (const candidate of rest) status = strongerStatus(status, candidate.status);
+
+  const cvss: CvssScore[] = [];
+  const seenVectors = new Set<string>();
+  let sourceSeverity: Severity | undefined;
+  for (const { record, entry } of group.candidates) {
+    for (const score of cvssScoresOf(record, entry, publisherOf(record.id))) {
+      if (seenVectors.has(score.vector)) continue;
+      seenVectors.add(score.vector);
+      cvss.push(score);
+    }
+    const rating = sourceSeverityOf(record, entry);
+    if (rating) sourceSeverity = sourceSeverity ? maxSeverity(sourceSeverity, rating) : rating;
+  }
+  const cvssSeverity = cvss.reduce<Severity | undefined>(
+    (max, score) => (max ? maxSeverity(max, bandOf(score)) : bandOf(score)),
+    undefined,
+  );
+
+  const references = new Set<string>();
+  for (const { record } of group.candidates)
+    for (const ref of record.references ?? []) references.add(ref.url);
+
+  const finding: Finding = {
+    id: group.id,
+    aliases: group.aliases,
+    purl: pkg.purl,
+    packageName,
+    installedVersion: pkg.version,
+    fixedVersions: sortUnique(
+      group.candidates.flatMap((c) => c.fixedVersions),
+      compare,
+    ),
+    status: status.status,
+    statusSource: status.statusSource,
+    severity: cvssSeverity ?? sourceSeverity ?? 'UNKNOWN',
+    cvss,
+    title: titleOf(group),
+    references: [...references].sort(),
+    path: pkg.path,
+    dataSource: first.ecosystem,
+  };
+  if (sourceSeverity) finding.sourceSeverity = sourceSeverity;
+  const description = group.candidates.map((c) => c.record.details?.trim()).find(Boolean);
+  if (description) finding.description = description;
+  if (pkg.layerDigest) finding.layerDigest = pkg.layerDigest;
+  if (primary.published) finding.published = primary.published;
+  finding.modified = primary.modified;
+  return finding;
+}
+
+/** The first summary in the group, else the first line of the first details, else the id. */
+function titleOf(group: VulnerabilityGroup): string {
+  const summary = group.candidates.map((c) => c.record.summary?.trim()).find(Boolean);
+  if (summary) return summary;
+  const details = group.candidates.map((c) => c.record.details?.trim()).find(Boolean);
+  if (!details) return group.id;
+  const line = details.split('\n')[0] ?? details;
+  return line.length > TITLE_LENGTH ? `${line.slice(0, TITLE_LENGTH - 1)}…` : line;
+}

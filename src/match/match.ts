@@ -1,0 +1,138 @@
+/**
+ * `matchInventory`: every package of an inventory against the vulnerability database. Each
+ * package is looked up under its OSV ecosystem(s) and name (see ecosystems.ts), each record's
+ * entries about it are evaluated (ranges.ts), the records that affect it are merged by alias
+ * into one finding per vulnerability (merge.ts, finding.ts). Lookups are cached per ecosystem and
+ * name, since many binary packages share one source package. Pure apart from reading the
+ * database: no clock unless `now` is omitted, no output but the result.
+ */
+import type { Inventory, Package } from '../catalog/types.js';
+import { affectedEntriesFor, type OsvRecord } from '../vulndb/index.js';
+import { comparatorsFor, queryFor, type PackageQuery } from './ecosystems.js';
+import { endOfLife, type EolStatus } from './eol.js';
+import { buildFinding } from './finding.js';
+import { groupByVulnerability, type MatchCandidate } from './merge.js';
+import { isAffectedBy } from './ranges.js';
+import { statusOf } from './status.js';
+import type { Finding } from './types.js';
+
+/** What the matcher needs from a database: the records about one package. */
+export interface AdvisorySource {
+  advisoriesFor(ecosystem: string, packageName: string): OsvRecord[];
+}
+
+/** Options of {@link matchInventory}. */
+export interface MatchOptions {
+  /** The date end of life is judged on (default: now). */
+  now?: Date;
+}
+
+/** What matching found. */
+export interface MatchResult {
+  /** Sorted by purl, id and path. */
+  findings: Finding[];
+  /** One line each: unparsable versions, packages that could not be matched, end of life. */
+  warnings: string[];
+  /** End of life of the image's distribution release; undefined when unknown. */
+  eol?: EolStatus;
+}
+
+/**
+ * Matches every package of `inventory` against `db`.
+ * @example const { findings } = matchInventory(inventory, openVulnDb(vulnDbPath(cacheDir)));
+ */
+export function matchInventory(
+  inventory: Inventory,
+  db: AdvisorySource,
+  options: MatchOptions = {},
+): MatchResult {
+  const os = inventory.artifact.os;
+  const warnings = new Set<string>();
+  const cache = new Map<string, OsvRecord[]>();
+  const lookup = (ecosystem: string, name: string): OsvRecord[] => {
+    const key = `${ecosystem}\u0000${name}`;
+    let records = cache.get(key);
+    if (!records) cache.set(key, (records = db.advisoriesFor(ecosystem, name)));
+    return records;
+  };
+
+  const findings: Finding[] = [];
+  const unmatchable = new Map<string, number>();
+  for (const pkg of inventory.packages) {
+    const query = queryFor(pkg, os);
+    if ('reason' in query) {
+      const key = os ? `${os.family} ${os.version}`.trim() : 'unknown OS';
+      unmatchable.set(key, (unmatchable.get(key) ?? 0) + 1);
+      if (unmatchable.get(key) === 1) warnings.add(`not matched: ${query.reason}`);
+      continue;
+    }
+    findings.push(...matchPackage(pkg, query, lookup, (w) => warnings.add(w)));
+  }
+  for (const [key, count] of unmatchable)
+    if (count > 1) warnings.add(`not matched: ${count} packages in total on ${key}`);
+
+  const result: MatchResult = { findings: findings.sort(compareFindings), warnings: [...warnings] };
+  const eol = endOfLife(os, options.now ?? new Date());
+  if (eol) {
+    result.eol = eol;
+    if (eol.eol && os)
+      result.warnings.push(
+        `${os.family} ${os.version} reached end of life on ${eol.date}: it gets no more security fixes`,
+      );
+  }
+  return result;
+}
+
+/**
+ * The findings for one package, looked up with `lookup`; unparsable versions are reported
+ * through `warn` and give no finding.
+ */
+export function matchPackage(
+  pkg: Package,
+  query: PackageQuery,
+  lookup: (ecosystem: string, name: string) => OsvRecord[],
+  warn: (message: string) => void,
+): Finding[] {
+  const comparators = comparatorsFor(query.versionEcosystem);
+  const candidates: MatchCandidate[] = [];
+  const seen = new Set<string>();
+  for (const ecosystem of query.ecosystems) {
+    for (const record of lookup(ecosystem, query.name)) {
+      // The database never returns withdrawn records; records from elsewhere might be.
+      if (record.withdrawn !== undefined || seen.has(record.id)) continue;
+      seen.add(record.id);
+      for (const entry of affectedEntriesFor(record, ecosystem, query.name)) {
+        const outcome = isAffectedBy(entry, query.version, comparators);
+        if (outcome.kind === 'unparsable') {
+          warn(
+            `${pkg.purl} against ${record.id}: version ${JSON.stringify(outcome.version)} ` +
+              `cannot be compared (${outcome.reason}); not matched`,
+          );
+          continue;
+        }
+        if (outcome.kind === 'unaffected') continue;
+        const entryEcosystem = entry.package?.ecosystem ?? ecosystem;
+        candidates.push({
+          record,
+          entry,
+          ecosystem: entryEcosystem,
+          fixedVersions: outcome.fixedVersions,
+          status: statusOf(entry, outcome.fixedVersions, entryEcosystem),
+        });
+      }
+    }
+  }
+  const name =
+    pkg.type === 'deb' || pkg.type === 'apk' || pkg.type === 'rpm' ? pkg.name : query.name;
+  return groupByVulnerability(candidates).map((group) =>
+    buildFinding(pkg, name, group, comparators.ecosystem),
+  );
+}
+
+function compareFindings(a: Finding, b: Finding): number {
+  return cmp(a.purl, b.purl) || cmp(a.id, b.id) || cmp(a.path, b.path);
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
