@@ -11,3 +11,21 @@ export { catalogImage, type CatalogOptions } from './catalog/inventory.js';
 export { defaultAnalyzers } from './catalog/analyzers.js';
 export { purlFor } from './catalog/purl.js';
 export { renderInventory, sbomFormats, type SbomFormat } from './report/index.js';
+export {
+  compareVersions,
+  ecosystemForPurlType,
+  isValidVersion,
+  parseVersion,
+  VersionError,
+  versionEcosystems,
+  type VersionEcosystem,
+} from './versions/index.js';
+export {
+  exportBundle,
+  importBundle,
+  importOsv,
+  openVulnDb,
+  updateDb,
+  defaultCacheDir,
+  vulnDbPath,
+} from './vulndb/index.js';
