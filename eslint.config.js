@@ -19,5 +19,5 @@ export default tseslint.config(
       ],
     },
   },
-  { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
+  { files: ['eslint.config.js', 'rolldown.config.js'], ...tseslint.configs.disableTypeChecked },
 );

@@ -1,4 +1,5 @@
 #!/usr/bin/env -S node --max-semi-space-size=4
-import { main } from '../dist/cli/main.js';
+// The bundled CLI (see rolldown.config.js); dist/cli/ holds the same code unbundled for the library.
+import { main } from '../dist/bundle/moat.js';
 
 process.exitCode = await main(process.argv.slice(2));
