@@ -4,6 +4,7 @@
  * record, the source's own rating, and title, references and dates from the primary record.
  */
 import type { Package } from '../catalog/types.js';
+import type { OsvAffected, OsvRecord } from '../vulndb/index.js';
 import type { VulnerabilityGroup } from './merge.js';
 import { sortUnique, type VersionComparator } from './ranges.js';
 import { bandOf, cvssScoresOf, maxSeverity, sourceSeverityOf } from './severity.js';
@@ -37,12 +38,13 @@ export function buildFinding(
   const seenVectors = new Set<string>();
   let sourceSeverity: Severity | undefined;
   for (const { record, entry } of group.candidates) {
-    for (const score of cvssScoresOf(record, entry, publisherOf(record.id))) {
+    const ratings = ratingsOf(record, entry);
+    for (const score of ratings.cvss) {
       if (seenVectors.has(score.vector)) continue;
       seenVectors.add(score.vector);
       cvss.push(score);
     }
-    const rating = sourceSeverityOf(record, entry);
+    const rating = ratings.sourceSeverity;
     if (rating) sourceSeverity = sourceSeverity ? maxSeverity(sourceSeverity, rating) : rating;
   }
   const cvssSeverity = cvss.reduce<Severity | undefined>(
@@ -80,6 +82,26 @@ export function buildFinding(
   if (primary.published) finding.published = primary.published;
   finding.modified = primary.modified;
   return finding;
+}
+
+interface Ratings {
+  cvss: CvssScore[];
+  sourceSeverity: Severity | undefined;
+}
+
+// Entries come from the lookup cache, shared by every package built from one source.
+const ratingsCache = new WeakMap<OsvAffected, Ratings>();
+
+function ratingsOf(record: OsvRecord, entry: OsvAffected): Ratings {
+  let ratings = ratingsCache.get(entry);
+  if (!ratings) {
+    ratings = {
+      cvss: cvssScoresOf(record, entry, publisherOf(record.id)),
+      sourceSeverity: sourceSeverityOf(record, entry),
+    };
+    ratingsCache.set(entry, ratings);
+  }
+  return ratings;
 }
 
 /** The first summary in the group, else the first line of the first details, else the id. */

@@ -11,7 +11,7 @@ import { affectedEntriesFor, type OsvRecord } from '../vulndb/index.js';
 import { comparatorsFor, queryFor, type PackageQuery } from './ecosystems.js';
 import { endOfLife, type EolStatus } from './eol.js';
 import { buildFinding } from './finding.js';
-import { groupByVulnerability, type MatchCandidate } from './merge.js';
+import { groupByVulnerability, type MatchCandidate, type VulnerabilityGroup } from './merge.js';
 import { isAffectedBy } from './ranges.js';
 import { statusOf } from './status.js';
 import type { Finding } from './types.js';
@@ -56,6 +56,7 @@ export function matchInventory(
     return records;
   };
 
+  const evaluated = new Map<string, VulnerabilityGroup[]>();
   const findings: Finding[] = [];
   const unmatchable = new Map<string, number>();
   for (const pkg of inventory.packages) {
@@ -66,7 +67,14 @@ export function matchInventory(
       if (unmatchable.get(key) === 1) warnings.add(`not matched: ${query.reason}`);
       continue;
     }
-    findings.push(...matchPackage(pkg, query, lookup, (w) => warnings.add(w)));
+    // Binary packages built from one source share its query: evaluate it once.
+    const key = `${query.ecosystems.join('|')}\u0000${query.name}\u0000${query.version}`;
+    let groups = evaluated.get(key);
+    if (!groups) {
+      groups = vulnerabilitiesFor(query, pkg.purl, lookup, (w) => warnings.add(w));
+      evaluated.set(key, groups);
+    }
+    findings.push(...findingsFor(pkg, query, groups));
   }
   for (const [key, count] of unmatchable)
     if (count > 1) warnings.add(`not matched: ${count} packages in total on ${key}`);
@@ -93,6 +101,16 @@ export function matchPackage(
   lookup: (ecosystem: string, name: string) => OsvRecord[],
   warn: (message: string) => void,
 ): Finding[] {
+  return findingsFor(pkg, query, vulnerabilitiesFor(query, pkg.purl, lookup, warn));
+}
+
+/** The vulnerability groups affecting a query's package and version. */
+function vulnerabilitiesFor(
+  query: PackageQuery,
+  purl: string,
+  lookup: (ecosystem: string, name: string) => OsvRecord[],
+  warn: (message: string) => void,
+): VulnerabilityGroup[] {
   const comparators = comparatorsFor(query.versionEcosystem);
   const candidates: MatchCandidate[] = [];
   const seen = new Set<string>();
@@ -105,7 +123,7 @@ export function matchPackage(
         const outcome = isAffectedBy(entry, query.version, comparators);
         if (outcome.kind === 'unparsable') {
           warn(
-            `${pkg.purl} against ${record.id}: version ${JSON.stringify(outcome.version)} ` +
+            `${purl} against ${record.id}: version ${JSON.stringify(outcome.version)} ` +
               `cannot be compared (${outcome.reason}); not matched`,
           );
           continue;
@@ -122,11 +140,15 @@ export function matchPackage(
       }
     }
   }
+  return groupByVulnerability(candidates);
+}
+
+function findingsFor(pkg: Package, query: PackageQuery, groups: VulnerabilityGroup[]): Finding[] {
+  if (groups.length === 0) return [];
+  const compare = comparatorsFor(query.versionEcosystem).ecosystem;
   const name =
     pkg.type === 'deb' || pkg.type === 'apk' || pkg.type === 'rpm' ? pkg.name : query.name;
-  return groupByVulnerability(candidates).map((group) =>
-    buildFinding(pkg, name, group, comparators.ecosystem),
-  );
+  return groups.map((group) => buildFinding(pkg, name, group, compare));
 }
 
 function compareFindings(a: Finding, b: Finding): number {

@@ -29,6 +29,20 @@ const severityOrder: Severity[] = ['UNKNOWN', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL
  * @example scoreCvss('CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H') // { version: '3.1', score: 9.8, … }
  */
 export function scoreCvss(vector: string, source?: string): CvssScore | undefined {
+  let scored = scoreCache.get(vector);
+  if (scored === undefined) {
+    // Scoring costs tens of microseconds and advisories share few distinct vectors.
+    if (scoreCache.size >= SCORE_CACHE_SIZE) scoreCache.clear();
+    scoreCache.set(vector, (scored = computeScore(vector) ?? null));
+  }
+  if (!scored) return undefined;
+  return { ...scored, ...(source !== undefined ? { source } : {}) };
+}
+
+const SCORE_CACHE_SIZE = 10_000;
+const scoreCache = new Map<string, Omit<CvssScore, 'source'> | null>();
+
+function computeScore(vector: string): Omit<CvssScore, 'source'> | undefined {
   const version = cvssVersionOf(vector);
   if (!version) return undefined;
   const metrics = new Map(
@@ -49,7 +63,7 @@ export function scoreCvss(vector: string, source?: string): CvssScore | undefine
             : new Cvss4P0(vector);
     const score = calculator.calculateScores().overall;
     if (typeof score !== 'number' || Number.isNaN(score)) return undefined;
-    return { version, vector, score, ...(source !== undefined ? { source } : {}) };
+    return { version, vector, score };
   } catch {
     return undefined;
   }
