@@ -91,8 +91,20 @@ function osComponent(inventory: Inventory): Models.Component | undefined {
   });
 }
 
-/** Renders the inventory as a CycloneDX 1.6 JSON document (fresh serial number per call). */
-export function renderCycloneDx(inventory: Inventory, options: RenderOptions = {}): string {
+/** A CycloneDX BOM of an inventory, with the bom-ref given to each package (by purl and path). */
+export interface CycloneDxBom {
+  bom: Models.Bom;
+  /** `purl` + NUL + `path` → bom-ref of that package's component. */
+  bomRefs: Map<string, Models.BomRef>;
+}
+
+/** The key of {@link CycloneDxBom.bomRefs} for a package. */
+export function bomRefKey(purl: string, path: string): string {
+  return `${purl}\u0000${path}`;
+}
+
+/** Builds the CycloneDX model of the inventory (fresh serial number per call). */
+export function buildCycloneDxBom(inventory: Inventory, options: RenderOptions = {}): CycloneDxBom {
   const image = imageComponent(inventory);
   const tool = new Models.Component(Enums.ComponentType.Application, 'moat', {
     version: options.toolVersion ?? 'unknown',
@@ -111,6 +123,7 @@ export function renderCycloneDx(inventory: Inventory, options: RenderOptions = {
     bom.components.add(os);
     image.dependencies.add(os.bomRef);
   }
+  const bomRefs = new Map<string, Models.BomRef>();
   for (const [pkg, bomRef] of withBomRefs(sortedPackages(inventory))) {
     const { group, name } = groupAndName(pkg);
     const component = new Models.Component(Enums.ComponentType.Library, name, {
@@ -123,10 +136,20 @@ export function renderCycloneDx(inventory: Inventory, options: RenderOptions = {
     });
     bom.components.add(component);
     image.dependencies.add(component.bomRef);
+    bomRefs.set(bomRefKey(pkg.purl, pkg.path), component.bomRef);
   }
+  return { bom, bomRefs };
+}
 
+/** Serialises a BOM as CycloneDX 1.6 JSON with sorted lists. */
+export function serializeCycloneDx(bom: Models.Bom): string {
   const serializer = new Serialize.JsonSerializer(
     new Serialize.JSON.Normalize.Factory(Spec.Spec1dot6),
   );
   return `${serializer.serialize(bom, { sortLists: true, space: 2 })}\n`;
+}
+
+/** Renders the inventory as a CycloneDX 1.6 JSON document (fresh serial number per call). */
+export function renderCycloneDx(inventory: Inventory, options: RenderOptions = {}): string {
+  return serializeCycloneDx(buildCycloneDxBom(inventory, options).bom);
 }

@@ -66,8 +66,40 @@ export const reportArtifactSchema = z.strictObject({
   ),
 });
 
-/** A finding section that `moat sbom` leaves empty; `moat scan` fills it. */
+/** A finding section that no command fills yet. */
 const findings = z.array(z.record(z.string(), z.unknown()));
+
+const severity = z.enum(['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'UNKNOWN']);
+
+/** One vulnerability affecting one package (`moat scan`). */
+export const reportVulnerabilitySchema = z.strictObject({
+  id: z.string().min(1),
+  aliases: z.array(z.string()),
+  purl: z.string().startsWith('pkg:'),
+  packageName: z.string(),
+  installedVersion: z.string(),
+  fixedVersions: z.array(z.string()),
+  status: z.enum(['fixed', 'affected', 'will_not_fix', 'fix_deferred', 'end_of_life']),
+  statusSource: z.string(),
+  severity,
+  sourceSeverity: severity.nullable(),
+  cvss: z.array(
+    z.strictObject({
+      version: z.enum(['2.0', '3.0', '3.1', '4.0']),
+      vector: z.string(),
+      score: z.number().min(0).max(10),
+      source: z.string().nullable(),
+    }),
+  ),
+  title: z.string(),
+  description: z.string().nullable(),
+  references: z.array(z.string()),
+  layer: z.strictObject({ digest }).nullable(),
+  path: z.string(),
+  dataSource: z.string(),
+  published: z.string().nullable(),
+  modified: z.string().nullable(),
+});
 
 /** Moat's report JSON, schema version 1. */
 export const reportSchema = z.strictObject({
@@ -76,17 +108,27 @@ export const reportSchema = z.strictObject({
   createdAt: z.iso.datetime({ offset: true }),
   artifact: reportArtifactSchema,
   packages: z.array(reportPackageSchema),
-  vulnerabilities: findings,
+  vulnerabilities: z.array(reportVulnerabilitySchema),
   secrets: findings,
   misconfigurations: findings,
   warnings: z.array(z.string()),
   summary: z.strictObject({
     packages: z.number().int().nonnegative(),
     byType: z.partialRecord(z.enum(packageTypes), z.number().int().positive()),
+    /** Present when vulnerabilities were scanned for (`moat scan`), absent from `moat sbom`. */
+    vulnerabilities: z
+      .strictObject({
+        total: z.number().int().nonnegative(),
+        bySeverity: z.record(severity, z.number().int().nonnegative()),
+        ignored: z.number().int().nonnegative(),
+      })
+      .optional(),
   }),
 });
 
 /** Moat's report JSON (`--format json`), schema version 1. */
 export type Report = z.infer<typeof reportSchema>;
+/** One vulnerability of a {@link Report}. */
+export type ReportVulnerability = z.infer<typeof reportVulnerabilitySchema>;
 /** One package of a {@link Report}. */
 export type ReportPackage = z.infer<typeof reportPackageSchema>;

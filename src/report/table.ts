@@ -7,7 +7,8 @@ import Table from 'cli-table3';
 import type { Inventory, Package } from '../catalog/types.js';
 import { qualifiedName, sortedPackages } from './subject.js';
 
-const asciiBorders = {
+/** Plain-ASCII table borders (no box-drawing characters, which some CI logs mangle). */
+export const asciiBorders = {
   top: '-',
   'top-mid': '+',
   'top-left': '+',
@@ -38,7 +39,8 @@ export function shortDigest(digest: string | undefined): string {
   return digest.slice(colon + 1, colon + 13);
 }
 
-function osLabel(inventory: Inventory): string {
+/** `debian 12 (bookworm)`, or `unknown` when no OS was found. */
+export function osLabel(inventory: Inventory): string {
   const os = inventory.artifact.os;
   if (os === undefined) return 'unknown';
   const version = os.version === '' ? '' : ` ${os.version}`;

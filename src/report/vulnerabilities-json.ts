@@ -1,0 +1,61 @@
+/**
+ * Moat's report JSON for `moat scan`: the inventory report of json.ts with `vulnerabilities[]`
+ * filled, `summary.vulnerabilities` counted and the OS end-of-life date when known.
+ */
+import type { Finding } from '../match/types.js';
+import { buildReport } from './json.js';
+import type { Report, ReportVulnerability } from './report-schema.js';
+import type { VulnerabilityReportInput } from './vulnerabilities-input.js';
+import { countBySeverity, sortedFindings } from './vulnerabilities-order.js';
+
+/** One finding as the report writes it: unknown facts are `null`, never missing. */
+export function reportVulnerability(finding: Finding): ReportVulnerability {
+  return {
+    id: finding.id,
+    aliases: [...finding.aliases],
+    purl: finding.purl,
+    packageName: finding.packageName,
+    installedVersion: finding.installedVersion,
+    fixedVersions: [...finding.fixedVersions],
+    status: finding.status,
+    statusSource: finding.statusSource,
+    severity: finding.severity,
+    sourceSeverity: finding.sourceSeverity ?? null,
+    cvss: finding.cvss.map((c) => ({
+      version: c.version,
+      vector: c.vector,
+      score: c.score,
+      source: c.source ?? null,
+    })),
+    title: finding.title,
+    description: finding.description ?? null,
+    references: [...finding.references],
+    layer: finding.layerDigest === undefined ? null : { digest: finding.layerDigest },
+    path: finding.path,
+    dataSource: finding.dataSource,
+    published: finding.published ?? null,
+    modified: finding.modified ?? null,
+  };
+}
+
+/** Builds the report object of a scan. */
+export function buildScanReport(input: VulnerabilityReportInput): Report {
+  const report = buildReport(input.inventory);
+  const findings = sortedFindings(input.findings);
+  if (report.artifact.os !== null && input.eol !== undefined) {
+    report.artifact.os.eol = input.eol.date;
+  }
+  report.vulnerabilities = findings.map(reportVulnerability);
+  report.warnings.push(...(input.warnings ?? []).filter((w) => !report.warnings.includes(w)));
+  report.summary.vulnerabilities = {
+    total: findings.length,
+    bySeverity: countBySeverity(findings),
+    ignored: input.ignored?.length ?? 0,
+  };
+  return report;
+}
+
+/** Renders a scan as Moat's report JSON. */
+export function renderScanJson(input: VulnerabilityReportInput): string {
+  return `${JSON.stringify(buildScanReport(input), null, 2)}\n`;
+}

@@ -1,0 +1,30 @@
+/**
+ * What every vulnerability format shares: one order of findings (package, version, path, then
+ * most severe first, then id — code-unit comparisons, never the locale) and counts by severity.
+ */
+import type { Finding, Severity } from '../match/types.js';
+
+/** Severities, most severe first. */
+export const severityOrder: readonly Severity[] = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'UNKNOWN'];
+
+const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The findings in the order every format prints them. */
+export function sortedFindings(findings: readonly Finding[]): Finding[] {
+  return [...findings].sort(
+    (a, b) =>
+      compareStrings(a.packageName, b.packageName) ||
+      compareStrings(a.installedVersion, b.installedVersion) ||
+      compareStrings(a.path, b.path) ||
+      severityOrder.indexOf(a.severity) - severityOrder.indexOf(b.severity) ||
+      compareStrings(a.id, b.id) ||
+      compareStrings(a.purl, b.purl),
+  );
+}
+
+/** Findings per severity; every severity is present, most severe first. */
+export function countBySeverity(findings: readonly Finding[]): Record<Severity, number> {
+  const counts = Object.fromEntries(severityOrder.map((s) => [s, 0])) as Record<Severity, number>;
+  for (const finding of findings) counts[finding.severity] += 1;
+  return counts;
+}
