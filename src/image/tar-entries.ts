@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 
 import tar, { type Header } from 'tar-stream';
 
-import { isMoatError, LimitExceededError } from '../errors.js';
+import { InvalidInputError, isMoatError, LimitExceededError } from '../errors.js';
 import type { Limits } from '../util/limits.js';
 import { archiveError, decompressor, peekBytes, sniffCompression } from './decompress.js';
 import { normaliseEntryPath } from './entry-path.js';
@@ -37,37 +37,59 @@ const entryTypes: Partial<Record<Header['type'], EntryType>> = {
   link: 'hardlink',
 };
 
-/** Wraps a tar-stream entry in a Node Readable and knows how to drain whatever is left. */
+/**
+ * Wraps a tar-stream entry in a Node Readable, created only when someone asks for the content
+ * (most entries are skipped unread), and knows how to drain whatever is left.
+ */
 function contentOf(
   entry: TarEntry,
   name: string,
-): { content: Readable; drain: () => Promise<void> } {
+): { content: () => Readable; drain: () => Promise<void> } {
   let ended = false;
   let draining = false;
-  const content = new Readable({
-    read() {
-      entry.resume();
-    },
-    destroy(error, callback) {
-      entry.resume();
-      callback(error);
-    },
+  let content: Readable | undefined;
+  let failure: Error | undefined;
+  entry.on('error', (error: Error) => {
+    failure = archiveError(error, name);
+    if (content && !content.destroyed) content.destroy(failure);
   });
   const finished = new Promise<void>((resolve) => {
     entry.on('end', () => {
       ended = true;
-      if (!draining && !content.destroyed) content.push(null);
+      if (!draining && content && !content.destroyed) content.push(null);
       resolve();
     });
-    entry.on('close', () => resolve());
+    entry.on('close', () => {
+      // Closed before its end: the archive was cut short or torn down under this entry.
+      if (!ended)
+        failure ??= new InvalidInputError('ARCHIVE_TRUNCATED', `${name}: archive is truncated`);
+      if (!ended && content && !content.destroyed && !draining) content.destroy(failure);
+      resolve();
+    });
   });
-  entry.on('error', (error: Error) => {
-    if (!content.destroyed) content.destroy(archiveError(error, name));
-  });
-  entry.on('data', (chunk: unknown) => {
-    if (draining || content.destroyed) return;
-    if (!content.push(chunk)) entry.pause();
-  });
+  const open = (): Readable => {
+    if (content) return content;
+    const readable = new Readable({
+      read() {
+        entry.resume();
+      },
+      destroy(error, callback) {
+        entry.resume();
+        callback(error);
+      },
+    });
+    content = readable;
+    if (failure) {
+      readable.destroy(failure);
+      return readable;
+    }
+    entry.on('data', (chunk: unknown) => {
+      if (draining || readable.destroyed) return;
+      if (!readable.push(chunk)) entry.pause();
+    });
+    if (ended) readable.push(null);
+    return readable;
+  };
   const drain = async () => {
     draining = true;
     if (!ended) {
@@ -75,7 +97,7 @@ function contentOf(
       await finished;
     }
   };
-  return { content, drain };
+  return { content: open, drain };
 }
 
 async function skip(entry: TarEntry): Promise<void> {
@@ -161,7 +183,7 @@ export async function* readLayerEntries(
       };
       if (type === 'file') {
         const { content, drain } = contentOf(entry, name);
-        layerEntry.content = content;
+        Object.defineProperty(layerEntry, 'content', { get: content, enumerable: true });
         // Unwanted content is skipped inside tar-stream, without the Readable wrapper.
         layerEntry.discardContent = () => void drain();
         yield layerEntry;

@@ -8,7 +8,7 @@
  * `<name>` (and everything below it) from lower layers; `.wh..wh..opq` removes every lower-layer
  * entry below its directory.
  */
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 
 import { LimitExceededError } from '../errors.js';
 import type { Image, LayerEntry } from './types.js';
@@ -129,15 +129,20 @@ class FlatView<R> {
 
     switch (entry.type) {
       case 'file': {
-        const content = entry.content;
-        if (!content) return;
-        const visited = await visit(
-          { path: entry.path, mode: entry.mode, size: entry.size, content },
-          layer,
-        );
+        // `content` may be created on first access (tar layers): visitors read it only when
+        // they want the file, and unwanted files are discarded without it where possible.
+        const file: VisitedFile = {
+          path: entry.path,
+          mode: entry.mode,
+          size: entry.size,
+          get content() {
+            return entry.content ?? Readable.from([]);
+          },
+        };
+        const visited = await visit(file, layer);
         if (visited) this.keepFile(entry.path, { layer, result: visited.result });
         else if (entry.discardContent) entry.discardContent();
-        else await drain(content);
+        else if (entry.content) await drain(entry.content);
         return;
       }
       case 'symlink':
