@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { isMoatError } from '../errors.js';
 import { registerDbCommand } from './db.js';
 import { registerSbomCommand } from './sbom.js';
+import { ExitCodeError, registerScanCommand } from './scan.js';
 import { version } from './version.js';
 
 /** Streams the CLI writes to; tests substitute their own. */
@@ -27,6 +28,7 @@ export async function main(argv: string[], io: CliIo = process): Promise<number>
       outputError: (text) => io.stderr.write(text.replace(/^error: /, 'moat: ')),
     });
   registerSbomCommand(program, io);
+  registerScanCommand(program, io);
   registerDbCommand(program, io);
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -37,6 +39,7 @@ export async function main(argv: string[], io: CliIo = process): Promise<number>
 }
 
 function reportError(error: unknown, io: CliIo): number {
+  if (error instanceof ExitCodeError) return error.exitCode;
   if (error instanceof CommanderError) {
     // Help and version exit with code 0 through the same path.
     return error.exitCode === 0 ? 0 : 2;
