@@ -7,6 +7,7 @@ import { walkImage, type WalkedFile } from '../image/walker.js';
 import type { Limits } from '../util/limits.js';
 import { defaultAnalyzers } from './analyzers.js';
 import { FileCapture } from './capture.js';
+import { analysisFingerprint, cacheRecorder, type LayerCache } from './layer-cache.js';
 import { createScanContext } from './context.js';
 import { purlFor } from './purl.js';
 import type { AnalysisResult, Analyzer, Inventory, OsInfo, Package } from './types.js';
@@ -16,8 +17,10 @@ export interface CatalogOptions {
   analyzers?: readonly Analyzer[];
   limits?: Partial<Limits>;
   onWarning?: (message: string) => void;
-  /** Called before each layer is read (for progress display). */
-  onLayer?: (index: number, total: number) => void;
+  /** Called before each layer is read (for progress display); `cached` when it was not read. */
+  onLayer?: (index: number, total: number, cached: boolean) => void;
+  /** Per-layer analysis cache: layers found there are not read again. */
+  layerCache?: LayerCache;
   /** Fixed clock for reproducible output (tests). */
   now?: Date;
 }
@@ -31,11 +34,22 @@ export interface CatalogOptions {
  */
 export async function catalogImage(image: Image, options: CatalogOptions = {}): Promise<Inventory> {
   const ctx = createScanContext(options);
-  const capture = new FileCapture(options.analyzers ?? defaultAnalyzers(), ctx);
+  const analyzers = options.analyzers ?? defaultAnalyzers();
+  const capture = new FileCapture(analyzers, ctx);
+  const recorder = options.layerCache
+    ? cacheRecorder(options.layerCache, analysisFingerprint(analyzers, ctx.limits), {
+        list: ctx.warnings,
+        warn: (message) => ctx.warn(message),
+      })
+    : undefined;
   try {
     const walk = await walkImage(image, capture.visit, {
       maxSymlinkHops: ctx.limits.maxSymlinkHops,
-      onLayer: (layer, total) => options.onLayer?.(layer.index, total),
+      ...(recorder ? { recorder } : {}),
+      onLayer: (layer, total, cached) => {
+        recorder?.startLayer();
+        options.onLayer?.(layer.index, total, cached);
+      },
     });
     const os = chooseOs(walk.files);
     const packages = collectPackages(walk.files, os, image.transport === 'dir');

@@ -11,6 +11,12 @@
 import { Readable } from 'node:stream';
 
 import { LimitExceededError } from '../errors.js';
+import {
+  resolveLayerOps,
+  type LayerOp,
+  type LayerRecorder,
+  type PendingLayerOp,
+} from './layer-ops.js';
 import type { Image, LayerEntry } from './types.js';
 
 const whiteoutPrefix = '.wh.';
@@ -72,11 +78,13 @@ interface LinkRecord {
 }
 
 /** Options for {@link walkImage}. */
-export interface WalkOptions {
+export interface WalkOptions<R = unknown> {
   /** Most symlink hops while resolving a path (default 40). */
   maxSymlinkHops?: number;
-  /** Called once per layer before it is read. */
-  onLayer?: (layer: LayerPosition, total: number) => void;
+  /** Called once per layer before it is read (`cached` when its operations were replayed). */
+  onLayer?: (layer: LayerPosition, total: number, cached: boolean) => void;
+  /** Replays layers recorded earlier and records the ones read now. */
+  recorder?: LayerRecorder<R>;
 }
 
 /**
@@ -89,17 +97,89 @@ export interface WalkOptions {
 export async function walkImage<R>(
   image: Image,
   visit: FileVisitor<R>,
-  options: WalkOptions = {},
+  options: WalkOptions<R> = {},
 ): Promise<WalkResult<R>> {
   const view = new FlatView<R>(options.maxSymlinkHops ?? 40);
+  const recorder = options.recorder;
   for (const [index, descriptor] of image.layers.entries()) {
     const layer: LayerPosition = { index, digest: descriptor.digest };
-    options.onLayer?.(layer, image.layers.length);
-    for await (const entry of image.layerEntries(index)) {
-      await view.apply(entry, layer, visit);
+    const replayed = recorder ? await recorder.replay(layer.digest) : undefined;
+    options.onLayer?.(layer, image.layers.length, replayed !== undefined);
+    if (replayed) {
+      for (const op of replayed) view.applyOp(pending(op), layer);
+      continue;
     }
+    const ops: PendingLayerOp<R>[] = [];
+    for await (const entry of image.layerEntries(index)) {
+      for (const op of await opsOf(entry, layer, visit)) {
+        view.applyOp(op, layer);
+        ops.push(op);
+      }
+    }
+    if (recorder) await recorder.record(layer.digest, await resolveLayerOps(ops));
   }
   return view.finish();
+}
+
+/** A replayed file operation carries a plain result; the view keeps promises. */
+function pending<R>(op: LayerOp<R>): PendingLayerOp<R> {
+  return op.op === 'file' ? { ...op, result: Promise.resolve(op.result) } : op;
+}
+
+/** The operations one layer entry performs, visiting (and consuming) a regular file's content. */
+async function opsOf<R>(
+  entry: LayerEntry,
+  layer: LayerPosition,
+  visit: FileVisitor<R>,
+): Promise<PendingLayerOp<R>[]> {
+  const slash = entry.path.lastIndexOf('/');
+  const dir = slash < 0 ? '' : entry.path.slice(0, slash);
+  const base = entry.path.slice(slash + 1);
+
+  if (base.startsWith(whiteoutPrefix)) {
+    entry.content?.resume();
+    return base === opaqueMarker
+      ? [{ op: 'opaque', dir }]
+      : [{ op: 'remove', path: joinPath(dir, base.slice(whiteoutPrefix.length)), subtree: true }];
+  }
+
+  // Any entry replaces what lower layers had at its path; a non-directory also replaces what
+  // lower layers had below it (a directory turned into a file or link).
+  const ops: PendingLayerOp<R>[] = [
+    { op: 'remove', path: entry.path, subtree: entry.type !== 'dir' },
+  ];
+  switch (entry.type) {
+    case 'file': {
+      // `content` may be created on first access (tar layers): visitors read it only when
+      // they want the file, and unwanted files are discarded without it where possible.
+      const file: VisitedFile = {
+        path: entry.path,
+        mode: entry.mode,
+        size: entry.size,
+        get content() {
+          return entry.content ?? Readable.from([]);
+        },
+      };
+      const visited = await visit(file, layer);
+      if (visited) ops.push({ op: 'file', path: entry.path, result: visited.result });
+      else if (entry.discardContent) entry.discardContent();
+      else if (entry.content) await drain(entry.content);
+      break;
+    }
+    case 'symlink':
+      if (entry.linkTarget !== undefined) {
+        ops.push({ op: 'symlink', path: entry.path, target: entry.linkTarget });
+      }
+      break;
+    case 'hardlink':
+      if (entry.linkTarget !== undefined) {
+        ops.push({ op: 'hardlink', path: entry.path, target: entry.linkTarget });
+      }
+      break;
+    default:
+      entry.content?.resume();
+  }
+  return ops;
 }
 
 /** The mutable flattened view the walker builds layer by layer. */
@@ -111,55 +191,28 @@ class FlatView<R> {
 
   constructor(private readonly maxHops: number) {}
 
-  async apply(entry: LayerEntry, layer: LayerPosition, visit: FileVisitor<R>): Promise<void> {
-    const slash = entry.path.lastIndexOf('/');
-    const dir = slash < 0 ? '' : entry.path.slice(0, slash);
-    const base = entry.path.slice(slash + 1);
-
-    if (base.startsWith(whiteoutPrefix)) {
-      entry.content?.resume();
-      if (base === opaqueMarker) this.removeBelow(dir, layer.index);
-      else this.remove(joinPath(dir, base.slice(whiteoutPrefix.length)), layer.index, true);
-      return;
-    }
-
-    // Any entry replaces what lower layers had at its path; a non-directory also replaces what
-    // lower layers had below it (a directory turned into a file or link).
-    this.remove(entry.path, layer.index, entry.type !== 'dir');
-
-    switch (entry.type) {
-      case 'file': {
-        // `content` may be created on first access (tar layers): visitors read it only when
-        // they want the file, and unwanted files are discarded without it where possible.
-        const file: VisitedFile = {
-          path: entry.path,
-          mode: entry.mode,
-          size: entry.size,
-          get content() {
-            return entry.content ?? Readable.from([]);
-          },
-        };
-        const visited = await visit(file, layer);
-        if (visited) this.keepFile(entry.path, { layer, result: visited.result });
-        else if (entry.discardContent) entry.discardContent();
-        else if (entry.content) await drain(entry.content);
+  applyOp(op: PendingLayerOp<R>, layer: LayerPosition): void {
+    switch (op.op) {
+      case 'remove':
+        this.remove(op.path, layer.index, op.subtree);
         return;
-      }
+      case 'opaque':
+        this.removeBelow(op.dir, layer.index);
+        return;
+      case 'file':
+        this.keepFile(op.path, { layer, result: op.result });
+        return;
       case 'symlink':
-        if (entry.linkTarget !== undefined) {
-          this.links.set(entry.path, { layerIndex: layer.index, target: entry.linkTarget });
-          this.noteAncestors(entry.path);
-        }
+        this.links.set(op.path, { layerIndex: layer.index, target: op.target });
+        this.noteAncestors(op.path);
         return;
       case 'hardlink': {
         // A hard link shares the content of a file seen earlier: reuse that file's result.
-        const target = entry.linkTarget === undefined ? undefined : this.resolve(entry.linkTarget);
+        const target = this.resolve(op.target);
         const record = target === undefined ? undefined : this.files.get(target);
-        if (record) this.keepFile(entry.path, { layer, result: record.result });
+        if (record) this.keepFile(op.path, { layer, result: record.result });
         return;
       }
-      default:
-        entry.content?.resume();
     }
   }
 

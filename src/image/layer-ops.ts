@@ -1,0 +1,38 @@
+/**
+ * What one layer does to the flattened view of an image, as a list of operations: removals
+ * (whiteouts and replaced paths), kept files with their visitor result, symlinks and hard links.
+ * The walker derives them from a layer's entries; a cache can store them (results resolved) and
+ * replay them later without reading the layer again.
+ */
+
+/** One operation of a layer on the flattened view; `R` is the visitor's result type. */
+export type LayerOp<R> =
+  /** Remove lower-layer records at `path` (and below it when `subtree`). */
+  | { op: 'remove'; path: string; subtree: boolean }
+  /** Remove every lower-layer record below directory `dir` (opaque whiteout). */
+  | { op: 'opaque'; dir: string }
+  /** Keep this layer's file at `path` with its visitor result. */
+  | { op: 'file'; path: string; result: R }
+  | { op: 'symlink'; path: string; target: string }
+  | { op: 'hardlink'; path: string; target: string };
+
+/** A layer's operations with the results still being computed. */
+export type PendingLayerOp<R> =
+  Exclude<LayerOp<R>, { op: 'file' }> | { op: 'file'; path: string; result: Promise<R> };
+
+/** Replays recorded layers and records fresh ones (e.g. a cache of per-layer analysis). */
+export interface LayerRecorder<R> {
+  /** The recorded operations of this layer, if known; the layer is then not read. */
+  replay(digest: string): Promise<LayerOp<R>[] | undefined>;
+  /** Called once a layer was read, with its operations and their resolved results. */
+  record(digest: string, ops: LayerOp<R>[]): Promise<void>;
+}
+
+/** Waits for every pending result of a layer's operations. */
+export async function resolveLayerOps<R>(ops: PendingLayerOp<R>[]): Promise<LayerOp<R>[]> {
+  return Promise.all(
+    ops.map(async (op): Promise<LayerOp<R>> =>
+      op.op === 'file' ? { op: 'file', path: op.path, result: await op.result } : op,
+    ),
+  );
+}
