@@ -9,6 +9,7 @@
 import { stat } from 'node:fs/promises';
 
 import { catalogImage } from './catalog/inventory.js';
+import type { LayerCache } from './catalog/layer-cache.js';
 import type { Inventory } from './catalog/types.js';
 import { MoatError, isMoatError } from './errors.js';
 import {
@@ -38,6 +39,8 @@ export const vulnDbMaxAgeMs = 24 * 60 * 60 * 1000;
 export interface ScanOptions extends Omit<OpenImageOptions, 'onWarning'> {
   /** Cache directory holding the database (default: `$MOAT_CACHE_DIR`, XDG, `~/.cache/moat`). */
   cacheDir?: string;
+  /** Per-layer analysis cache; cached layers are not read again. */
+  layerCache?: LayerCache;
   /** Never fetch the database; fail when there is none. */
   offline?: boolean;
   /** Where an update fetches from (default: osv.dev's per-ecosystem zips). */
@@ -138,7 +141,9 @@ async function catalogAndMatch(
   let inventory: Inventory;
   try {
     inventory = await catalogImage(image, {
-      onLayer: (index, total) => options.onProgress?.(`reading layer ${index + 1}/${total}`),
+      onLayer: (index, total, cached) =>
+        options.onProgress?.(`${cached ? 'cached' : 'reading'} layer ${index + 1}/${total}`),
+      ...(options.layerCache ? { layerCache: options.layerCache } : {}),
       ...(options.now !== undefined ? { now: options.now } : {}),
     });
   } finally {

@@ -11,6 +11,7 @@ import { parsePlatform } from '../image/platform.js';
 import { openImage } from '../open.js';
 import { sbomFormats, type SbomFormat } from '../report/formats.js';
 import type { CliIo } from './main.js';
+import { openLayerCache } from './layer-cache.js';
 import { createProgress } from './progress.js';
 import { version } from './version.js';
 
@@ -22,6 +23,8 @@ interface SbomOptions {
   username?: string;
   password?: string;
   insecure?: boolean;
+  cacheDir?: string;
+  cache?: boolean;
 }
 
 /** Adds the `sbom` command to `program`. */
@@ -42,6 +45,8 @@ export function registerSbomCommand(program: Command, io: CliIo): void {
     .option('--username <name>', 'registry user name')
     .option('--password <secret>', 'registry password or token')
     .option('--insecure', 'allow plain HTTP registries')
+    .option('--cache-dir <dir>', 'cache directory (default: $MOAT_CACHE_DIR or ~/.cache/moat)')
+    .option('--no-cache', 'do not use or fill the layer analysis cache')
     .action(async (target: string, options: SbomOptions) => {
       await runSbom(target, options, io);
     });
@@ -59,9 +64,12 @@ async function runSbom(target: string, options: SbomOptions, io: CliIo): Promise
     ...(options.insecure ? { insecure: true } : {}),
     onWarning: (message) => progress.warn(message),
   });
+  const layerCache = openLayerCache(options, (message) => progress.warn(message));
   try {
     const inventory = await catalogImage(image, {
-      onLayer: (index, total) => progress.step(`reading layer ${index + 1}/${total}`),
+      onLayer: (index, total, cached) =>
+        progress.step(`${cached ? 'cached' : 'reading'} layer ${index + 1}/${total}`),
+      ...(layerCache ? { layerCache } : {}),
     });
     progress.done(`${inventory.packages.length} packages`);
     for (const warning of inventory.warnings) progress.warn(warning);
@@ -71,6 +79,7 @@ async function runSbom(target: string, options: SbomOptions, io: CliIo): Promise
     if (options.output) await writeFile(options.output, text);
     else io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   } finally {
+    layerCache?.close();
     await image.close();
   }
 }

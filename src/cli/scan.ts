@@ -12,6 +12,7 @@ import { parseSeverityList } from '../filter/severity.js';
 import { parsePlatform } from '../image/platform.js';
 import { scanFormats, type ScanFormat } from '../report/vulnerabilities-input.js';
 import type { CliIo } from './main.js';
+import { openLayerCache } from './layer-cache.js';
 import { createProgress } from './progress.js';
 import { version } from './version.js';
 
@@ -24,6 +25,8 @@ interface ScanCliOptions {
   ignorefile?: string;
   vex: string[];
   cacheDir?: string;
+  /** False with `--no-cache`. */
+  cache?: boolean;
   offline?: boolean;
   platform?: string;
   quiet?: boolean;
@@ -71,6 +74,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
       'cache directory (default: $MOAT_CACHE_DIR, $XDG_CACHE_HOME/moat, ~/.cache/moat)',
     )
     .option('--offline', 'never fetch the vulnerability database')
+    .option('--no-cache', 'do not use or fill the layer analysis cache')
     .option('--platform <os/arch[/variant]>', 'platform to pick from a multi-platform image')
     .option('-q, --quiet', 'no progress and no warnings on stderr')
     .option('--username <name>', 'registry user name')
@@ -110,7 +114,9 @@ async function runScan(target: string, options: ScanCliOptions, io: CliIo): Prom
   const progress = createProgress(io.stderr, { quiet: options.quiet === true });
   // Loaded only now: matching and the database driver are not needed for `--help`.
   const { scanImage } = await import('../scan.js');
+  const layerCache = openLayerCache(options, (message) => progress.warn(message));
   const result = await scanImage(target, {
+    ...(layerCache ? { layerCache } : {}),
     ...(platform !== undefined ? { platform } : {}),
     ...(options.username !== undefined ? { username: options.username } : {}),
     ...(options.password !== undefined ? { password: options.password } : {}),
@@ -123,7 +129,7 @@ async function runScan(target: string, options: ScanCliOptions, io: CliIo): Prom
     vex: options.vex,
     onWarning: (message) => progress.warn(message),
     onProgress: (message) => progress.step(message),
-  });
+  }).finally(() => layerCache?.close());
   progress.done(`${result.findings.length} vulnerabilities (${result.ignored.length} left out)`);
   const { renderScan } = await import('../report/index.js');
   const text = renderScan(

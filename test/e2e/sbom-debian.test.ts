@@ -1,4 +1,9 @@
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
 import { Spec, Validation } from '@cyclonedx/cyclonedx-library';
@@ -19,6 +24,7 @@ interface ReportPackage {
   purl: string;
 }
 
+const execFileAsync = promisify(execFile);
 const spdxSchemaPath = fileURLToPath(
   new URL('../../../shared/fixtures/schemas/spdx-schema-2.3.json', import.meta.url),
 );
@@ -128,6 +134,36 @@ describe.skipIf(missing.length > 0)(
         expect(purls).toHaveLength(image.oracle.length);
       },
     );
+
+    it('answers a rescan from the layer cache without reading the layer again', async () => {
+      const work = await mkdtemp(join(tmpdir(), 'moat-cache-e2e-'));
+      try {
+        const layout = join(work, 'layout');
+        await execFileAsync('cp', ['-al', image.ociLayout, layout]);
+        const env = { MOAT_CACHE_DIR: join(work, 'cache') };
+        const args = ['sbom', `oci:${layout}:bookworm`, '--format', 'json', '--quiet'];
+        const first = await moat(args, env);
+        expect(first.code).toBe(0);
+        // Remove the layer blob: only the cache can answer now.
+        const index = JSON.parse(await readFile(join(layout, 'index.json'), 'utf8')) as {
+          manifests: { digest: string }[];
+        };
+        const blob = (digest: string) => join(layout, 'blobs', ...digest.split(':'));
+        const manifest = JSON.parse(
+          await readFile(blob(index.manifests[0]?.digest ?? ''), 'utf8'),
+        ) as { layers: { digest: string }[] };
+        for (const layer of manifest.layers) await rm(blob(layer.digest));
+        const second = await moat(args, env);
+        expect(second.stderr).toBe('');
+        expect(second.code).toBe(0);
+        const packages = (run: { stdout: string }) =>
+          (JSON.parse(run.stdout) as { packages: unknown[] }).packages;
+        expect(packages(second)).toEqual(packages(first));
+        expect(packages(first)).toHaveLength(image.oracle.length);
+      } finally {
+        await rm(work, { recursive: true, force: true });
+      }
+    });
 
     it('detects each transport from a bare path', async () => {
       expect(await debLines(image.dockerArchive)).toEqual(image.oracle);
