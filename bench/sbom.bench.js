@@ -62,6 +62,8 @@ function bench(name, layout, tag) {
       '--output',
       '/dev/null',
       '--quiet',
+      // Every run reads every layer: the layer cache would otherwise answer all but the first.
+      '--no-cache',
     ]);
     moat.push(run.seconds);
     rss.push(run.kib);
