@@ -74,8 +74,8 @@ async function runSbom(target: string, options: SbomOptions, io: CliIo): Promise
     progress.done(`${inventory.packages.length} packages`);
     for (const warning of inventory.warnings) progress.warn(warning);
     // Loaded only now: the renderers (CycloneDX above all) are large and not needed while scanning.
-    const { renderInventory } = await import('../report/index.js');
-    const text = renderInventory(inventory, options.format, { toolVersion: version });
+    const { renderInventory } = await import('../report/render.js');
+    const text = await renderInventory(inventory, options.format, { toolVersion: version });
     if (options.output) await writeFile(options.output, text);
     else io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   } finally {

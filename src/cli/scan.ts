@@ -131,8 +131,8 @@ async function runScan(target: string, options: ScanCliOptions, io: CliIo): Prom
     onProgress: (message) => progress.step(message),
   }).finally(() => layerCache?.close());
   progress.done(`${result.findings.length} vulnerabilities (${result.ignored.length} left out)`);
-  const { renderScan } = await import('../report/index.js');
-  const text = renderScan(
+  const { renderScan } = await import('../report/render.js');
+  const text = await renderScan(
     {
       inventory: result.inventory,
       findings: result.findings,

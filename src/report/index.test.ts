@@ -21,20 +21,20 @@ describe('renderInventory', () => {
     ],
     ['json', (text: string) => (JSON.parse(text) as { schemaVersion: number }).schemaVersion, 1],
     ['table', (text: string) => text.slice(0, 7), 'Target:'],
-  ] as const)('renders %s', (format, pick, expected) => {
-    expect(pick(renderInventory(sampleInventory(), format))).toBe(expected);
+  ] as const)('renders %s', async (format, pick, expected) => {
+    expect(pick(await renderInventory(sampleInventory(), format))).toBe(expected);
   });
 
-  test('every format ends with a newline', () => {
+  test('every format ends with a newline', async () => {
     for (const format of sbomFormats) {
-      expect(renderInventory(sampleInventory(), format).endsWith('\n'), format).toBe(true);
+      expect((await renderInventory(sampleInventory(), format)).endsWith('\n'), format).toBe(true);
     }
   });
 
-  test('an unknown format is a usage error naming the choices', () => {
+  test('an unknown format is a usage error naming the choices', async () => {
     let caught: unknown;
     try {
-      renderInventory(sampleInventory(), 'xml' as SbomFormat);
+      await renderInventory(sampleInventory(), 'xml' as SbomFormat);
     } catch (error) {
       caught = error;
     }
