@@ -5,7 +5,7 @@
  * the rest of the walk, under a small cap so memory stays bounded.
  */
 import { createWriteStream } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -24,6 +24,8 @@ import type {
 
 /** Most analyses in flight at once (each may hold one buffered file). */
 const maxConcurrentAnalyses = 4;
+/** Files for spool analyzers up to this size are read into memory before any disk write. */
+const maxHeldBytes = 4 * 1024 * 1024;
 
 /** Captures files for analyzers and tracks every analysis started. */
 export class FileCapture {
@@ -81,11 +83,20 @@ export class FileCapture {
           await drainIterator(iterator, file.content);
         } else {
           const scan = new NeedleScan(spoolers.flatMap((a) => a.requires ?? []));
-          const spoolPath = await this.spool(head.chunks, iterator, scan);
+          // Small files are held in memory until it is known whether any analyzer can use them:
+          // most executables hold nothing for us and then never touch the disk.
+          const held = info.size <= maxHeldBytes;
+          const spoolPath = held ? undefined : await this.spool(head.chunks, iterator, scan);
+          const heldChunks = held ? await collectScanning(head.chunks, iterator, scan) : [];
           const able = spoolers.filter(
             (a) => a.requires === undefined || a.requires.some((n) => scan.found.has(n)),
           );
-          run = () => this.runSpooled(info, spoolPath, able, buffers);
+          if (able.length === 0 && buffers.length === 0 && spoolPath === undefined) {
+            run = () => Promise.resolve([]);
+          } else {
+            const path = spoolPath ?? (await this.spoolHeld(heldChunks));
+            run = () => this.runSpooled(info, path, able, buffers);
+          }
         }
       } else if (buffers.length > 0) {
         const content = Buffer.concat([...head.chunks, ...(await collect(iterator))]);
@@ -131,6 +142,12 @@ export class FileCapture {
       out.end();
       await finished(out);
     }
+    return path;
+  }
+
+  private async spoolHeld(chunks: Buffer[]): Promise<string> {
+    const path = join(await this.ctx.tempDir(), `spool-${this.spoolCounter++}`);
+    await writeFile(path, chunks, { flag: 'wx', mode: 0o600 });
     return path;
   }
 
@@ -191,6 +208,17 @@ async function readHead(
     length += next.value.length;
   }
   return { chunks, bytes: Buffer.concat(chunks).subarray(0, bytes) };
+}
+
+/** Reads the rest of a file into memory, looking for needles on the way. */
+async function collectScanning(
+  head: Buffer[],
+  iterator: AsyncIterator<Buffer>,
+  scan: NeedleScan,
+): Promise<Buffer[]> {
+  const chunks = [...head, ...(await collect(iterator))];
+  for (const chunk of chunks) scan.push(chunk);
+  return chunks;
 }
 
 async function collect(iterator: AsyncIterator<Buffer>): Promise<Buffer[]> {
