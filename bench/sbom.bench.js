@@ -39,6 +39,15 @@ function measure(command, args) {
   return { seconds, kib };
 }
 
+/** Uncompressed bytes of gzip blobs, from their trailers (`gzip -l`; layers are under 4 GiB). */
+function uncompressedMb(blobs) {
+  const out = execFileSync('gzip', ['-l', ...blobs.map((l) => l.path)], { encoding: 'utf8' });
+  const total = out.trim().split('\n').at(-1).trim().split(/\s+/);
+  return (
+    Number(blobs.length > 1 ? total[1] : out.trim().split('\n')[1].trim().split(/\s+/)[1]) / 1e6
+  );
+}
+
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
@@ -47,6 +56,7 @@ function median(values) {
 function bench(name, layout, tag) {
   const blobs = layers(layout, tag);
   const mb = blobs.reduce((sum, l) => sum + l.size, 0) / 1e6;
+  const rawMb = uncompressedMb(blobs);
   const baseline = [];
   const moat = [];
   const rss = [];
@@ -71,7 +81,7 @@ function bench(name, layout, tag) {
   const ratio = median(moat) / median(baseline);
   const peakMb = Math.max(...rss) / 1024;
   console.log(
-    `${name}: ${blobs.length} layers, ${mb.toFixed(0)} MB compressed | gzip -dc ${median(baseline).toFixed(2)} s | ` +
+    `${name}: ${blobs.length} layers, ${mb.toFixed(0)} MB compressed, ${rawMb.toFixed(0)} MB uncompressed | gzip -dc ${median(baseline).toFixed(2)} s | ` +
       `moat sbom ${median(moat).toFixed(2)} s | time ratio ${ratio.toFixed(2)} (target <= 1.30) | ` +
       `peak RSS ${peakMb.toFixed(0)} MB = ${(peakMb / 128).toFixed(2)} of the 128 MB budget`,
   );
