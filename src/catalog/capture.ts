@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 
-import { drain, type LayerPosition, type Visit, type VisitedFile } from '../image/walker.js';
+import type { LayerPosition, Visit, VisitedFile } from '../image/walker.js';
+import { drain } from '../util/streams.js';
 import { NeedleScan } from '../util/needle-scan.js';
 import { Semaphore } from '../util/semaphore.js';
 import type {

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 
 import { memoryImage, type MemoryEntry } from '../../test/fixtures/memory-image.js';
 import type { LayerEntry } from './types.js';
-import { readAll, walkImage } from './walker.js';
+import { readAll } from '../util/streams.js';
+import { walkImage } from './walker.js';
 
 type Spec = MemoryEntry;
 
