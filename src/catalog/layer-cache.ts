@@ -1,23 +1,28 @@
 /**
  * The layer analysis cache: what each layer did to the flattened image (its operations and the
- * analyzers' results), keyed by the layer's digest and a fingerprint of the analyzers, in a
- * bounded SQLite store with least-recently-used eviction. Rescanning an image whose layers are
- * cached reads no layer at all; an image sharing base layers reads only its new ones.
+ * analyzers' results), keyed by the layer's digest and a fingerprint of the analyzers, stored as
+ * one gzip file per layer in a directory bounded in size with least-recently-used eviction (a
+ * read touches the file's modification time). Rescanning an image whose layers are cached reads
+ * no layer at all; an image sharing base layers reads only its new ones. Plain files rather than
+ * SQLite: no native module to load, which keeps start-up and peak memory down.
  */
-import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-
-import type BetterSqlite3 from 'better-sqlite3';
 
 import type { LayerOp, LayerRecorder } from '../image/layer-ops.js';
 import type { Limits } from '../util/limits.js';
 import type { AnalysisResult, Analyzer } from './types.js';
-
-// Loaded on first use, like every native or heavy dependency (start-up memory counts).
-const require = createRequire(import.meta.url);
 
 /** Bumped whenever the stored layout of an entry changes. */
 const cacheFormat = 1;
@@ -25,6 +30,7 @@ const cacheFormat = 1;
 const defaultMaxBytes = 512 * 1024 * 1024;
 /** Largest single entry stored (a layer of hundreds of thousands of files). */
 const maxEntryBytes = 64 * 1024 * 1024;
+const entrySuffix = '.layer.gz';
 
 /** What one cached layer holds. */
 interface CachedLayer {
@@ -32,87 +38,97 @@ interface CachedLayer {
   warnings: string[];
 }
 
-/** The file of the layer cache inside a cache directory. */
+/** The directory of the layer cache inside a cache directory. */
 export function layerCachePath(cacheDir: string): string {
-  return join(cacheDir, 'layers', 'analysis.db');
+  return join(cacheDir, 'layers');
 }
 
-/** A bounded, persistent store of per-layer analysis. */
+/** A bounded, persistent store of per-layer analysis: one file per entry. */
 export class LayerCache {
+  private clock = Date.now();
+
   private constructor(
-    private readonly db: BetterSqlite3.Database,
+    private readonly dir: string,
     private readonly maxBytes: number,
   ) {}
 
-  /** Opens (creating if needed) the cache at `path`. */
-  static open(path: string, options: { maxBytes?: number } = {}): LayerCache {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    const Database = require('better-sqlite3') as typeof BetterSqlite3;
-    const db = new Database(path);
-    db.pragma('journal_mode = WAL');
-    db.pragma('busy_timeout = 5000');
-    db.exec(`CREATE TABLE IF NOT EXISTS layers (
-      key TEXT PRIMARY KEY, data BLOB NOT NULL, size INTEGER NOT NULL, last_used INTEGER NOT NULL);
-      CREATE INDEX IF NOT EXISTS layers_last_used ON layers (last_used)`);
-    return new LayerCache(db, options.maxBytes ?? defaultMaxBytes);
+  /** Opens (creating if needed) the cache directory `dir`. */
+  static open(dir: string, options: { maxBytes?: number } = {}): LayerCache {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    return new LayerCache(dir, options.maxBytes ?? defaultMaxBytes);
   }
 
   /** The stored bytes under `key`, marking them recently used. */
   get(key: string): Buffer | undefined {
-    const row = this.db.prepare('SELECT data FROM layers WHERE key = ?').get(key) as
-      { data: Buffer } | undefined;
-    if (row) this.db.prepare('UPDATE layers SET last_used = ? WHERE key = ?').run(this.tick(), key);
-    return row?.data;
+    const file = this.fileOf(key);
+    try {
+      const data = readFileSync(file);
+      this.touch(file);
+      return data;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Stores `data` under `key`, then evicts least recently used entries past the size bound. */
   put(key: string, data: Buffer): void {
     if (data.length > maxEntryBytes || data.length > this.maxBytes) return;
-    this.db
-      .prepare('INSERT OR REPLACE INTO layers (key, data, size, last_used) VALUES (?, ?, ?, ?)')
-      .run(key, data, data.length, this.tick());
-    const total = () =>
-      (
-        this.db.prepare('SELECT COALESCE(SUM(size), 0) AS total FROM layers').get() as {
-          total: number;
-        }
-      ).total;
-    const oldest = this.db.prepare(
-      'SELECT key FROM layers ORDER BY last_used ASC, rowid ASC LIMIT 1',
-    );
-    const remove = this.db.prepare('DELETE FROM layers WHERE key = ?');
-    while (total() > this.maxBytes) {
-      const row = oldest.get() as { key: string } | undefined;
-      if (!row) break;
-      remove.run(row.key);
-    }
-  }
-
-  /** A use counter: strictly increasing, unlike the clock within one millisecond. */
-  private tick(): number {
-    const row = this.db
-      .prepare('SELECT COALESCE(MAX(last_used), 0) + 1 AS next FROM layers')
-      .get() as {
-      next: number;
-    };
-    return row.next;
+    const file = this.fileOf(key);
+    // Written aside and renamed: a reader never sees half an entry.
+    const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+    writeFileSync(temp, data, { mode: 0o600 });
+    renameSync(temp, file);
+    this.touch(file);
+    this.evict();
   }
 
   /** Forgets `key` (used for an entry that no longer decodes). */
   delete(key: string): void {
-    this.db.prepare('DELETE FROM layers WHERE key = ?').run(key);
+    rmSync(this.fileOf(key), { force: true });
   }
 
   /** Number of entries and payload bytes held. */
   stats(): { entries: number; bytes: number } {
-    const row = this.db
-      .prepare('SELECT COUNT(*) AS entries, COALESCE(SUM(size), 0) AS bytes FROM layers')
-      .get() as { entries: number; bytes: number };
-    return row;
+    const entries = this.entries();
+    return { entries: entries.length, bytes: entries.reduce((sum, e) => sum + e.size, 0) };
   }
 
-  close(): void {
-    this.db.close();
+  /** Nothing to release; kept so callers need not know the storage. */
+  close(): void {}
+
+  private fileOf(key: string): string {
+    return join(this.dir, `${createHash('sha256').update(key).digest('hex')}${entrySuffix}`);
+  }
+
+  /** Marks a file used now; a strictly increasing clock keeps the order within a millisecond. */
+  private touch(file: string): void {
+    this.clock = Math.max(this.clock + 1, Date.now());
+    const when = new Date(this.clock);
+    utimesSync(file, when, when);
+  }
+
+  private entries(): { file: string; size: number; used: number }[] {
+    return readdirSync(this.dir)
+      .filter((name) => name.endsWith(entrySuffix))
+      .flatMap((name) => {
+        const file = join(this.dir, name);
+        try {
+          const stat = statSync(file);
+          return [{ file, size: stat.size, used: stat.mtimeMs }];
+        } catch {
+          return [];
+        }
+      });
+  }
+
+  private evict(): void {
+    const entries = this.entries().sort((a, b) => a.used - b.used);
+    let total = entries.reduce((sum, e) => sum + e.size, 0);
+    for (const entry of entries) {
+      if (total <= this.maxBytes) break;
+      rmSync(entry.file, { force: true });
+      total -= entry.size;
+    }
   }
 }
 
