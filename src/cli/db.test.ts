@@ -7,12 +7,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { buildZip } from '../../test/fixtures/zip-builder.js';
 import { generateBundleKeyPair } from '../vulndb/keys.js';
-import { main } from './main.js';
+import { runInProcess } from '../../test/fixtures/run-in-process.js';
 
 let dir: string;
 let cache: string;
@@ -24,22 +23,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (text: string) => void) =>
-    new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        append(chunk.toString());
-        callback();
-      },
-    });
-  const code = await main(args, {
-    stdout: sink((t) => (stdout += t)),
-    stderr: sink((t) => (stderr += t)),
-  });
-  return { code, stdout, stderr };
-}
+const run = runInProcess;
 
 function record(id: string, ecosystem = 'Debian:12', name = 'openssl'): string {
   return JSON.stringify({

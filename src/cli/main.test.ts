@@ -1,25 +1,9 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 
-import { main } from './main.js';
+import { runInProcess } from '../../test/fixtures/run-in-process.js';
 
 /** Runs the CLI in-process, capturing what it prints. */
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (text: string) => void) =>
-    new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        append(chunk.toString());
-        callback();
-      },
-    });
-  const code = await main(args, {
-    stdout: sink((t) => (stdout += t)),
-    stderr: sink((t) => (stderr += t)),
-  });
-  return { code, stdout, stderr };
-}
+const run = runInProcess;
 
 describe('moat CLI', () => {
   it('exits 2 with one line when the target is missing', async () => {

@@ -14,13 +14,12 @@ import {
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { writeDockerArchive, writeOciLayout } from '../../test/fixtures/image-builder.js';
 import { buildRawLayerLayout } from '../../test/fixtures/raw-layout.js';
 import { gzip, rawTarHeader } from '../../test/fixtures/tar-builder.js';
-import { main } from './main.js';
+import { runInProcess } from '../../test/fixtures/run-in-process.js';
 
 const dpkgStatus = [
   'Package: base-files',
@@ -45,22 +44,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (text: string) => void) =>
-    new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        append(chunk.toString());
-        callback();
-      },
-    });
-  const code = await main(args, {
-    stdout: sink((t) => (stdout += t)),
-    stderr: sink((t) => (stderr += t)),
-  });
-  return { code, stdout, stderr };
-}
+const run = runInProcess;
 
 function packagesOf(stdout: string): string[] {
   const report = JSON.parse(stdout) as { packages: { purl: string }[] };

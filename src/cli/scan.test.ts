@@ -1,17 +1,16 @@
 /**
- * `moat scan` as a user meets it, through `main` with captured streams, on the small npm + PyPI
+ * `moat scan` as a user meets it, through `main` with captured streams (`runInProcess`), on the small npm + PyPI
  * image of src/__fixtures__/scan-image.ts and a database imported by hand from its OSV records.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 import { writeScanDb, writeScanImage } from '../__fixtures__/scan-image.js';
 import { reportSchema } from '../report/report-schema.js';
-import { main } from './main.js';
+import { runInProcess } from '../../test/fixtures/run-in-process.js';
 
 let dir: string;
 let target: string;
@@ -29,25 +28,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function sink() {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      chunks.push(chunk.toString());
-      done();
-    },
-  });
-  return { stream, text: () => chunks.join('') };
-}
-
-async function scan(...args: string[]) {
-  const stdout = sink();
-  const stderr = sink();
-  const code = await main(['scan', target, '--offline', '--cache-dir', cacheDir, ...args], {
-    stdout: stdout.stream,
-    stderr: stderr.stream,
-  });
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
+function scan(...args: string[]) {
+  return runInProcess(['scan', target, '--offline', '--cache-dir', cacheDir, ...args]);
 }
 
 describe('moat scan', () => {
@@ -154,13 +136,16 @@ describe('moat scan with bad input', () => {
   });
 
   test('offline without a database exits 2 with a hint', async () => {
-    const stderr = sink();
-    const code = await main(['scan', target, '--offline', '--cache-dir', join(dir, 'none'), '-q'], {
-      stdout: sink().stream,
-      stderr: stderr.stream,
-    });
-    expect(code).toBe(2);
-    expect(stderr.text()).toMatch(/moat db update/);
+    const run = await runInProcess([
+      'scan',
+      target,
+      '--offline',
+      '--cache-dir',
+      join(dir, 'none'),
+      '-q',
+    ]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/moat db update/);
   });
 
   test('an unknown format exits 2', async () => {
