@@ -1,16 +1,13 @@
 /**
- * Loads better-sqlite3 on first use (the native module costs memory at start-up, and most
- * commands never touch the vulnerability database) and opens database files with typed errors.
+ * Opens the vulnerability database's SQLite files with typed errors (better-sqlite3 itself is
+ * loaded on first use, see util/sqlite.ts).
  */
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 
 import type BetterSqlite3 from 'better-sqlite3';
 
 import { MoatError } from '../errors.js';
-
-const require = createRequire(import.meta.url);
-let sqlite: typeof BetterSqlite3 | undefined;
+import { loadSqlite } from '../util/sqlite.js';
 
 /** A better-sqlite3 connection. */
 export type SqliteDatabase = BetterSqlite3.Database;
@@ -26,10 +23,10 @@ export function openSqlite(path: string, readonly: boolean): SqliteDatabase {
       `${path}: no vulnerability database; run \`moat db update\` or \`moat db import\``,
     );
   }
-  sqlite ??= require('better-sqlite3') as typeof BetterSqlite3;
+  const Database = loadSqlite();
   let db: SqliteDatabase;
   try {
-    db = new sqlite(path, { readonly, fileMustExist: readonly });
+    db = new Database(path, { readonly, fileMustExist: readonly });
   } catch (cause) {
     throw new MoatError('DB_INVALID', `${path}: cannot open the vulnerability database`, {
       cause,

@@ -2,16 +2,11 @@
  * Reads header blobs out of rpm's SQLite database (`rpmdb.sqlite`, rpm ≥ 4.16): table
  * `Packages(hnum INTEGER PRIMARY KEY, blob BLOB)`, opened read-only.
  */
-import { createRequire } from 'node:module';
-
 import type BetterSqlite3 from 'better-sqlite3';
 
 import { InvalidInputError } from '../../../errors.js';
+import { loadSqlite } from '../../../util/sqlite.js';
 import type { RpmBlob, WarnFn } from './blob.js';
-
-// Loaded on first use: only rpm-based images need it, and the native module costs memory.
-const require = createRequire(import.meta.url);
-let sqlite: typeof BetterSqlite3 | undefined;
 
 /** SQLite's 16-byte file header. */
 const sqliteMagic = Buffer.from('SQLite format 3\0', 'latin1');
@@ -29,8 +24,8 @@ export function isSqlite(head: Buffer): boolean {
 export function* readSqliteBlobs(path: string, warn: WarnFn): Generator<RpmBlob> {
   let db: BetterSqlite3.Database;
   try {
-    sqlite ??= require('better-sqlite3') as typeof BetterSqlite3;
-    db = new sqlite(path, { readonly: true, fileMustExist: true });
+    const Database = loadSqlite();
+    db = new Database(path, { readonly: true, fileMustExist: true });
   } catch (cause) {
     throw new InvalidInputError('PACKAGE_DB_INVALID', `${path}: SQLite: cannot open`, { cause });
   }
