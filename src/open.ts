@@ -6,7 +6,6 @@
 import { resolveTarget } from './image/target.js';
 import { openLocalImage } from './image/open.js';
 import type { Image, OpenImageOptions } from './image/types.js';
-import { openRegistryImage } from './registry-client/index.js';
 
 /**
  * Opens `target` for reading; close the image when done.
@@ -16,6 +15,10 @@ import { openRegistryImage } from './registry-client/index.js';
  */
 export async function openImage(target: string, options: OpenImageOptions = {}): Promise<Image> {
   const spec = await resolveTarget(target);
-  if (spec.transport === 'registry') return openRegistryImage(spec.reference, options);
+  if (spec.transport === 'registry') {
+    // Loaded only for registry targets: local ones never need the HTTP client.
+    const { openRegistryImage } = await import('./registry-client/index.js');
+    return openRegistryImage(spec.reference, options);
+  }
   return openLocalImage(spec, options);
 }

@@ -31,6 +31,8 @@ const defaultMaxBytes = 512 * 1024 * 1024;
 /** Largest single entry stored (a layer of hundreds of thousands of files). */
 const maxEntryBytes = 64 * 1024 * 1024;
 const entrySuffix = '.layer.gz';
+/** Largest decoded entry accepted: a damaged or planted file cannot inflate without bound. */
+const maxDecodedBytes = 512 * 1024 * 1024;
 
 /** What one cached layer holds. */
 interface CachedLayer {
@@ -184,7 +186,8 @@ export function cacheRecorder(
 /** Decodes a stored entry; undefined when it is damaged (it is then dropped, not trusted). */
 function decode(data: Buffer): CachedLayer | undefined {
   try {
-    const value = JSON.parse(gunzipSync(data).toString('utf8')) as Partial<CachedLayer>;
+    const json = gunzipSync(data, { maxOutputLength: maxDecodedBytes }).toString('utf8');
+    const value = JSON.parse(json) as Partial<CachedLayer>;
     if (!Array.isArray(value.ops) || !Array.isArray(value.warnings)) return undefined;
     return { ops: value.ops, warnings: value.warnings.filter((w) => typeof w === 'string') };
   } catch {
