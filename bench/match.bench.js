@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { random } from './lib/random.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = process.env.MOAT_DIST ?? join(root, 'dist');
@@ -20,16 +21,6 @@ const runs = Number(process.env.BENCH_RUNS ?? 5);
 const packageCount = 2_000;
 const namesPerEcosystem = 4_000;
 const targetMs = 200;
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function random(seed) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ecosystems = [
   { osv: 'Debian:12', type: 'deb' },

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { crc32 } from 'node:zlib';
+import { random } from './lib/random.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = process.env.MOAT_DIST ?? join(root, 'dist');
@@ -27,16 +28,6 @@ const ecosystems = [
   'crates.io',
 ];
 const packagesPerEcosystem = 4_000;
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function random(seed) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function packageName(ecosystem, n) {
   if (ecosystem === 'Maven') return `org.example.group${n % 97}:artifact-${n}`;
