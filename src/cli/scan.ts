@@ -1,22 +1,15 @@
 /**
  * `moat scan <target>`: vulnerabilities in an image, filtered (`--severity`, `--ignore-unfixed`,
  * `--ignorefile`, `--vex`) and rendered as a table, report JSON, SARIF or CycloneDX. Exits with
- * `--exit-code N` when findings remain. Parsing and printing only; the work is `scanImage`'s.
+ * `--exit-code N` when findings remain. Only the command definition lives here; the action loads scan-run.ts.
  */
-import { stat, writeFile } from 'node:fs/promises';
-
 import { Option, type Command } from 'commander';
 
-import { MoatError } from '../errors.js';
-import { parseSeverityList } from '../filter/severity.js';
-import { parsePlatform } from '../image/platform.js';
 import { scanFormats, type ScanFormat } from '../report/vulnerabilities-input.js';
 import type { CliIo } from './main.js';
-import { openLayerCache } from './layer-cache.js';
-import { createProgress } from './progress.js';
-import { version } from './version.js';
 
-interface ScanCliOptions {
+/** Options of `moat scan`. */
+export interface ScanCliOptions {
   format: ScanFormat;
   output?: string;
   severity?: string;
@@ -81,69 +74,6 @@ export function registerScanCommand(program: Command, io: CliIo): void {
     .option('--password <secret>', 'registry password or token')
     .option('--insecure', 'allow plain HTTP registries')
     .action(async (target: string, options: ScanCliOptions) => {
-      await runScan(target, options, io);
+      await (await import('./scan-run.js')).runScan(target, options, io);
     });
-}
-
-function parseExitCode(text: string): number {
-  const code = Number(text);
-  if (!/^\d+$/.test(text) || code > 255) {
-    throw new MoatError('USAGE', `--exit-code: "${text}" is not a number from 0 to 255`);
-  }
-  return code;
-}
-
-async function ignoreFileOf(options: ScanCliOptions): Promise<string | undefined> {
-  if (options.ignorefile !== undefined) return options.ignorefile;
-  const present = await stat(defaultIgnoreFile).then(
-    (info) => info.isFile(),
-    () => false,
-  );
-  return present ? defaultIgnoreFile : undefined;
-}
-
-async function runScan(target: string, options: ScanCliOptions, io: CliIo): Promise<void> {
-  if (options.password !== undefined && options.username === undefined) {
-    throw new MoatError('USAGE', '--password needs --username');
-  }
-  const exitCode = parseExitCode(options.exitCode);
-  const severities =
-    options.severity === undefined ? undefined : parseSeverityList(options.severity);
-  const platform = options.platform === undefined ? undefined : parsePlatform(options.platform);
-  const ignoreFile = await ignoreFileOf(options);
-  const progress = createProgress(io.stderr, { quiet: options.quiet === true });
-  // Loaded only now: matching and the database driver are not needed for `--help`.
-  const { scanImage } = await import('../scan.js');
-  const layerCache = openLayerCache(options, (message) => progress.warn(message));
-  const result = await scanImage(target, {
-    ...(layerCache ? { layerCache } : {}),
-    ...(platform !== undefined ? { platform } : {}),
-    ...(options.username !== undefined ? { username: options.username } : {}),
-    ...(options.password !== undefined ? { password: options.password } : {}),
-    ...(options.insecure ? { insecure: true } : {}),
-    ...(options.cacheDir !== undefined ? { cacheDir: options.cacheDir } : {}),
-    ...(options.offline ? { offline: true } : {}),
-    ...(severities !== undefined ? { severities } : {}),
-    ...(options.ignoreUnfixed ? { ignoreUnfixed: true } : {}),
-    ...(ignoreFile !== undefined ? { ignoreFile } : {}),
-    vex: options.vex,
-    onWarning: (message) => progress.warn(message),
-    onProgress: (message) => progress.step(message),
-  }).finally(() => layerCache?.close());
-  progress.done(`${result.findings.length} vulnerabilities (${result.ignored.length} left out)`);
-  const { renderScan } = await import('../report/render.js');
-  const text = await renderScan(
-    {
-      inventory: result.inventory,
-      findings: result.findings,
-      ignored: result.ignored,
-      warnings: result.warnings,
-      ...(result.eol !== undefined ? { eol: result.eol } : {}),
-    },
-    options.format,
-    { toolVersion: version },
-  );
-  if (options.output) await writeFile(options.output, text);
-  else io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-  if (exitCode !== 0 && result.findings.length > 0) throw new ExitCodeError(exitCode);
 }
