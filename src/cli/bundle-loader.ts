@@ -1,0 +1,129 @@
+/**
+ * Loads the bundled CLI (CommonJS chunks in `dist/bundle/`) with a V8 code cache, the way Node 22's
+ * `module.enableCompileCache()` does for every module; Node 20 has no such switch. Each chunk is
+ * compiled through `vm.Script` with the cached data kept from an earlier run, so a command spends
+ * its time on its work rather than on parsing and compiling ~1 MB of JavaScript again (a rescan
+ * from the layer cache is mostly start-up).
+ *
+ * The cache lives under `<cache-dir>/code/<node version>-<arch>/`, one file per chunk named by a
+ * hash of its source, so a rebuilt or upgraded Moat never reads a stale entry; V8 itself refuses
+ * data made by another V8 or with other flags, and the chunk is then compiled as usual. A chunk
+ * run without usable data gets its cache written by {@link LoadedBundle.saveCodeCache}, which
+ * bin/moat.js calls when the process exits (after the work, so the functions compiled lazily
+ * are included); writes are atomic and any failure is ignored: the cache costs speed, never a
+ * run. `MOAT_CODE_CACHE=0` turns it off.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { Script } from 'node:vm';
+
+import { defaultCacheDir } from '../vulndb/cache.js';
+
+/** Options of {@link loadBundle}. */
+export interface BundleLoaderOptions {
+  /** Where cached data lives; undefined turns the cache off. */
+  codeCacheDir?: string;
+}
+
+/** The code cache directory for this Node.js and architecture, or undefined when turned off. */
+export function defaultCodeCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.MOAT_CODE_CACHE === '0') return undefined;
+  return join(defaultCacheDir(env), 'code', `${process.version}-${process.arch}`);
+}
+
+interface LoadedChunk {
+  exports: Record<string, unknown>;
+}
+
+/** A loaded bundle. */
+export interface LoadedBundle {
+  /** The entry chunk's exports. */
+  exports: Record<string, unknown>;
+  /** How many chunks were compiled from cached data so far. */
+  readonly cachedChunks: number;
+  /** Writes cached data for the chunks loaded without any (or whose data V8 refused). */
+  saveCodeCache(): void;
+}
+
+/**
+ * Loads the CommonJS chunk `entry` and the chunks it requires (relative `./` specifiers); every
+ * other specifier goes to Node's own `require`.
+ * @example
+ * const bundle = loadBundle('dist/bundle/moat.cjs', { codeCacheDir: defaultCodeCacheDir() });
+ * process.once('exit', () => bundle.saveCodeCache());
+ */
+export function loadBundle(entry: string, options: BundleLoaderOptions = {}): LoadedBundle {
+  const chunks = new Map<string, LoadedChunk>();
+  const toWrite: { path: string; script: Script }[] = [];
+  const cacheDir = options.codeCacheDir;
+  let cachedChunks = 0;
+
+  const load = (file: string): Record<string, unknown> => {
+    const loaded = chunks.get(file);
+    if (loaded) return loaded.exports;
+    const source = readFileSync(file, 'utf8');
+    const cachePath =
+      cacheDir === undefined
+        ? undefined
+        : join(cacheDir, `${createHash('sha256').update(source).digest('hex').slice(0, 32)}.bin`);
+    const cachedData = cachePath === undefined ? undefined : readOptional(cachePath);
+    const script = new Script(
+      `(function (exports, require, module, __filename, __dirname) {${source}\n})`,
+      { filename: file, ...(cachedData ? { cachedData } : {}) },
+    );
+    if (cachedData !== undefined && script.cachedDataRejected !== true) cachedChunks++;
+    else if (cachePath !== undefined) toWrite.push({ path: cachePath, script });
+    const chunk: LoadedChunk = { exports: {} };
+    chunks.set(file, chunk);
+    const nodeRequire = createRequire(file);
+    const chunkRequire = Object.assign(
+      (id: string): unknown =>
+        id.startsWith('./') ? load(resolve(dirname(file), id)) : nodeRequire(id),
+      { resolve: nodeRequire.resolve, cache: nodeRequire.cache, main: undefined },
+    );
+    const wrapper = script.runInThisContext() as (
+      exports: unknown,
+      require: unknown,
+      module: LoadedChunk,
+      filename: string,
+      dirname: string,
+    ) => void;
+    wrapper.call(chunk.exports, chunk.exports, chunkRequire, chunk, file, dirname(file));
+    return chunk.exports;
+  };
+
+  const exports = load(resolve(entry));
+  return {
+    exports,
+    get cachedChunks() {
+      return cachedChunks;
+    },
+    saveCodeCache() {
+      if (cacheDir !== undefined) writeCaches(cacheDir, toWrite.splice(0));
+    },
+  };
+}
+
+function readOptional(path: string): Buffer | undefined {
+  try {
+    return readFileSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+function writeCaches(dir: string, scripts: readonly { path: string; script: Script }[]): void {
+  if (scripts.length === 0) return;
+  try {
+    mkdirSync(dir, { recursive: true });
+    for (const { path, script } of scripts) {
+      const temp = `${path}.${process.pid}.tmp`;
+      writeFileSync(temp, script.createCachedData());
+      renameSync(temp, path);
+    }
+  } catch {
+    // A read-only or full cache directory only costs start-up time.
+  }
+}
