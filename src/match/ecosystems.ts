@@ -6,7 +6,7 @@
  * source version in the first case, since the advisories name source versions.
  */
 import type { OsInfo, Package } from '../catalog/types.js';
-import { compareVersions, type VersionEcosystem } from '../versions/index.js';
+import { compareVersions, memoizedComparator, type VersionEcosystem } from '../versions/index.js';
 import type { Comparators } from './ranges.js';
 
 /** How to query the database for one package. */
@@ -67,6 +67,17 @@ export function comparatorsFor(versionEcosystem: VersionEcosystem): Comparators 
   return {
     ecosystem: (a, b) => compareVersions(versionEcosystem, a, b),
     semver: (a, b) => compareVersions('golang', a, b),
+  };
+}
+
+/**
+ * Like {@link comparatorsFor}, but each distinct version is parsed once for the comparators'
+ * lifetime (one matching run): ranges compare one installed version against many events.
+ */
+export function memoizedComparatorsFor(versionEcosystem: VersionEcosystem): Comparators {
+  return {
+    ecosystem: memoizedComparator(versionEcosystem),
+    semver: memoizedComparator('golang'),
   };
 }
 

@@ -20,6 +20,12 @@ export function publisherOf(recordId: string): string {
   return (dash > 0 ? recordId.slice(0, dash) : recordId).toLowerCase();
 }
 
+/** The parts of a finding that depend on the vulnerability group only, not on the package. */
+export type FindingTemplate = Omit<
+  Finding,
+  'purl' | 'packageName' | 'installedVersion' | 'path' | 'layerDigest'
+>;
+
 /** The finding for `pkg` (shown as `packageName`) and one vulnerability group. */
 export function buildFinding(
   pkg: Package,
@@ -27,6 +33,17 @@ export function buildFinding(
   group: VulnerabilityGroup,
   compare: VersionComparator,
 ): Finding {
+  return instantiateFinding(buildFindingTemplate(group, compare), pkg, packageName);
+}
+
+/**
+ * What every package affected through `group` shares: built once per group, so the records can
+ * be dropped once the group's packages have their findings.
+ */
+export function buildFindingTemplate(
+  group: VulnerabilityGroup,
+  compare: VersionComparator,
+): FindingTemplate {
   const [first, ...rest] = group.candidates;
   if (!first) throw new RangeError(`no records for ${group.id}`);
   const primary = first.record;
@@ -56,12 +73,9 @@ export function buildFinding(
   for (const { record } of group.candidates)
     for (const ref of record.references ?? []) references.add(ref.url);
 
-  const finding: Finding = {
+  const template: FindingTemplate = {
     id: group.id,
     aliases: group.aliases,
-    purl: pkg.purl,
-    packageName,
-    installedVersion: pkg.version,
     fixedVersions: sortUnique(
       group.candidates.flatMap((c) => c.fixedVersions),
       compare,
@@ -72,15 +86,43 @@ export function buildFinding(
     cvss,
     title: titleOf(group),
     references: [...references].sort(),
-    path: pkg.path,
     dataSource: first.ecosystem,
   };
-  if (sourceSeverity) finding.sourceSeverity = sourceSeverity;
+  if (sourceSeverity) template.sourceSeverity = sourceSeverity;
   const description = group.candidates.map((c) => c.record.details?.trim()).find(Boolean);
-  if (description) finding.description = description;
+  if (description) template.description = description;
+  if (primary.published) template.published = primary.published;
+  template.modified = primary.modified;
+  return template;
+}
+
+/** The finding of `template` for one package (fields in the report's order). */
+export function instantiateFinding(
+  template: FindingTemplate,
+  pkg: Package,
+  packageName: string,
+): Finding {
+  const finding: Finding = {
+    id: template.id,
+    aliases: template.aliases,
+    purl: pkg.purl,
+    packageName,
+    installedVersion: pkg.version,
+    fixedVersions: template.fixedVersions,
+    status: template.status,
+    statusSource: template.statusSource,
+    severity: template.severity,
+    cvss: template.cvss,
+    title: template.title,
+    references: template.references,
+    path: pkg.path,
+    dataSource: template.dataSource,
+  };
+  if (template.sourceSeverity) finding.sourceSeverity = template.sourceSeverity;
+  if (template.description !== undefined) finding.description = template.description;
   if (pkg.layerDigest) finding.layerDigest = pkg.layerDigest;
-  if (primary.published) finding.published = primary.published;
-  finding.modified = primary.modified;
+  if (template.published !== undefined) finding.published = template.published;
+  if (template.modified !== undefined) finding.modified = template.modified;
   return finding;
 }
 
@@ -89,19 +131,11 @@ interface Ratings {
   sourceSeverity: Severity | undefined;
 }
 
-// Entries come from the lookup cache, shared by every package built from one source.
-const ratingsCache = new WeakMap<OsvAffected, Ratings>();
-
 function ratingsOf(record: OsvRecord, entry: OsvAffected): Ratings {
-  let ratings = ratingsCache.get(entry);
-  if (!ratings) {
-    ratings = {
-      cvss: cvssScoresOf(record, entry, publisherOf(record.id)),
-      sourceSeverity: sourceSeverityOf(record, entry),
-    };
-    ratingsCache.set(entry, ratings);
-  }
-  return ratings;
+  return {
+    cvss: cvssScoresOf(record, entry, publisherOf(record.id)),
+    sourceSeverity: sourceSeverityOf(record, entry),
+  };
 }
 
 /** The first summary in the group, else the first line of the first details, else the id. */

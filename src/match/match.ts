@@ -2,17 +2,25 @@
  * `matchInventory`: every package of an inventory against the vulnerability database. Each
  * package is looked up under its OSV ecosystem(s) and name (see ecosystems.ts), each record's
  * entries about it are evaluated (ranges.ts), the records that affect it are merged by alias
- * into one finding per vulnerability (merge.ts, finding.ts). Lookups are cached per ecosystem and
- * name, since many binary packages share one source package. Pure apart from reading the
- * database: no clock unless `now` is omitted, no output but the result.
+ * into one finding per vulnerability (merge.ts, finding.ts). Binary packages built from one source
+ * share its query, so each distinct query is evaluated once into finding templates and the
+ * records are dropped (keeping thousands of parsed records alive costs more in garbage collection
+ * than reading one again). Versions are parsed once per run (memoized comparators). Pure apart
+ * from reading the database: no clock unless `now` is omitted, no output but the result.
  */
 import type { Inventory, Package } from '../catalog/types.js';
 import { affectedEntriesFor, type OsvRecord } from '../vulndb/index.js';
-import { comparatorsFor, queryFor, type PackageQuery } from './ecosystems.js';
+import type { VersionEcosystem } from '../versions/index.js';
+import {
+  comparatorsFor,
+  memoizedComparatorsFor,
+  queryFor,
+  type PackageQuery,
+} from './ecosystems.js';
 import { endOfLife, type EolStatus } from './eol.js';
-import { buildFinding } from './finding.js';
+import { buildFindingTemplate, instantiateFinding, type FindingTemplate } from './finding.js';
 import { groupByVulnerability, type MatchCandidate, type VulnerabilityGroup } from './merge.js';
-import { isAffectedBy } from './ranges.js';
+import { isAffectedBy, type Comparators } from './ranges.js';
 import { statusOf } from './status.js';
 import type { Finding } from './types.js';
 
@@ -48,16 +56,17 @@ export function matchInventory(
 ): MatchResult {
   const os = inventory.artifact.os;
   const warnings = new Set<string>();
-  const cache = new Map<string, OsvRecord[]>();
-  const lookup = (ecosystem: string, name: string): OsvRecord[] => {
-    const key = `${ecosystem}\u0000${name}`;
-    let records = cache.get(key);
-    if (!records) cache.set(key, (records = db.advisoriesFor(ecosystem, name)));
-    return records;
+  const warn = (message: string) => warnings.add(message);
+  const comparators = new Map<VersionEcosystem, Comparators>();
+  const comparatorsOf = (ecosystem: VersionEcosystem): Comparators => {
+    let found = comparators.get(ecosystem);
+    if (!found) comparators.set(ecosystem, (found = memoizedComparatorsFor(ecosystem)));
+    return found;
   };
 
-  const evaluated = new Map<string, VulnerabilityGroup[]>();
-  const findings: Finding[] = [];
+  // Packages grouped by what they are looked up under (binary packages of one source share it),
+  // so each package's records are read once and dropped after its group.
+  const byLookup = new Map<string, { pkg: Package; query: PackageQuery }[]>();
   const unmatchable = new Map<string, number>();
   for (const pkg of inventory.packages) {
     const query = queryFor(pkg, os);
@@ -67,14 +76,33 @@ export function matchInventory(
       if (unmatchable.get(key) === 1) warnings.add(`not matched: ${query.reason}`);
       continue;
     }
-    // Binary packages built from one source share its query: evaluate it once.
-    const key = `${query.ecosystems.join('|')}\u0000${query.name}\u0000${query.version}`;
-    let groups = evaluated.get(key);
-    if (!groups) {
-      groups = vulnerabilitiesFor(query, pkg.purl, lookup, (w) => warnings.add(w));
-      evaluated.set(key, groups);
+    const key = `${query.ecosystems.join('|')}\u0000${query.name}`;
+    let members = byLookup.get(key);
+    if (!members) byLookup.set(key, (members = []));
+    members.push({ pkg, query });
+  }
+
+  const findings: Finding[] = [];
+  for (const members of byLookup.values()) {
+    const records = new Map<string, OsvRecord[]>();
+    const lookup = (ecosystem: string, name: string): OsvRecord[] => {
+      let found = records.get(ecosystem);
+      if (!found) records.set(ecosystem, (found = db.advisoriesFor(ecosystem, name)));
+      return found;
+    };
+    const byVersion = new Map<string, FindingTemplate[]>();
+    for (const { pkg, query } of members) {
+      let templates = byVersion.get(query.version);
+      if (!templates) {
+        const cmp = comparatorsOf(query.versionEcosystem);
+        templates = vulnerabilitiesFor(query, pkg.purl, lookup, warn, cmp).map((group) =>
+          buildFindingTemplate(group, cmp.ecosystem),
+        );
+        byVersion.set(query.version, templates);
+      }
+      const name = displayName(pkg, query);
+      for (const template of templates) findings.push(instantiateFinding(template, pkg, name));
     }
-    findings.push(...findingsFor(pkg, query, groups));
   }
   for (const [key, count] of unmatchable)
     if (count > 1) warnings.add(`not matched: ${count} packages in total on ${key}`);
@@ -101,7 +129,11 @@ export function matchPackage(
   lookup: (ecosystem: string, name: string) => OsvRecord[],
   warn: (message: string) => void,
 ): Finding[] {
-  return findingsFor(pkg, query, vulnerabilitiesFor(query, pkg.purl, lookup, warn));
+  const cmp = comparatorsFor(query.versionEcosystem);
+  const name = displayName(pkg, query);
+  return vulnerabilitiesFor(query, pkg.purl, lookup, warn, cmp).map((group) =>
+    instantiateFinding(buildFindingTemplate(group, cmp.ecosystem), pkg, name),
+  );
 }
 
 /** The vulnerability groups affecting a query's package and version. */
@@ -110,8 +142,8 @@ function vulnerabilitiesFor(
   purl: string,
   lookup: (ecosystem: string, name: string) => OsvRecord[],
   warn: (message: string) => void,
+  comparators: Comparators,
 ): VulnerabilityGroup[] {
-  const comparators = comparatorsFor(query.versionEcosystem);
   const candidates: MatchCandidate[] = [];
   const seen = new Set<string>();
   for (const ecosystem of query.ecosystems) {
@@ -143,12 +175,9 @@ function vulnerabilitiesFor(
   return groupByVulnerability(candidates);
 }
 
-function findingsFor(pkg: Package, query: PackageQuery, groups: VulnerabilityGroup[]): Finding[] {
-  if (groups.length === 0) return [];
-  const compare = comparatorsFor(query.versionEcosystem).ecosystem;
-  const name =
-    pkg.type === 'deb' || pkg.type === 'apk' || pkg.type === 'rpm' ? pkg.name : query.name;
-  return groups.map((group) => buildFinding(pkg, name, group, compare));
+/** OS packages are shown by their binary name, others as their ecosystem writes them. */
+function displayName(pkg: Package, query: PackageQuery): string {
+  return pkg.type === 'deb' || pkg.type === 'apk' || pkg.type === 'rpm' ? pkg.name : query.name;
 }
 
 function compareFindings(a: Finding, b: Finding): number {

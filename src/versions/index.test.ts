@@ -4,9 +4,11 @@ import {
   compareVersions,
   ecosystemForPurlType,
   isValidVersion,
+  memoizedComparator,
   parseVersion,
   VersionError,
   versionEcosystems,
+  type VersionEcosystem,
 } from './index.js';
 
 describe('compareVersions', () => {
@@ -73,5 +75,26 @@ describe('ecosystemForPurlType', () => {
   it('has no ecosystem for a purl type without a comparator', () => {
     expect(ecosystemForPurlType('docker')).toBeUndefined();
     expect(ecosystemForPurlType('constructor')).toBeUndefined();
+  });
+});
+
+describe('memoizedComparator', () => {
+  it('throws the same VersionError for an unparsable version every time', () => {
+    const cmp = memoizedComparator('deb');
+    const first = (() => {
+      try {
+        cmp('1.0', 'not a version!');
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    })();
+    expect(first).toBeInstanceOf(VersionError);
+    expect(() => cmp('2.0', 'not a version!')).toThrow(first);
+    expect(cmp('1.0', '1.0')).toBe(0);
+  });
+
+  it('rejects an unknown ecosystem', () => {
+    expect(() => memoizedComparator('cobol' as VersionEcosystem)).toThrow(TypeError);
   });
 });

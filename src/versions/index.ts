@@ -3,16 +3,45 @@
  * lives in its own file; this entry point dispatches by ecosystem name and maps purl types to
  * ecosystems. Unparsable versions throw {@link VersionError} (code `VERSION_INVALID`).
  */
-import { compareApkVersions, tokenizeApkVersion, type ApkToken } from './apk.js';
-import { compareComposerVersions, normalizeComposerVersion } from './composer.js';
-import { compareDebianVersions, parseDebianVersion, type DebianVersion } from './deb.js';
-import { compareGemVersions, parseGemVersion, type GemSegment } from './gem.js';
+import { compareApkTokens, compareApkVersions, tokenizeApkVersion, type ApkToken } from './apk.js';
+import {
+  compareComposerVersions,
+  normalizeComposerVersion,
+  phpVersionCompare,
+} from './composer.js';
+import {
+  compareDebianVersions,
+  compareParsedDebianVersions,
+  parseDebianVersion,
+  type DebianVersion,
+} from './deb.js';
+import { compareGemSegments, compareGemVersions, parseGemVersion, type GemSegment } from './gem.js';
 import { compareGoVersions, parseGoVersion } from './golang.js';
-import { compareMavenVersions, parseMavenVersion, type MavenItem } from './maven.js';
-import { compareNuGetVersions, parseNuGetVersion, type NuGetVersion } from './nuget.js';
+import {
+  compareMavenVersions,
+  compareParsedMavenVersions,
+  parseMavenVersion,
+  type MavenItem,
+} from './maven.js';
+import {
+  compareNuGetVersions,
+  compareParsedNuGetVersions,
+  parseNuGetVersion,
+  type NuGetVersion,
+} from './nuget.js';
 import { type Ordering } from './ordering.js';
-import { comparePep440Versions, parsePep440Version, type Pep440Version } from './pep440.js';
-import { compareRpmVersions, parseRpmVersion, type RpmVersion } from './rpm.js';
+import {
+  compareParsedPep440Versions,
+  comparePep440Versions,
+  parsePep440Version,
+  type Pep440Version,
+} from './pep440.js';
+import {
+  compareParsedRpmVersions,
+  compareRpmVersions,
+  parseRpmVersion,
+  type RpmVersion,
+} from './rpm.js';
 import { compareParsedSemVer, parseSemVer, type SemVer } from './semver.js';
 
 import { VersionError } from './version-error.js';
@@ -65,20 +94,39 @@ const npmSemVer = (v: string): SemVer => parseSemVer(v, { ecosystem: 'npm', allo
 const cargoSemVer = (v: string): SemVer =>
   parseSemVer(v, { ecosystem: 'cargo', allowVPrefix: false });
 
-const comparators: Record<VersionEcosystem, (a: string, b: string) => Ordering> = {
-  deb: compareDebianVersions,
-  apk: compareApkVersions,
-  rpm: compareRpmVersions,
-  semver: (a, b) => compareParsedSemVer(parseSemVer(a), parseSemVer(b)),
-  npm: (a, b) => compareParsedSemVer(npmSemVer(a), npmSemVer(b)),
-  cargo: (a, b) => compareParsedSemVer(cargoSemVer(a), cargoSemVer(b)),
-  nuget: compareNuGetVersions,
-  pypi: comparePep440Versions,
-  maven: compareMavenVersions,
-  golang: compareGoVersions,
-  gem: compareGemVersions,
-  composer: compareComposerVersions,
+/** How one ecosystem's versions are parsed and how parsed versions are ordered. */
+interface Grammar<P> {
+  parse: (version: string) => P;
+  compare: (a: P, b: P) => Ordering;
+}
+
+/** A grammar with its parsed type erased: the table pairs each parser with its own comparator. */
+const grammar = <P>(
+  parse: (v: string) => P,
+  compare: (a: P, b: P) => Ordering,
+): Grammar<unknown> => ({ parse, compare: compare as (a: unknown, b: unknown) => Ordering });
+
+const grammars: Record<VersionEcosystem, Grammar<unknown>> = {
+  deb: grammar(parseDebianVersion, compareParsedDebianVersions),
+  apk: grammar(tokenizeApkVersion, compareApkTokens),
+  rpm: grammar(parseRpmVersion, compareParsedRpmVersions),
+  semver: grammar((v) => parseSemVer(v), compareParsedSemVer),
+  npm: grammar(npmSemVer, compareParsedSemVer),
+  cargo: grammar(cargoSemVer, compareParsedSemVer),
+  nuget: grammar(parseNuGetVersion, compareParsedNuGetVersions),
+  pypi: grammar(parsePep440Version, compareParsedPep440Versions),
+  maven: grammar(parseMavenVersion, compareParsedMavenVersions),
+  golang: grammar(parseGoVersion, compareParsedSemVer),
+  gem: grammar(parseGemVersion, compareGemSegments),
+  composer: grammar(normalizeComposerVersion, phpVersionCompare),
 };
+
+const comparators = Object.fromEntries(
+  Object.entries(grammars).map(([ecosystem, { parse, compare }]) => [
+    ecosystem,
+    (a: string, b: string) => compare(parse(a), parse(b)),
+  ]),
+) as Record<VersionEcosystem, (a: string, b: string) => Ordering>;
 
 /**
  * Orders two versions of one ecosystem: -1 when `a` sorts before `b`, 0 when equal, 1 after.
@@ -88,6 +136,41 @@ export function compareVersions(ecosystem: VersionEcosystem, a: string, b: strin
   const compare = comparators[ecosystem];
   if (compare === undefined) throw new TypeError(`unknown version ecosystem: ${String(ecosystem)}`);
   return compare(a, b);
+}
+
+/**
+ * A comparator for one ecosystem that remembers the last version parsed on each side: matching
+ * compares one installed version against every event of a record's ranges, so the installed
+ * version is parsed once per record instead of once per event. A parse failure is remembered as
+ * well and thrown again as the same {@link VersionError}.
+ * @example const cmp = memoizedComparator('deb'); cmp('1.0-1', '1.0-2') // -1
+ */
+export function memoizedComparator(
+  ecosystem: VersionEcosystem,
+): (a: string, b: string) => Ordering {
+  const known = grammars[ecosystem] as Grammar<unknown> | undefined; // callers may pass anything
+  if (known === undefined) throw new TypeError(`unknown version ecosystem: ${String(ecosystem)}`);
+  const { parse, compare } = known;
+  const side = () => {
+    let text: string | undefined;
+    let value: unknown;
+    return (version: string): unknown => {
+      if (version !== text) {
+        text = version;
+        try {
+          value = parse(version);
+        } catch (error) {
+          if (!(error instanceof VersionError)) throw error;
+          value = error;
+        }
+      }
+      if (value instanceof VersionError) throw value;
+      return value;
+    };
+  };
+  const left = side();
+  const right = side();
+  return (a, b) => compare(left(a), right(b));
 }
 
 /** Parses a version with its ecosystem's grammar; throws {@link VersionError} when it does not fit. */

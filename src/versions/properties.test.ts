@@ -6,7 +6,12 @@
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
 
-import { compareVersions, isValidVersion, type VersionEcosystem } from './index.js';
+import {
+  compareVersions,
+  isValidVersion,
+  memoizedComparator,
+  type VersionEcosystem,
+} from './index.js';
 
 const join = (...parts: fc.Arbitrary<string>[]): fc.Arbitrary<string> =>
   fc.tuple(...parts).map((xs) => xs.join(''));
@@ -191,6 +196,13 @@ describe.each(Object.keys(generators) as VersionEcosystem[])('%s comparator', (e
         return true;
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('orders the same with a memoized comparator, warm or cold', () => {
+    const memo = memoizedComparator(ecosystem);
+    fc.assert(
+      fc.property(arb, arb, (a, b) => memo(a, b) === cmp(a, b) && memo(a, b) === cmp(a, b)),
     );
   });
 
