@@ -30,6 +30,7 @@ export const errorCodes = {
   DB_NOT_FOUND: 'input',
   DB_INVALID: 'input',
   DB_SCHEMA_TOO_NEW: 'input',
+  DB_SCHEMA_TOO_OLD: 'input',
   DB_SOURCE_UNAVAILABLE: 'input',
   OSV_INVALID: 'input',
   BUNDLE_INVALID: 'input',

@@ -222,7 +222,15 @@ export async function prepareVulnDb(
 /** True for a database only updates built, last updated longer ago than {@link vulnDbMaxAgeMs}. */
 function needsRefresh(dbPath: string, options: Pick<ScanOptions, 'offline' | 'now'>): boolean {
   if (options.offline === true) return false;
-  const db = openVulnDb(dbPath, { readonly: true });
+  let db;
+  try {
+    db = openVulnDb(dbPath, { readonly: true });
+  } catch (error) {
+    // Written by an older Moat: unusable as it is, so it is rebuilt (a fetch failure then fails the
+    // scan with the schema error, rather than scanning against nothing).
+    if (isMoatError(error) && error.code === 'DB_SCHEMA_TOO_OLD') return true;
+    throw error;
+  }
   try {
     const status = db.status();
     const byHand =

@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { buildZip } from '../../test/fixtures/zip-builder.js';
 import { generateBundleKeyPair } from '../vulndb/keys.js';
+import { SCHEMA_VERSION } from '../vulndb/schema.js';
 import { runInProcess } from '../../test/fixtures/run-in-process.js';
 
 let dir: string;
@@ -71,7 +72,7 @@ describe('moat db', () => {
     expect(result.stdout).toContain('2 records read: 2 new');
     expect(await status()).toMatchObject({
       records: 2,
-      schemaVersion: 1,
+      schemaVersion: SCHEMA_VERSION,
       ecosystems: [{ ecosystem: 'Debian:12', records: 2 }],
     });
   });

@@ -7,6 +7,7 @@ import { exportBundle, importBundle } from './bundle.js';
 import { openVulnDb } from './database.js';
 import { importOsv } from './import.js';
 import { generateBundleKeyPair } from './keys.js';
+import { SCHEMA_VERSION } from './schema.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -47,7 +48,7 @@ describe('database bundles', () => {
   it('round-trips a database through a signed bundle', async () => {
     const { bundle, target } = await setup();
     const header = await importBundle(bundle, keys.publicKeyPem, target);
-    expect(header.schemaVersion).toBe(1);
+    expect(header.schemaVersion).toBe(SCHEMA_VERSION);
     expect(idsIn(target)).toEqual(['NEW-1', 'NEW-2']);
     const db = openVulnDb(target);
     expect(db.status().origin).toBe('bundle');
@@ -87,8 +88,8 @@ describe('database bundles', () => {
   it('refuses a bundle whose signed header was edited', async () => {
     const { bundle, target } = await setup();
     const bytes = await readFile(bundle);
-    const at = bytes.indexOf('"schemaVersion":1');
-    bytes.write('"schemaVersion":2', at);
+    const at = bytes.indexOf(`"schemaVersion":${SCHEMA_VERSION}`);
+    bytes.write(`"schemaVersion":${SCHEMA_VERSION + 1}`, at);
     await writeFile(bundle, bytes);
     await expect(importBundle(bundle, keys.publicKeyPem, target)).rejects.toMatchObject({
       code: 'BUNDLE_SIGNATURE_INVALID',

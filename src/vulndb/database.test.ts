@@ -31,6 +31,31 @@ describe('openVulnDb', () => {
     await expect(importOsv(path, [])).rejects.toMatchObject({ code: 'DB_SCHEMA_TOO_NEW' });
   });
 
+  it('refuses a database of an older schema with how to rebuild it; an import rebuilds it', async () => {
+    const path = join(dir, 'moat-vuln.db');
+    const old = join(dir, 'old.json');
+    await writeFile(old, JSON.stringify(osvRecord('OLD-1', 'npm', 'a')));
+    await importOsv(path, [old]);
+    const db = openVulnDb(path, { readonly: false });
+    db.sqlite
+      .prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'")
+      .run(String(SCHEMA_VERSION - 1));
+    db.close();
+    expect(() => openVulnDb(path)).toThrow(
+      expect.objectContaining({
+        code: 'DB_SCHEMA_TOO_OLD',
+        message: expect.stringContaining('moat db update') as unknown,
+      }),
+    );
+    const fresh = join(dir, 'new.json');
+    await writeFile(fresh, JSON.stringify(osvRecord('NEW-1', 'npm', 'a')));
+    await importOsv(path, [fresh]);
+    const rebuilt = openVulnDb(path);
+    expect(rebuilt.schemaVersion).toBe(SCHEMA_VERSION);
+    expect(rebuilt.advisoriesFor('npm', 'a').map((r) => r.id)).toEqual(['NEW-1']);
+    rebuilt.close();
+  });
+
   it('reports a missing database with how to get one', () => {
     expect(() => openVulnDb(join(dir, 'none.db'))).toThrow(
       expect.objectContaining({
@@ -90,6 +115,42 @@ describe('openVulnDb', () => {
     await importOsv(path, [file]);
     const db = openVulnDb(path);
     expect(db.idsForAlias('CVE-2024-1')).toEqual(['GHSA-1']);
+    db.close();
+  });
+});
+
+describe('VulnDb lookups', () => {
+  it('returns a record once whether it names the package once, twice or under the family too', async () => {
+    const path = join(dir, 'moat-vuln.db');
+    const file = join(dir, 'a.json');
+    const entry = (ecosystem: string, fixed: string) => ({
+      package: { ecosystem, name: 'openssl' },
+      ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed }] }],
+    });
+    const records = [
+      osvRecord('DSA-1', 'Debian:12', 'openssl', {
+        affected: [entry('Debian:12', '3.0'), entry('Debian', '3.1'), entry('Debian:12', '3.2')],
+      }),
+      osvRecord('DSA-2', 'Debian:11', 'openssl'),
+      osvRecord('DSA-0', 'Debian', 'openssl'),
+    ];
+    await writeFile(file, JSON.stringify(records));
+    await importOsv(path, [file]);
+    const db = openVulnDb(path);
+    expect(db.advisoriesFor('Debian:12', 'openssl').map((r) => r.id)).toEqual(['DSA-0', 'DSA-1']);
+    expect(db.advisoriesFor('Debian:12', 'openssl')[1]?.affected).toHaveLength(3);
+    expect(db.advisory('DSA-2')?.id).toBe('DSA-2');
+    expect(db.advisory('DSA-9')).toBeUndefined();
+    db.close();
+  });
+
+  it('keeps the text of a record naming no package, found by id', async () => {
+    const path = join(dir, 'moat-vuln.db');
+    const file = join(dir, 'a.json');
+    await writeFile(file, JSON.stringify(osvRecord('GIT-1', 'npm', 'a', { affected: [] })));
+    await importOsv(path, [file]);
+    const db = openVulnDb(path);
+    expect(db.advisory('GIT-1')?.summary).toBe('a is vulnerable');
     db.close();
   });
 });

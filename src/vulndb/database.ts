@@ -33,7 +33,10 @@ export interface VulnDbStatus {
   schemaVersion: number;
   records: number;
   withdrawn: number;
-  /** Records per ecosystem as OSV writes it (a record naming two ecosystems counts in both). */
+  /**
+   * Records that can match, per ecosystem as OSV writes it (a record naming two ecosystems
+   * counts in both; withdrawn records count only in `withdrawn`).
+   */
   ecosystems: { ecosystem: string; records: number }[];
   sources: SourceInfo[];
   createdAt: string | null;
@@ -50,7 +53,7 @@ export class VulnDb {
   readonly schemaVersion: number;
   /** @internal The connection; only the importer writes through it. */
   readonly sqlite: SqliteDatabase;
-  #byPackage: Statement<[string, string, string], { body: string }> | undefined;
+  #byPackage: Statement<[string, string, string], [string, string]> | undefined;
 
   /** @internal Use {@link openVulnDb}. */
   constructor(path: string, sqlite: SqliteDatabase, schemaVersion: number) {
@@ -67,23 +70,37 @@ export class VulnDb {
    * @example db.advisoriesFor('Debian:12', 'openssl')
    */
   advisoriesFor(ecosystem: string, packageName: string): OsvRecord[] {
-    this.#byPackage ??= this.sqlite.prepare(
-      `SELECT body FROM records WHERE withdrawn IS NULL AND id IN
-         (SELECT id FROM affected WHERE ecosystem IN (?, ?) AND name = ?) ORDER BY id`,
-    );
+    // Withdrawn records have no rows here (see writer.ts). A record listing the package under
+    // both the release and its family comes back twice, next to itself.
+    this.#byPackage ??= this.sqlite
+      .prepare<[string, string, string], [string, string]>(
+        'SELECT id, body FROM affected WHERE ecosystem IN (?, ?) AND name = ? ORDER BY id',
+      )
+      .raw();
     const rows = this.#byPackage.all(
       ecosystem,
       ecosystemFamily(ecosystem),
       normalizePackageName(ecosystem, packageName),
     );
-    return rows.map((row) => decodeBody(row.body));
+    const records: OsvRecord[] = [];
+    let last: string | undefined;
+    for (const [id, body] of rows) {
+      if (id === last) continue;
+      last = id;
+      records.push(decodeBody(body));
+    }
+    return records;
   }
 
   /** The record with this id, withdrawn or not. */
   advisory(id: string): OsvRecord | undefined {
-    const row = this.sqlite.prepare('SELECT body FROM records WHERE id = ?').get(id) as
-      { body: string } | undefined;
-    return row ? decodeBody(row.body) : undefined;
+    const row = this.sqlite
+      .prepare(
+        `SELECT coalesce(body, (SELECT body FROM affected WHERE affected.id = records.id LIMIT 1))
+           AS body FROM records WHERE id = ?`,
+      )
+      .get(id) as { body: string | null } | undefined;
+    return row?.body ? decodeBody(row.body) : undefined;
   }
 
   /** Ids of the records that list `alias` (a CVE, GHSA… id) among their aliases. */

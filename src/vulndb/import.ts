@@ -6,7 +6,7 @@
  */
 import { rm } from 'node:fs/promises';
 
-import { LimitExceededError } from '../errors.js';
+import { isMoatError, LimitExceededError } from '../errors.js';
 import { commitFile, discardFile, tempPathBeside, workingCopyOf } from './atomic.js';
 import { openVulnDb, type VulnDb } from './database.js';
 import { decodeDocument } from './decode.js';
@@ -92,7 +92,7 @@ export async function importOsv(
   const copy = await workingCopyOf(dbPath);
   let db: VulnDb | undefined;
   try {
-    db = openVulnDb(copy, { readonly: false });
+    db = await openOrRebuild(copy);
     // The copy is thrown away on failure, so it needs neither a journal nor synchronous writes.
     db.sqlite.pragma('journal_mode = OFF');
     db.sqlite.pragma('synchronous = OFF');
@@ -220,5 +220,19 @@ class SourceImport {
     if (this.summary.skipReasons.length < MAX_REASONS) {
       this.summary.skipReasons.push(`${origin}: ${reason}`);
     }
+  }
+}
+
+/**
+ * Opens the working copy for writing; a database of an older schema is not migrated but rebuilt
+ * from this import (its records were derived from sources that can be imported again).
+ */
+async function openOrRebuild(copy: string): Promise<VulnDb> {
+  try {
+    return openVulnDb(copy, { readonly: false });
+  } catch (error) {
+    if (!isMoatError(error) || error.code !== 'DB_SCHEMA_TOO_OLD') throw error;
+    await discardFile(copy);
+    return openVulnDb(copy, { readonly: false });
   }
 }

@@ -6,13 +6,17 @@ import { MoatError } from '../errors.js';
 import { sqliteReason, type SqliteDatabase } from './sqlite.js';
 
 /** The schema version this Moat writes and reads. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /**
- * - `records`: one row per OSV id; `body` is the record's JSON text (uncompressed:
- *   decoding is most of a lookup's cost; bundles are compressed as a whole); `withdrawn` set
- *   means never matched. `modified_ms` orders re-imports.
- * - `affected`: (ecosystem as OSV writes it, normalised package name) → record id.
+ * - `records`: one row per OSV id; `withdrawn` set means never matched; `modified_ms` orders
+ *   re-imports. `body` is the record's JSON text only for records that are withdrawn or name no
+ *   package; the others keep it in `affected`.
+ * - `affected`: (ecosystem as OSV writes it, normalised package name, id) → the record's JSON
+ *   text, clustered by package (WITHOUT ROWID, 16 KiB pages) so that looking a package up reads
+ *   its records from one or two adjacent pages instead of two B-tree searches per record. A record
+ *   naming several packages is stored once per package (the price of that locality). Text is
+ *   uncompressed: decoding is most of a lookup's cost; bundles are compressed as a whole.
  * - `aliases`: alias (CVE, GHSA…) → record id.
  * - `sources`: where records came from, with the HTTP validators of the last fetch.
  */
@@ -24,12 +28,13 @@ CREATE TABLE records (
   modified_ms INTEGER NOT NULL,
   withdrawn TEXT,
   source TEXT NOT NULL,
-  body TEXT NOT NULL
+  body TEXT
 );
 CREATE TABLE affected (
   ecosystem TEXT NOT NULL,
   name TEXT NOT NULL,
   id TEXT NOT NULL,
+  body TEXT NOT NULL,
   PRIMARY KEY (ecosystem, name, id)
 ) WITHOUT ROWID;
 CREATE INDEX affected_by_id ON affected (id);
@@ -47,6 +52,8 @@ CREATE TABLE sources (
 
 /** Creates the schema in an empty database. */
 export function createSchema(db: SqliteDatabase): void {
+  // Only takes effect before the first table exists.
+  db.pragma('page_size = 16384');
   db.exec(ddl);
   const now = new Date().toISOString();
   const insert = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
@@ -92,8 +99,9 @@ export function checkSchema(db: SqliteDatabase, path: string): number {
   }
   if (version < SCHEMA_VERSION) {
     throw new MoatError(
-      'DB_INVALID',
-      `${path}: database schema ${version} is too old; run \`moat db update\` to rebuild it`,
+      'DB_SCHEMA_TOO_OLD',
+      `${path}: database schema ${version} is older than this Moat reads (${SCHEMA_VERSION}); ` +
+        'run `moat db update` or `moat db import` to rebuild it',
     );
   }
   return version;

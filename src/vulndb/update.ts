@@ -127,7 +127,9 @@ function storedSources(dbPath: string): Map<string, SourceInfo> {
   try {
     db = openVulnDb(dbPath, { readonly: true });
   } catch (error) {
-    if (isMoatError(error) && error.code === 'DB_NOT_FOUND') return new Map();
+    // Nothing stored, or a database of an older schema that the import rebuilds: fetch everything.
+    if (isMoatError(error) && (error.code === 'DB_NOT_FOUND' || error.code === 'DB_SCHEMA_TOO_OLD'))
+      return new Map();
     throw error;
   }
   try {

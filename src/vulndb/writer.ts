@@ -1,7 +1,8 @@
 /**
  * Writes OSV records into an open (writable) database: a record replaces the stored one with
- * the same id only when its `modified` is newer; its package index and aliases are replaced
- * with it. Withdrawn records are stored and flagged, so a later re-import cannot revive them.
+ * the same id only when its `modified` is newer; its package rows and aliases are replaced
+ * with it. Withdrawn records are stored and flagged, so a later re-import cannot revive them;
+ * they get no package rows, so lookups never see them.
  */
 import type { Statement } from 'better-sqlite3';
 
@@ -25,10 +26,10 @@ export interface SourceRecord {
 export class RecordWriter {
   readonly #db: VulnDb;
   readonly #modifiedOf: Statement<[string], { modified_ms: number }>;
-  readonly #upsert: Statement<[string, string, number, string | null, string, string]>;
+  readonly #upsert: Statement<[string, string, number, string | null, string, string | null]>;
   readonly #deleteAffected: Statement<[string]>;
   readonly #deleteAliases: Statement<[string]>;
-  readonly #insertAffected: Statement<[string, string, string]>;
+  readonly #insertAffected: Statement<[string, string, string, string]>;
   readonly #insertAlias: Statement<[string, string]>;
 
   constructor(db: VulnDb) {
@@ -42,7 +43,7 @@ export class RecordWriter {
     this.#deleteAffected = sqlite.prepare('DELETE FROM affected WHERE id = ?');
     this.#deleteAliases = sqlite.prepare('DELETE FROM aliases WHERE id = ?');
     this.#insertAffected = sqlite.prepare(
-      'INSERT OR IGNORE INTO affected (ecosystem, name, id) VALUES (?, ?, ?)',
+      'INSERT OR IGNORE INTO affected (ecosystem, name, id, body) VALUES (?, ?, ?, ?)',
     );
     this.#insertAlias = sqlite.prepare('INSERT OR IGNORE INTO aliases (alias, id) VALUES (?, ?)');
   }
@@ -56,16 +57,26 @@ export class RecordWriter {
       this.#deleteAffected.run(record.id);
       this.#deleteAliases.run(record.id);
     }
-    this.#upsert.run(record.id, record.modified, modified, record.withdrawn ?? null, source, json);
-    for (const entry of record.affected ?? []) {
-      const pkg = entry.package;
-      if (!pkg) continue;
-      this.#insertAffected.run(
-        pkg.ecosystem,
-        normalizePackageName(pkg.ecosystem, pkg.name),
-        record.id,
-      );
+    const packages = new Map<string, [string, string]>();
+    if (record.withdrawn === undefined) {
+      for (const entry of record.affected ?? []) {
+        const pkg = entry.package;
+        if (!pkg) continue;
+        const name = normalizePackageName(pkg.ecosystem, pkg.name);
+        packages.set(`${pkg.ecosystem}\u0000${name}`, [pkg.ecosystem, name]);
+      }
     }
+    const withdrawn = record.withdrawn ?? null;
+    this.#upsert.run(
+      record.id,
+      record.modified,
+      modified,
+      withdrawn,
+      source,
+      packages.size > 0 ? null : json,
+    );
+    for (const [ecosystem, name] of packages.values())
+      this.#insertAffected.run(ecosystem, name, record.id, json);
     for (const alias of record.aliases ?? []) this.#insertAlias.run(alias, record.id);
     return stored ? 'replaced' : 'inserted';
   }
