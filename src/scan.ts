@@ -12,25 +12,14 @@ import { catalogImage } from './catalog/inventory.js';
 import type { LayerCache } from './catalog/layer-cache.js';
 import type { Inventory } from './catalog/types.js';
 import { MoatError, isMoatError } from './errors.js';
-import {
-  applyFilters,
-  describeExpiredEntry,
-  loadIgnoreFile,
-  loadVex,
-  type IgnoredFinding,
-  type VexStatement,
-} from './filter/index.js';
+import { applyFilters, describeExpiredEntry } from './filter/apply.js';
+import type { IgnoredFinding, VexStatement } from './filter/index.js';
 import type { OpenImageOptions } from './image/types.js';
 import { matchInventory, type EolStatus, type Finding, type Severity } from './match/index.js';
 import { openImage } from './open.js';
-import {
-  defaultCacheDir,
-  defaultUpdateSources,
-  openVulnDb,
-  updateDb,
-  vulnDbPath,
-  type UpdateSource,
-} from './vulndb/index.js';
+import { defaultCacheDir, vulnDbPath } from './vulndb/cache.js';
+import { openVulnDb } from './vulndb/database.js';
+import type { UpdateSource } from './vulndb/update.js';
 
 /** A database that `moat db update` built is refreshed once it is older than this. */
 export const vulnDbMaxAgeMs = 24 * 60 * 60 * 1000;
@@ -87,10 +76,16 @@ export async function scanImage(target: string, options: ScanOptions = {}): Prom
     options.onWarning?.(message);
   };
   // The user's documents are checked first: a typo there should not cost a whole image read.
+  // Their parsers (YAML, zod schemas) load only when there are documents.
   const ignoreFile =
-    options.ignoreFile === undefined ? undefined : await loadIgnoreFile(options.ignoreFile);
+    options.ignoreFile === undefined
+      ? undefined
+      : await (await import('./filter/ignore-file-parse.js')).loadIgnoreFile(options.ignoreFile);
   const vex: VexStatement[] = [];
-  for (const path of options.vex ?? []) vex.push(...(await loadVex(path)));
+  if (options.vex !== undefined && options.vex.length > 0) {
+    const { loadVex } = await import('./filter/vex.js');
+    for (const path of options.vex) vex.push(...(await loadVex(path)));
+  }
   const dbPath = await prepareVulnDb(options, warn);
 
   const { inventory, findings, matchWarnings, eol } = await catalogAndMatch(
@@ -193,6 +188,8 @@ export async function prepareVulnDb(
   options.onProgress?.(
     exists ? 'updating the vulnerability database' : 'fetching the vulnerability database',
   );
+  // The updater (downloads, zip reading, OSV validation) loads only when it runs.
+  const { defaultUpdateSources, updateDb } = await import('./vulndb/update.js');
   const sources = options.updateSources ?? defaultUpdateSources();
   let failure: string | undefined;
   try {

@@ -6,7 +6,8 @@ import { describe, expect, test } from 'vitest';
 
 import { LimitExceededError } from '../errors.js';
 import { finding } from './__fixtures__/finding.js';
-import { applyIgnoreFile, loadIgnoreFile, parseIgnoreFile } from './ignore-file.js';
+import { applyIgnoreFile } from './ignore-file.js';
+import { loadIgnoreFile, parseIgnoreFile } from './ignore-file-parse.js';
 import { defaultFilterLimits } from './limits.js';
 import { FilterDocumentError } from './read-document.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 
 import { finding } from './__fixtures__/finding.js';
-import { parseIgnoreFile } from './ignore-file.js';
+import { parseIgnoreFile } from './ignore-file-parse.js';
 import { applyFilters, describeExpiredEntry } from './index.js';
 
 describe('applyFilters', () => {

@@ -9,7 +9,8 @@
  * from reading the database: no clock unless `now` is omitted, no output but the result.
  */
 import type { Inventory, Package } from '../catalog/types.js';
-import { affectedEntriesFor, type OsvRecord } from '../vulndb/index.js';
+import { affectedEntriesFor } from '../vulndb/database.js';
+import type { OsvRecord } from '../vulndb/osv.js';
 import type { VersionEcosystem } from '../versions/index.js';
 import {
   comparatorsFor,
