@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Benchmark of `moat scan` on the real Debian image (OCI layout), offline:
+// Benchmark of `moat scan` on the real Debian image (OCI layout) and on the multi-layer image of
+// bench/sbom.bench.js (BENCH_IMAGES=debian or =big picks one), offline:
 // - a vulnerability database is built first with `moat db import` from OSV records written here
 //   for the image's real source packages (one advisory each: fixed, unfixed, `last_affected`, or
 //   introduced after the installed version) plus BENCH_RECORDS unrelated records (default 5,000);
@@ -13,6 +14,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
   cpSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -29,12 +31,15 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const moat = join(root, 'bin/moat.js');
 const cache = process.env.MOAT_E2E_CACHE ?? join(tmpdir(), 'moat-e2e-cache');
 const debianDir = join(cache, 'debian-bookworm-minbase');
-const target = `oci:${join(debianDir, 'oci')}:bookworm`;
+const bigDir = join(cache, 'bench-big');
+const images = (process.env.BENCH_IMAGES ?? 'debian,big').split(',');
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const unrelatedCount = Number(process.env.BENCH_RECORDS ?? 5_000);
 const rescanTarget = 0.1;
 
 execFileSync(join(root, 'test/fixtures/build-debian-image.sh'), [debianDir], { stdio: 'inherit' });
+if (images.includes('big'))
+  execFileSync(join(root, 'bench/build-big-image.sh'), [bigDir, debianDir], { stdio: 'inherit' });
 
 const work = mkdtempSync(join(tmpdir(), 'moat-scan-bench-'));
 
@@ -64,14 +69,14 @@ function median(values) {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-/** Files under `dir` (relative paths) with their total size, leaving out `skip`. */
-function filesUnder(dir, skip) {
+/** Files under `dir` (relative paths) with their total size; none when it does not exist. */
+function filesUnder(dir) {
   const files = [];
   let bytes = 0;
+  if (!existsSync(dir)) return { files, bytes };
   const walk = (path) => {
     for (const entry of readdirSync(path, { withFileTypes: true })) {
       const full = join(path, entry.name);
-      if (full === skip) continue;
       if (entry.isDirectory()) walk(full);
       else if (entry.isFile()) {
         files.push(relative(dir, full));
@@ -183,17 +188,21 @@ function unrelatedAdvisories(count, sourceNames) {
   return records;
 }
 
-try {
+/** Times sbom, first scan and rescan of `target`; `label` names it in the output. */
+function benchImage(label, target) {
+  const dir = join(work, label);
+  mkdirSync(dir);
+  const log = (line) => console.log(`${label}: ${line}`);
   // The image's packages, as Moat reads them.
   const inventory = JSON.parse(
-    moatRun(['sbom', target, '--format', 'json', '--quiet'], join(work, 'sbom-cache')).stdout,
+    moatRun(['sbom', target, '--format', 'json', '--quiet'], join(dir, 'sbom-cache')).stdout,
   );
   const { records, expected, sources } = sourceAdvisories(inventory.packages);
   const sourceNames = records.map((r) => r.affected[0].package.name);
   const all = [...records, ...unrelatedAdvisories(unrelatedCount, sourceNames)];
 
   // Directories of `.json` files (each an array of records), as `moat db import DIR` reads them.
-  const osvDir = join(work, 'osv');
+  const osvDir = join(dir, 'osv');
   mkdirSync(osvDir);
   const perFile = 250;
   for (let start = 0; start < all.length; start += perFile) {
@@ -203,10 +212,10 @@ try {
       JSON.stringify(batch),
     );
   }
-  const dbCache = join(work, 'db-cache');
+  const dbCache = join(dir, 'db-cache');
   const imported = moatRun(['db', 'import', osvDir, '--cache-dir', dbCache, '--quiet'], dbCache);
   const dbBytes = statSync(join(dbCache, 'db', 'moat-vuln.db')).size;
-  console.log(
+  log(
     `database: ${all.length} records (${records.length} for the image's ${sources} source packages, ` +
       `${all.length - records.length} unrelated) imported in ${imported.seconds.toFixed(2)} s, ` +
       `${(dbBytes / 1e6).toFixed(1)} MB | ${imported.stdout.trim()}`,
@@ -215,9 +224,10 @@ try {
   const sbomTimes = [];
   const firstTimes = [];
   const rescanTimes = [];
-  let cached = { files: [], bytes: 0 };
+  let layers = { files: [], bytes: 0 };
+  let code = { files: [], bytes: 0 };
   for (let run = 0; run < runs; run++) {
-    const runDir = join(work, `run-${run}`);
+    const runDir = join(dir, `run-${run}`);
     const scanCache = join(runDir, 'scan-cache');
     cpSync(join(dbCache, 'db'), join(scanCache, 'db'), { recursive: true });
     sbomTimes.push(
@@ -239,14 +249,15 @@ try {
       const summary = `${found.length} findings (${fixed} fixed)`;
       const wanted = `${expected.findings} findings (${expected.fixed} fixed)`;
       if (summary !== wanted) throw new Error(`scan found ${summary}, expected ${wanted}`);
-      console.log(
+      log(
         `image: ${inventory.packages.length} packages, ${inventory.artifact.layers.length} layer(s) | scan: ${summary}, as expected`,
       );
     }
     rescanTimes.push(
       moatRun([...scanArgs, '--format', 'json', '--output', report], scanCache).seconds,
     );
-    cached = filesUnder(scanCache, join(scanCache, 'db'));
+    layers = filesUnder(join(scanCache, 'layers'));
+    code = filesUnder(join(scanCache, 'code'));
     rmSync(runDir, { recursive: true, force: true });
   }
 
@@ -254,18 +265,22 @@ try {
   const first = median(firstTimes);
   const rescan = median(rescanTimes);
   const list = (values) => values.map((v) => v.toFixed(2)).join(', ');
-  console.log(
+  log(
     `median of ${runs} run(s): moat sbom ${sbom.toFixed(2)} s [${list(sbomTimes)}] | ` +
       `first moat scan ${first.toFixed(2)} s [${list(firstTimes)}] | ` +
       `rescan ${rescan.toFixed(2)} s [${list(rescanTimes)}]`,
   );
-  console.log(`scan / sbom: ${(first / sbom).toFixed(2)}`);
-  console.log(
+  log(`scan / sbom: ${(first / sbom).toFixed(2)}`);
+  const size = ({ files, bytes }) => `${files.length} file(s), ${(bytes / 1e6).toFixed(1)} MB`;
+  log(
     `rescan / first scan: ${(rescan / first).toFixed(2)} (target <= ${rescanTarget.toFixed(2)}) | ` +
-      (cached.files.length === 0
-        ? 'nothing but the database in the cache directory after the rescan (no layer cache)'
-        : `cache directory besides the database: ${cached.files.length} file(s), ${(cached.bytes / 1e6).toFixed(1)} MB`),
+      `layer cache ${size(layers)}, code cache ${size(code)}`,
   );
+}
+
+try {
+  if (images.includes('debian')) benchImage('debian', `oci:${join(debianDir, 'oci')}:bookworm`);
+  if (images.includes('big')) benchImage('big', `oci:${join(bigDir, 'oci')}:big`);
 } finally {
   if (!process.env.BENCH_KEEP) rmSync(work, { recursive: true, force: true });
   else console.log(work);
