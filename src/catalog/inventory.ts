@@ -5,6 +5,7 @@
 import type { Image } from '../image/types.js';
 import { walkImage, type WalkedFile } from '../image/walker.js';
 import type { Limits } from '../util/limits.js';
+import { compareText } from '../util/order.js';
 import { defaultAnalyzers } from './analyzers.js';
 import { FileCapture } from './capture.js';
 import { analysisFingerprint, cacheRecorder, type LayerCache } from './layer-cache.js';
@@ -142,12 +143,13 @@ function collectPackages(
       }
     }
   }
+  // Code-unit order, not localeCompare: the same on every machine whatever its locale.
   return packages.sort(
     (a, b) =>
-      a.type.localeCompare(b.type) ||
-      a.name.localeCompare(b.name) ||
-      a.version.localeCompare(b.version) ||
-      a.path.localeCompare(b.path),
+      compareText(a.type, b.type) ||
+      compareText(a.name, b.name) ||
+      compareText(a.version, b.version) ||
+      compareText(a.path, b.path),
   );
 }
 

@@ -11,6 +11,7 @@
 import type { Inventory, Package } from '../catalog/types.js';
 import { affectedEntriesFor } from '../vulndb/database.js';
 import type { OsvRecord } from '../vulndb/osv.js';
+import { compareText } from '../util/order.js';
 import type { VersionEcosystem } from '../versions/index.js';
 import {
   comparatorsFor,
@@ -182,9 +183,5 @@ function displayName(pkg: Package, query: PackageQuery): string {
 }
 
 function compareFindings(a: Finding, b: Finding): number {
-  return cmp(a.purl, b.purl) || cmp(a.id, b.id) || cmp(a.path, b.path);
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  return compareText(a.purl, b.purl) || compareText(a.id, b.id) || compareText(a.path, b.path);
 }

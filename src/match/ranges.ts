@@ -6,6 +6,7 @@
  * `GIT` ranges and unknown types are ignored. A version the comparator cannot parse — installed
  * or in the record — gives the distinct outcome `unparsable`, never a guess either way.
  */
+import { compareText } from '../util/order.js';
 import type { OsvAffected, OsvEvent, OsvRange } from '../vulndb/index.js';
 import { VersionError, type Ordering } from '../versions/index.js';
 
@@ -167,9 +168,9 @@ export function sortUnique(versions: Iterable<string>, compare: VersionComparato
   const unique = [...new Set(versions)];
   return unique.sort((a, b) => {
     try {
-      return compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
+      return compare(a, b) || compareText(a, b);
     } catch {
-      return a < b ? -1 : a > b ? 1 : 0;
+      return compareText(a, b);
     }
   });
 }

@@ -3,6 +3,7 @@
  * {@link reportSchema}, with empty finding sections until `moat scan` fills them.
  */
 import type { Inventory, Package, PackageType } from '../catalog/types.js';
+import { compareText } from '../util/order.js';
 import type { Report, ReportPackage } from './report-schema.js';
 import { sortedPackages } from './subject.js';
 
@@ -30,7 +31,7 @@ function reportPackage(pkg: Package): ReportPackage {
 function countByType(packages: readonly Package[]): Partial<Record<PackageType, number>> {
   const counts = new Map<PackageType, number>();
   for (const pkg of packages) counts.set(pkg.type, (counts.get(pkg.type) ?? 0) + 1);
-  return Object.fromEntries([...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return Object.fromEntries([...counts].sort(([a], [b]) => compareText(a, b)));
 }
 
 /** Builds the report object for an inventory (no findings yet). */

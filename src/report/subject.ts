@@ -5,6 +5,7 @@
 import { PackageURL } from 'packageurl-js';
 import type { Inventory, Package } from '../catalog/types.js';
 import { MoatError } from '../errors.js';
+import { compareText as compareStrings } from '../util/order.js';
 
 /** The name the image goes by: its repository name, else the target as the user typed it. */
 export function subjectName(inventory: Inventory): string {
@@ -52,8 +53,6 @@ export function createdAtOf(inventory: Inventory): Date {
   }
   return date;
 }
-
-const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * The packages in the order every format prints them: type, name, version, path, purl, compared

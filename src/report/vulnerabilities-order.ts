@@ -3,11 +3,10 @@
  * most severe first, then id — code-unit comparisons, never the locale) and counts by severity.
  */
 import type { Finding, Severity } from '../match/types.js';
+import { compareText as compareStrings } from '../util/order.js';
 
 /** Severities, most severe first. */
 export const severityOrder: readonly Severity[] = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'UNKNOWN'];
-
-const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The findings in the order every format prints them. */
 export function sortedFindings(findings: readonly Finding[]): Finding[] {

@@ -7,6 +7,7 @@
 import Table from 'cli-table3';
 
 import type { Finding } from '../match/types.js';
+import { compareText } from '../util/order.js';
 import { asciiBorders, osLabel, printable, shortDigest } from './table.js';
 import type { VulnerabilityReportInput } from './vulnerabilities-input.js';
 import { countBySeverity, severityOrder, sortedFindings } from './vulnerabilities-order.js';
@@ -92,7 +93,7 @@ export function renderScanTable(input: VulnerabilityReportInput): string {
   ];
   if (findings.length === 0) return `${lines.join('\n')}No vulnerabilities found.\n`;
   const types = [...new Set(findings.map((f) => purlType(f.purl)))].sort(
-    (a, b) => Number(osTypes.has(b)) - Number(osTypes.has(a)) || (a < b ? -1 : a > b ? 1 : 0),
+    (a, b) => Number(osTypes.has(b)) - Number(osTypes.has(a)) || compareText(a, b),
   );
   for (const type of types) {
     const section = findings.filter((f) => purlType(f.purl) === type);

@@ -2,6 +2,7 @@
  * The result type every comparator returns, and the helpers that produce it. Kept apart so each
  * comparator file depends only on this and {@link VersionError}.
  */
+import { compareText } from '../util/order.js';
 
 /** The outcome of comparing two versions: a sorts before (-1), equal to (0) or after (1) b. */
 export type Ordering = -1 | 0 | 1;
@@ -13,7 +14,7 @@ export function sign(n: number): Ordering {
 
 /** Compares two strings by UTF-16 code units, like C's strcmp on ASCII. */
 export function compareStrings(a: string, b: string): Ordering {
-  return a < b ? -1 : a > b ? 1 : 0;
+  return compareText(a, b);
 }
 
 /**
