@@ -2,9 +2,11 @@
  * End of life of distribution releases: after this date the distribution publishes no more
  * security fixes for the release, so a clean scan means little. Dates are the end of free
  * security support (Debian: end of LTS; Ubuntu: end of standard support, ESM needs Ubuntu Pro;
- * Alpine: end of the release branch's security fixes; RHEL-likes: end of maintenance support),
- * taken from the projects' release pages as summarised by endoflife.date, checked 2026-01.
- * Releases missing from the table are reported as unknown, never as supported.
+ * Alpine: end of the release branch's security fixes; RHEL-likes: end of maintenance support).
+ * Debian and Ubuntu dates are checked against Debian's distro-info-data by an end-to-end test
+ * (test/e2e/eol.test.ts), which also fails when a release it lists is missing here; the others
+ * come from the projects' release pages as summarised by endoflife.date. Releases missing from
+ * the table are reported as unknown, never as supported.
  */
 import type { OsInfo } from '../catalog/types.js';
 
@@ -29,14 +31,23 @@ const table: Readonly<Record<string, Readonly<Record<string, string>>>> = {
     '14.04': '2019-04-25',
     '16.04': '2021-04-30',
     '18.04': '2023-05-31',
+    '18.10': '2019-07-18',
+    '19.04': '2020-01-23',
+    '19.10': '2020-07-17',
     '20.04': '2025-05-29',
-    '22.04': '2027-04-01',
+    '20.10': '2021-07-22',
+    '21.04': '2022-01-20',
+    '21.10': '2022-07-14',
+    '22.04': '2027-06-01',
     '22.10': '2023-07-20',
     '23.04': '2024-01-25',
     '23.10': '2024-07-11',
-    '24.04': '2029-04-25',
+    '24.04': '2029-05-31',
     '24.10': '2025-07-10',
     '25.04': '2026-01-15',
+    '25.10': '2026-07-09',
+    '26.04': '2031-05-29',
+    '26.10': '2027-07-15',
   },
   alpine: {
     '3.12': '2022-05-01',
