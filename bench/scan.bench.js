@@ -7,7 +7,8 @@
 // - every run uses fresh cache directories (database copied in), and times `moat sbom`, a first
 //   `moat scan --offline --cache-dir DIR` and a rescan of the same image with the same DIR;
 // - printed: medians of BENCH_RUNS runs (default 3), `scan / sbom` and `rescan / first scan`
-//   (target <= 0.10), and what the rescan found in the cache directory besides the database.
+//   (target <= 0.10), what the rescan found in the cache directory besides the database, and
+//   the start-up of a bare `node -e 0` timed beside each rescan: the floor of any rescan.
 // Runs against the built CLI: `npm run build && node bench/scan.bench.js` (BENCH_KEEP=1 keeps
 // the work directory). No network: the image is built once by test/fixtures/build-debian-image.sh
 // into $MOAT_E2E_CACHE (default: the temp directory's moat-e2e-cache), as bench/sbom.bench.js does.
@@ -224,6 +225,7 @@ function benchImage(label, target) {
   const sbomTimes = [];
   const firstTimes = [];
   const rescanTimes = [];
+  const nodeTimes = [];
   let layers = { files: [], bytes: 0 };
   let code = { files: [], bytes: 0 };
   for (let run = 0; run < runs; run++) {
@@ -256,6 +258,9 @@ function benchImage(label, target) {
     rescanTimes.push(
       moatRun([...scanArgs, '--format', 'json', '--output', report], scanCache).seconds,
     );
+    const start = process.hrtime.bigint();
+    execFileSync(process.execPath, ['-e', '0']);
+    nodeTimes.push(Number(process.hrtime.bigint() - start) / 1e9);
     layers = filesUnder(join(scanCache, 'layers'));
     code = filesUnder(join(scanCache, 'code'));
     rmSync(runDir, { recursive: true, force: true });
@@ -275,6 +280,11 @@ function benchImage(label, target) {
   log(
     `rescan / first scan: ${(rescan / first).toFixed(2)} (target <= ${rescanTarget.toFixed(2)}) | ` +
       `layer cache ${size(layers)}, code cache ${size(code)}`,
+  );
+  const bare = median(nodeTimes);
+  log(
+    `bare node start-up ${bare.toFixed(2)} s [${list(nodeTimes)}] = ${(bare / first).toFixed(2)} of ` +
+      `the first scan (the floor of the rescan ratio)`,
   );
 }
 
