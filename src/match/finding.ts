@@ -131,11 +131,20 @@ interface Ratings {
   sourceSeverity: Severity | undefined;
 }
 
+// Entries are shared by every version of a package looked up together (binary packages of one
+// source): their ratings are computed once. Weak, so they go with the records.
+const ratingsCache = new WeakMap<OsvAffected, Ratings>();
+
 function ratingsOf(record: OsvRecord, entry: OsvAffected): Ratings {
-  return {
-    cvss: cvssScoresOf(record, entry, publisherOf(record.id)),
-    sourceSeverity: sourceSeverityOf(record, entry),
-  };
+  let ratings = ratingsCache.get(entry);
+  if (!ratings) {
+    ratings = {
+      cvss: cvssScoresOf(record, entry, publisherOf(record.id)),
+      sourceSeverity: sourceSeverityOf(record, entry),
+    };
+    ratingsCache.set(entry, ratings);
+  }
+  return ratings;
 }
 
 /** The first summary in the group, else the first line of the first details, else the id. */

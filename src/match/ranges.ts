@@ -91,6 +91,35 @@ interface RangeVerdict {
   fixed?: string;
 }
 
+/** A range's events, limits apart and the rest in walk order. */
+interface SortedEvents {
+  walked: Event[];
+  limits: Event[];
+}
+
+// Ranges are shared by every version of a package evaluated together (binary packages of one
+// source, several installed versions): their events are sorted once per comparator. Weak, so
+// they go with the records.
+const sortedCache = new WeakMap<
+  Pick<OsvRange, 'events'>,
+  WeakMap<VersionComparator, SortedEvents>
+>();
+
+function sortedEvents(range: Pick<OsvRange, 'events'>, compare: VersionComparator): SortedEvents {
+  let byComparator = sortedCache.get(range);
+  if (!byComparator) sortedCache.set(range, (byComparator = new WeakMap()));
+  let sorted = byComparator.get(compare);
+  if (!sorted) {
+    const cmp = guarded(compare);
+    const events = range.events.map(eventOf).filter((e): e is Event => e !== undefined);
+    const walked = events.filter((e) => e.kind !== 'limit');
+    walked.sort((a, b) => compareEvents(a, b, cmp));
+    sorted = { walked, limits: events.filter((e) => e.kind === 'limit') };
+    byComparator.set(compare, sorted);
+  }
+  return sorted;
+}
+
 /** Evaluates one range by the OSV walk; throws {@link Unparsable}. */
 export function evaluateRange(
   range: Pick<OsvRange, 'events'>,
@@ -98,14 +127,12 @@ export function evaluateRange(
   compare: VersionComparator,
 ): RangeVerdict {
   const cmp = guarded(compare);
-  const events = range.events.map(eventOf).filter((e): e is Event => e !== undefined);
-  const limits = events.filter((e) => e.kind === 'limit');
-  const walked = events.filter((e) => e.kind !== 'limit');
-  walked.sort((a, b) => compareEvents(a, b, cmp));
+  const { walked, limits } = sortedEvents(range, compare);
 
   let affected = false;
   let position = walked.length;
-  for (const [index, event] of walked.entries()) {
+  for (let index = 0; index < walked.length; index++) {
+    const event = walked[index] as Event;
     if (event.kind === 'introduced') {
       if (event.version === '0' || cmp(version, event.version) >= 0) affected = true;
       else {
@@ -129,7 +156,11 @@ export function evaluateRange(
   }
   if (!affected) return { affected };
   // Every later event lies above the version; the first one that closes the interval names its fix.
-  const closing = walked.slice(position).find((e) => e.kind !== 'introduced');
+  let closing: Event | undefined;
+  for (let index = position; index < walked.length && !closing; index++) {
+    const event = walked[index] as Event;
+    if (event.kind !== 'introduced') closing = event;
+  }
   return closing?.kind === 'fixed' ? { affected, fixed: closing.version } : { affected };
 }
 

@@ -6,26 +6,31 @@ import { describe, expect, it } from 'vitest';
 import { apkAnalyzer, parseApkInstalled, splitApkLicense } from './apk.js';
 
 const fixtures = join(import.meta.dirname, '../../../../shared/fixtures/apk');
+const haveFixtures = existsSync(fixtures);
+if (!haveFixtures) console.warn(`skipping the real Alpine database tests: ${fixtures} is absent`);
 
-describe.skipIf(!existsSync(fixtures))(
+describe.skipIf(!haveFixtures)(
   'parseApkInstalled on a real Alpine database (needs ../shared/fixtures/apk)',
   () => {
-    const { packages, warnings } = parseApkInstalled(
-      readFileSync(join(fixtures, 'installed'), 'utf8'),
-    );
+    // Read inside the tests: vitest runs a skipped describe's body too.
+    let parsed: ReturnType<typeof parseApkInstalled> | undefined;
+    const real = () =>
+      (parsed ??= parseApkInstalled(readFileSync(join(fixtures, 'installed'), 'utf8')));
 
     it('lists exactly the packages of expected.tsv: name, version, arch, origin', () => {
       const expected = readFileSync(join(fixtures, 'expected.tsv'), 'utf8')
         .split('\n')
         .filter(Boolean)
         .sort();
-      const ours = packages.map((p) => [p.name, p.version, p.arch, p.source?.name].join('\t'));
+      const ours = real().packages.map((p) =>
+        [p.name, p.version, p.arch, p.source?.name].join('\t'),
+      );
       expect(ours.sort()).toEqual(expected);
-      expect(warnings).toEqual([]);
+      expect(real().warnings).toEqual([]);
     });
 
     it('reads licences and gives the source the binary version', () => {
-      expect(packages.find((p) => p.name === 'ca-certificates-bundle')).toMatchObject({
+      expect(real().packages.find((p) => p.name === 'ca-certificates-bundle')).toMatchObject({
         licenses: ['MPL-2.0', 'MIT'],
         source: { name: 'ca-certificates', version: '20230506-r0' },
       });
