@@ -79,6 +79,7 @@ export function buildReport(inventory: Inventory): Report {
     },
     packages: packages.map(reportPackage),
     vulnerabilities: [],
+    suppressed: [],
     secrets: [],
     misconfigurations: [],
     warnings: [...inventory.warnings],

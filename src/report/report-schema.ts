@@ -70,6 +70,7 @@ export const reportArtifactSchema = z.strictObject({
 const findings = z.array(z.record(z.string(), z.unknown()));
 
 const severity = z.enum(['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'UNKNOWN']);
+const findingStatus = z.enum(['fixed', 'affected', 'will_not_fix', 'fix_deferred', 'end_of_life']);
 
 /** One vulnerability affecting one package (`moat scan`). */
 export const reportVulnerabilitySchema = z.strictObject({
@@ -79,7 +80,7 @@ export const reportVulnerabilitySchema = z.strictObject({
   packageName: z.string(),
   installedVersion: z.string(),
   fixedVersions: z.array(z.string()),
-  status: z.enum(['fixed', 'affected', 'will_not_fix', 'fix_deferred', 'end_of_life']),
+  status: findingStatus,
   statusSource: z.string(),
   severity,
   sourceSeverity: severity.nullable(),
@@ -101,6 +102,31 @@ export const reportVulnerabilitySchema = z.strictObject({
   modified: z.string().nullable(),
 });
 
+/** Why the filters left a vulnerability out (`moat scan`); unknown facts are `null`. */
+export const reportSuppressionSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('severity'), severity }),
+  z.strictObject({ kind: z.literal('unfixed'), status: findingStatus }),
+  z.strictObject({
+    kind: z.literal('ignorefile'),
+    file: z.string(),
+    line: z.number().int().positive(),
+    statement: z.string().nullable(),
+  }),
+  z.strictObject({
+    kind: z.literal('vex'),
+    file: z.string(),
+    format: z.enum(['openvex', 'cyclonedx']),
+    status: z.enum(['not_affected', 'fixed', 'false_positive', 'resolved']),
+    justification: z.string().nullable(),
+    statement: z.string().nullable(),
+  }),
+]);
+
+/** A vulnerability the filters left out, with the reason (`moat scan`). */
+export const reportSuppressedSchema = reportVulnerabilitySchema.extend({
+  suppression: reportSuppressionSchema,
+});
+
 /** Moat's report JSON, schema version 1. */
 export const reportSchema = z.strictObject({
   schemaVersion: z.literal(1),
@@ -109,6 +135,8 @@ export const reportSchema = z.strictObject({
   artifact: reportArtifactSchema,
   packages: z.array(reportPackageSchema),
   vulnerabilities: z.array(reportVulnerabilitySchema),
+  /** Left out by `--severity`, `--ignore-unfixed`, the ignore file or VEX; always `[]` from `moat sbom`. */
+  suppressed: z.array(reportSuppressedSchema),
   secrets: findings,
   misconfigurations: findings,
   warnings: z.array(z.string()),
@@ -130,5 +158,7 @@ export const reportSchema = z.strictObject({
 export type Report = z.infer<typeof reportSchema>;
 /** One vulnerability of a {@link Report}. */
 export type ReportVulnerability = z.infer<typeof reportVulnerabilitySchema>;
+/** One suppressed vulnerability of a {@link Report}. */
+export type ReportSuppressed = z.infer<typeof reportSuppressedSchema>;
 /** One package of a {@link Report}. */
 export type ReportPackage = z.infer<typeof reportPackageSchema>;

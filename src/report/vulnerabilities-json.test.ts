@@ -5,6 +5,7 @@ import { sampleScan } from './__fixtures__/scan.js';
 import { buildReport } from './json.js';
 import { reportSchema } from './report-schema.js';
 import { buildScanReport } from './vulnerabilities-json.js';
+import { sortedFindings } from './vulnerabilities-order.js';
 
 describe('scan report JSON', () => {
   test('the report validates against the report schema', () => {
@@ -35,6 +36,44 @@ describe('scan report JSON', () => {
     });
   });
 
+  test('findings the filters left out are listed with the reason', () => {
+    const [vexed] = buildScanReport(sampleScan()).suppressed;
+    expect(vexed).toMatchObject({
+      id: 'CVE-2024-0001',
+      severity: 'MEDIUM',
+      suppression: {
+        kind: 'vex',
+        file: 'app.openvex.json',
+        format: 'openvex',
+        status: 'not_affected',
+        justification: 'vulnerable_code_not_in_execute_path',
+        statement: 'never called',
+      },
+    });
+  });
+
+  test('every kind of reason validates, in the order of the findings', () => {
+    const scan = sampleScan();
+    const [first, second] = scan.findings;
+    if (!first || !second) throw new RangeError('the sample has two findings');
+    scan.ignored = [
+      { finding: second, reason: { kind: 'ignorefile', file: '.moatignore', line: 3 } },
+      { finding: first, reason: { kind: 'severity', severity: first.severity } },
+      { finding: second, reason: { kind: 'unfixed', status: 'affected' } },
+      ...(scan.ignored ?? []),
+    ];
+    const report = buildScanReport(scan);
+    expect(reportSchema.safeParse(report).success).toBe(true);
+    const expected = sortedFindings(scan.ignored.map((i) => i.finding));
+    expect(report.suppressed.map((s) => [s.id, s.purl])).toEqual(
+      expected.map((f) => [f.id, f.purl]),
+    );
+    expect(report.suppressed.find((s) => s.suppression.kind === 'ignorefile')?.suppression).toEqual(
+      { kind: 'ignorefile', file: '.moatignore', line: 3, statement: null },
+    );
+    expect(report.summary.vulnerabilities?.ignored).toBe(4);
+  });
+
   test('the OS end-of-life date comes from the scan', () => {
     expect(buildScanReport(sampleScan()).artifact.os?.eol).toBe('2028-06-30');
   });
@@ -46,6 +85,7 @@ describe('scan report JSON', () => {
   test('an SBOM report has no vulnerability summary and still validates', () => {
     const report = buildReport(sampleInventory());
     expect(report.summary.vulnerabilities).toBeUndefined();
+    expect(report.suppressed).toEqual([]);
     expect(reportSchema.safeParse(report).success).toBe(true);
   });
 });

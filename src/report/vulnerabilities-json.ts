@@ -1,10 +1,12 @@
 /**
  * Moat's report JSON for `moat scan`: the inventory report of json.ts with `vulnerabilities[]`
- * filled, `summary.vulnerabilities` counted and the OS end-of-life date when known.
+ * filled, the findings the filters left out in `suppressed[]` with their reason,
+ * `summary.vulnerabilities` counted and the OS end-of-life date when known.
  */
+import type { IgnoreReason } from '../filter/types.js';
 import type { Finding } from '../match/types.js';
 import { buildReport } from './json.js';
-import type { Report, ReportVulnerability } from './report-schema.js';
+import type { Report, ReportSuppressed, ReportVulnerability } from './report-schema.js';
 import type { VulnerabilityReportInput } from './vulnerabilities-input.js';
 import { countBySeverity, sortedFindings } from './vulnerabilities-order.js';
 
@@ -38,6 +40,32 @@ export function reportVulnerability(finding: Finding): ReportVulnerability {
   };
 }
 
+/** The report's form of why a finding was left out. */
+function reportSuppression(reason: IgnoreReason): ReportSuppressed['suppression'] {
+  switch (reason.kind) {
+    case 'severity':
+      return { kind: 'severity', severity: reason.severity };
+    case 'unfixed':
+      return { kind: 'unfixed', status: reason.status };
+    case 'ignorefile':
+      return {
+        kind: 'ignorefile',
+        file: reason.file,
+        line: reason.line,
+        statement: reason.statement ?? null,
+      };
+    case 'vex':
+      return {
+        kind: 'vex',
+        file: reason.file,
+        format: reason.format,
+        status: reason.status,
+        justification: reason.justification ?? null,
+        statement: reason.statement ?? null,
+      };
+  }
+}
+
 /** Builds the report object of a scan. */
 export function buildScanReport(input: VulnerabilityReportInput): Report {
   const report = buildReport(input.inventory);
@@ -46,6 +74,11 @@ export function buildScanReport(input: VulnerabilityReportInput): Report {
     report.artifact.os.eol = input.eol.date;
   }
   report.vulnerabilities = findings.map(reportVulnerability);
+  const ignored = input.ignored ?? [];
+  const order = new Map(sortedFindings(ignored.map((i) => i.finding)).map((f, n) => [f, n]));
+  report.suppressed = [...ignored]
+    .sort((a, b) => (order.get(a.finding) ?? 0) - (order.get(b.finding) ?? 0))
+    .map((i) => ({ ...reportVulnerability(i.finding), suppression: reportSuppression(i.reason) }));
   report.warnings.push(...(input.warnings ?? []).filter((w) => !report.warnings.includes(w)));
   report.summary.vulnerabilities = {
     total: findings.length,
