@@ -6,6 +6,7 @@ import {
   readdirSync,
   rmSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,7 @@ import { join } from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { defaultCodeCacheDir, loadBundle } from './bundle-loader.js';
+import { defaultCodeCacheDir, loadBundle, maxCodeCacheFiles } from './bundle-loader.js';
 
 let dir: string;
 let bundleDir: string;
@@ -102,6 +103,20 @@ describe('loadBundle', () => {
     expect(cacheFiles()).toHaveLength(2);
     for (const name of cacheFiles())
       expect(readFileSync(join(cacheDir, name), 'utf8')).not.toBe('not a code cache');
+  });
+
+  it('keeps the directory to its bound, dropping the least recently written files', () => {
+    mkdirSync(cacheDir);
+    const old = new Date('2020-01-01T00:00:00Z');
+    for (let i = 0; i < maxCodeCacheFiles + 10; i++) {
+      const file = join(cacheDir, `old-${i}.bin`);
+      writeFileSync(file, 'x');
+      utimesSync(file, old, old);
+    }
+    loadBundle(join(bundleDir, 'entry.cjs'), { codeCacheDir: cacheDir }).saveCodeCache();
+    const kept = cacheFiles();
+    expect(kept).toHaveLength(maxCodeCacheFiles);
+    expect(kept.filter((name) => !name.startsWith('old-'))).toHaveLength(2);
   });
 
   it('ignores a cache directory it cannot write', () => {

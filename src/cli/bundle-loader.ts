@@ -11,15 +11,28 @@
  * run without usable data gets its cache written by {@link LoadedBundle.saveCodeCache}, which
  * bin/moat.js calls when the process exits (after the work, so the functions compiled lazily
  * are included); writes are atomic and any failure is ignored: the cache costs speed, never a
- * run. `MOAT_CODE_CACHE=0` turns it off.
+ * run. Every Moat build writes files of its own, so the directory is kept to
+ * {@link maxCodeCacheFiles} files, the least recently written removed first. `MOAT_CODE_CACHE=0`
+ * turns it off.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { Script } from 'node:vm';
 
 import { defaultCacheDir } from '../vulndb/cache.js';
+
+/** The most files the code cache directory keeps (a build has about 35 chunks). */
+export const maxCodeCacheFiles = 256;
 
 /** Options of {@link loadBundle}. */
 export interface BundleLoaderOptions {
@@ -123,7 +136,19 @@ function writeCaches(dir: string, scripts: readonly { path: string; script: Scri
       writeFileSync(temp, script.createCachedData());
       renameSync(temp, path);
     }
+    prune(dir);
   } catch {
     // A read-only or full cache directory only costs start-up time.
   }
+}
+
+/** Removes the least recently written files beyond {@link maxCodeCacheFiles}. */
+function prune(dir: string): void {
+  const names = readdirSync(dir);
+  if (names.length <= maxCodeCacheFiles) return;
+  const byAge = names
+    .map((name) => ({ name, written: statSync(join(dir, name)).mtimeMs }))
+    .sort((a, b) => a.written - b.written);
+  for (const { name } of byAge.slice(0, byAge.length - maxCodeCacheFiles))
+    rmSync(join(dir, name), { force: true });
 }
