@@ -20,12 +20,12 @@ import {
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 
-import type { LayerOp, LayerRecorder } from '../image/layer-ops.js';
+import { compactRemovals, type LayerOp, type LayerRecorder } from '../image/layer-ops.js';
 import type { Limits } from '../util/limits.js';
 import type { AnalysisResult, Analyzer } from './types.js';
 
 /** Bumped whenever the stored layout of an entry changes. */
-const cacheFormat = 1;
+const cacheFormat = 2;
 /** Default bound on the store's payload bytes. */
 const defaultMaxBytes = 512 * 1024 * 1024;
 /** Largest single entry stored (a layer of hundreds of thousands of files). */
@@ -175,7 +175,10 @@ export function cacheRecorder(
     },
     record(digest, ops) {
       if (cacheable(digest)) {
-        const layer: CachedLayer = { ops, warnings: warnings.list.slice(start) };
+        const layer: CachedLayer = {
+          ops: compactRemovals(ops),
+          warnings: warnings.list.slice(start),
+        };
         cache.put(keyOf(digest), gzipSync(JSON.stringify(layer)));
       }
       return Promise.resolve();

@@ -9,6 +9,8 @@
 export type LayerOp<R> =
   /** Remove lower-layer records at `path` (and below it when `subtree`). */
   | { op: 'remove'; path: string; subtree: boolean }
+  /** Several removals in a row, as caches store them (most entries of a layer only remove). */
+  | { op: 'removes'; paths: string[]; subtree: boolean }
   /** Remove every lower-layer record below directory `dir` (opaque whiteout). */
   | { op: 'opaque'; dir: string }
   /** Keep this layer's file at `path` with its visitor result. */
@@ -26,6 +28,23 @@ export interface LayerRecorder<R> {
   replay(digest: string): Promise<LayerOp<R>[] | undefined>;
   /** Called once a layer was read, with its operations and their resolved results. */
   record(digest: string, ops: LayerOp<R>[]): Promise<void>;
+}
+
+/**
+ * The same operations with each run of consecutive removals of one kind merged into one
+ * `removes` operation: order is kept, so replaying either gives the same view. A layer's entries
+ * nearly all become removals (any file may shadow a lower layer's), so this is most of a cached
+ * layer's size.
+ */
+export function compactRemovals<R>(ops: readonly LayerOp<R>[]): LayerOp<R>[] {
+  const out: LayerOp<R>[] = [];
+  for (const op of ops) {
+    const last = out[out.length - 1];
+    if (op.op !== 'remove') out.push(op);
+    else if (last?.op === 'removes' && last.subtree === op.subtree) last.paths.push(op.path);
+    else out.push({ op: 'removes', paths: [op.path], subtree: op.subtree });
+  }
+  return out;
 }
 
 /** Waits for every pending result of a layer's operations. */

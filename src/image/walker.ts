@@ -196,6 +196,9 @@ class FlatView<R> {
       case 'remove':
         this.remove(op.path, layer.index, op.subtree);
         return;
+      case 'removes':
+        for (const path of op.paths) this.remove(path, layer.index, op.subtree);
+        return;
       case 'opaque':
         this.removeBelow(op.dir, layer.index);
         return;
