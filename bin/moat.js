@@ -1,6 +1,7 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=2
-// Memory is part of the contract (peak RSS <= 128 MB on any image): a small young generation and
-// two malloc arenas keep the garbage of streamed layers from inflating the resident set.
+#!/usr/bin/env -S MALLOC_ARENA_MAX=1 node
+// One malloc arena keeps the garbage of streamed layers from inflating the resident set; the V8
+// side of the memory bound is set at run time, only while layers are streamed (src/cli/memory.ts):
+// any V8 flag here would make V8 refuse Node's built-in code cache and ours.
 // The bundled CLI (see rolldown.config.js) is loaded with a V8 code cache (bundle-loader.ts);
 // dist/cli/ holds the same code unbundled for the library.
 import { fileURLToPath } from 'node:url';
@@ -10,6 +11,8 @@ import { defaultCodeCacheDir, loadBundle } from '../dist/cli/bundle-loader.js';
 const bundle = loadBundle(fileURLToPath(new URL('../dist/bundle/moat.cjs', import.meta.url)), {
   codeCacheDir: defaultCodeCacheDir(),
 });
-// Written after the work, so the functions it compiled are in the cache.
+// Saved after the work, so the functions it compiled are in the cache; or just before the memory
+// bound changes V8's flags, after which saving is refused.
+bundle.exports.onBeforeMemoryBound(() => bundle.saveCodeCache());
 process.once('exit', () => bundle.saveCodeCache());
 process.exitCode = await bundle.exports.main(process.argv.slice(2));

@@ -48,6 +48,8 @@ export interface ScanOptions extends Omit<OpenImageOptions, 'onWarning'> {
   onWarning?: (message: string) => void;
   /** What the scan is doing, for progress display. */
   onProgress?: (message: string) => void;
+  /** Called before each layer: `cached` when its analysis comes from the layer cache. */
+  onLayer?: (index: number, total: number, cached: boolean) => void;
 }
 
 /** What a scan found. */
@@ -136,8 +138,10 @@ async function catalogAndMatch(
   let inventory: Inventory;
   try {
     inventory = await catalogImage(image, {
-      onLayer: (index, total, cached) =>
-        options.onProgress?.(`${cached ? 'cached' : 'reading'} layer ${index + 1}/${total}`),
+      onLayer: (index, total, cached) => {
+        options.onLayer?.(index, total, cached);
+        options.onProgress?.(`${cached ? 'cached' : 'reading'} layer ${index + 1}/${total}`);
+      },
       ...(options.layerCache ? { layerCache: options.layerCache } : {}),
       ...(options.now !== undefined ? { now: options.now } : {}),
     });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -10,6 +11,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
 import { join } from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -117,6 +119,19 @@ describe('loadBundle', () => {
     const kept = cacheFiles();
     expect(kept).toHaveLength(maxCodeCacheFiles);
     expect(kept.filter((name) => !name.startsWith('old-'))).toHaveLength(2);
+  });
+
+  it('writes nothing once V8 flags changed since loading: later runs would refuse the data', () => {
+    const bundle = loadBundle(join(bundleDir, 'entry.cjs'), { codeCacheDir: cacheDir });
+    setFlagsFromString('--semi-space-growth-factor=1');
+    try {
+      bundle.saveCodeCache();
+    } finally {
+      setFlagsFromString('--semi-space-growth-factor=2'); // V8's default
+    }
+    expect(existsSync(cacheDir)).toBe(false);
+    bundle.saveCodeCache();
+    expect(cacheFiles()).toHaveLength(2);
   });
 
   it('ignores a cache directory it cannot write', () => {

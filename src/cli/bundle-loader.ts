@@ -27,6 +27,7 @@ import {
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
+import { cachedDataVersionTag } from 'node:v8';
 import { Script } from 'node:vm';
 
 import { defaultCacheDir } from '../vulndb/cache.js';
@@ -56,7 +57,11 @@ export interface LoadedBundle {
   exports: Record<string, unknown>;
   /** How many chunks were compiled from cached data so far. */
   readonly cachedChunks: number;
-  /** Writes cached data for the chunks loaded without any (or whose data V8 refused). */
+  /**
+   * Writes cached data for the chunks loaded without any (or whose data V8 refused). Does
+   * nothing once V8's flags have changed since loading: the data would carry the new flags and be
+   * refused by every later run, which starts with the old ones.
+   */
   saveCodeCache(): void;
 }
 
@@ -71,6 +76,7 @@ export function loadBundle(entry: string, options: BundleLoaderOptions = {}): Lo
   const chunks = new Map<string, LoadedChunk>();
   const toWrite: { path: string; script: Script }[] = [];
   const cacheDir = options.codeCacheDir;
+  const tag = cachedDataVersionTag();
   let cachedChunks = 0;
 
   const load = (file: string): Record<string, unknown> => {
@@ -114,7 +120,8 @@ export function loadBundle(entry: string, options: BundleLoaderOptions = {}): Lo
       return cachedChunks;
     },
     saveCodeCache() {
-      if (cacheDir !== undefined) writeCaches(cacheDir, toWrite.splice(0));
+      if (cacheDir !== undefined && cachedDataVersionTag() === tag)
+        writeCaches(cacheDir, toWrite.splice(0));
     },
   };
 }

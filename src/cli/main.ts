@@ -10,6 +10,8 @@ import { registerSbomCommand } from './sbom.js';
 import { ExitCodeError, registerScanCommand } from './scan.js';
 import { version } from './version.js';
 
+export { onBeforeMemoryBound } from './memory.js';
+
 /** Streams the CLI writes to; tests substitute their own. */
 export interface CliIo {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };

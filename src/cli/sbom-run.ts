@@ -11,6 +11,7 @@ import { openImage } from '../open.js';
 import type { SbomFormat } from '../report/formats.js';
 import type { CliIo } from './main.js';
 import { openLayerCache } from './layer-cache.js';
+import { boundMemoryForStreaming } from './memory.js';
 import { createProgress } from './progress.js';
 import { version } from './version.js';
 
@@ -43,8 +44,10 @@ export async function runSbom(target: string, options: SbomOptions, io: CliIo): 
   const layerCache = openLayerCache(options, (message) => progress.warn(message));
   try {
     const inventory = await catalogImage(image, {
-      onLayer: (index, total, cached) =>
-        progress.step(`${cached ? 'cached' : 'reading'} layer ${index + 1}/${total}`),
+      onLayer: (index, total, cached) => {
+        if (!cached) boundMemoryForStreaming();
+        progress.step(`${cached ? 'cached' : 'reading'} layer ${index + 1}/${total}`);
+      },
       ...(layerCache ? { layerCache } : {}),
     });
     progress.done(`${inventory.packages.length} packages`);

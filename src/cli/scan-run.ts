@@ -10,6 +10,7 @@ import { parsePlatform } from '../image/platform.js';
 import { scanImage } from '../scan.js';
 import type { CliIo } from './main.js';
 import { openLayerCache } from './layer-cache.js';
+import { boundMemoryForStreaming } from './memory.js';
 import { createProgress } from './progress.js';
 import { defaultIgnoreFile, ExitCodeError, type ScanCliOptions } from './scan.js';
 import { version } from './version.js';
@@ -57,6 +58,9 @@ export async function runScan(target: string, options: ScanCliOptions, io: CliIo
     vex: options.vex,
     onWarning: (message) => progress.warn(message),
     onProgress: (message) => progress.step(message),
+    onLayer: (_index, _total, cached) => {
+      if (!cached) boundMemoryForStreaming();
+    },
   }).finally(() => layerCache?.close());
   progress.done(`${result.findings.length} vulnerabilities (${result.ignored.length} left out)`);
   const { renderScan } = await import('../report/render.js');

@@ -1,0 +1,29 @@
+/**
+ * The memory bound of the `moat` executable (peak RSS <= 128 MB on any image): while layers are
+ * streamed, a young generation that never grows keeps their garbage from inflating the resident
+ * set (with one malloc arena, set by bin/moat.js). It is set only then, not on the command line:
+ * any V8 flag given at start-up makes V8 refuse Node's built-in code cache and our own (their tag
+ * covers the flags), which cost a run from the layer cache about a third of its instructions. A
+ * run that never reads a layer keeps the default heap. (`--max-semi-space-size` would be the
+ * obvious flag, but V8 reads it only at start-up; the growth factor is read at every GC.)
+ *
+ * Changing a flag changes V8's cached-data tag, so cached code must be saved before: the
+ * executable registers that with {@link onBeforeMemoryBound}.
+ */
+import { setFlagsFromString } from 'node:v8';
+
+let before: (() => void) | undefined;
+let bounded = false;
+
+/** Registers what must happen just before the flags change (saving the code cache). */
+export function onBeforeMemoryBound(callback: () => void): void {
+  before = callback;
+}
+
+/** Bounds the young generation for streaming layers; only the first call does anything. */
+export function boundMemoryForStreaming(): void {
+  if (bounded) return;
+  bounded = true;
+  before?.();
+  setFlagsFromString('--semi-space-growth-factor=1');
+}
