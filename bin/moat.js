@@ -1,7 +1,8 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=1 node
-// One malloc arena keeps the garbage of streamed layers from inflating the resident set; the V8
-// side of the memory bound is set at run time, only while layers are streamed (src/cli/memory.ts):
-// any V8 flag here would make V8 refuse Node's built-in code cache and ours.
+#!/usr/bin/env -S MALLOC_ARENA_MAX=1 MALLOC_MMAP_THRESHOLD_=65536 node
+// One malloc arena, and buffers of 64 KiB and more mapped and unmapped on their own, keep the
+// garbage of streamed layers from inflating the resident set; the V8 side of the memory bound is
+// set at run time, only when layers are streamed (src/cli/memory.ts): any V8 flag here would make
+// V8 refuse Node's built-in code cache and ours.
 // The bundled CLI (see rolldown.config.js) is loaded with a V8 code cache (bundle-loader.ts);
 // dist/cli/ holds the same code unbundled for the library.
 import { fileURLToPath } from 'node:url';

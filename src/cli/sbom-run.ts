@@ -30,6 +30,8 @@ export interface SbomOptions {
 
 /** Runs `moat sbom TARGET`. */
 export async function runSbom(target: string, options: SbomOptions, io: CliIo): Promise<void> {
+  // An inventory nearly always streams layers: bound the heap before it grows.
+  boundMemoryForStreaming();
   const progress = createProgress(io.stderr, { quiet: options.quiet === true });
   if (options.password !== undefined && options.username === undefined) {
     throw new MoatError('USAGE', '--password needs --username');
@@ -44,10 +46,8 @@ export async function runSbom(target: string, options: SbomOptions, io: CliIo): 
   const layerCache = openLayerCache(options, (message) => progress.warn(message));
   try {
     const inventory = await catalogImage(image, {
-      onLayer: (index, total, cached) => {
-        if (!cached) boundMemoryForStreaming();
-        progress.step(`${cached ? 'cached' : 'reading'} layer ${index + 1}/${total}`);
-      },
+      onLayer: (index, total, cached) =>
+        progress.step(`${cached ? 'cached' : 'reading'} layer ${index + 1}/${total}`),
       ...(layerCache ? { layerCache } : {}),
     });
     progress.done(`${inventory.packages.length} packages`);
