@@ -55,7 +55,7 @@ export async function runImport(
   options: CommonOptions & { key?: string },
   io: CliIo,
 ): Promise<void> {
-  const progress = createProgress(io.stderr, { quiet: options.quiet === true });
+  const progress = createProgress(io, { quiet: options.quiet === true });
   const dbPath = dbPathOf(options);
   const bundles = (await Promise.all(sources.map(isBundle))).filter(Boolean).length;
   if (bundles > 0) {
@@ -81,7 +81,7 @@ export async function runUpdate(
   options: CommonOptions & { source?: string[] },
   io: CliIo,
 ): Promise<void> {
-  const progress = createProgress(io.stderr, { quiet: options.quiet === true });
+  const progress = createProgress(io, { quiet: options.quiet === true });
   const sources: UpdateSource[] = options.source
     ? options.source.map((url) => ({ name: url, url }))
     : defaultUpdateSources();

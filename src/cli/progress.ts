@@ -10,12 +10,20 @@ export interface Progress {
   warn(message: string): void;
 }
 
-/** Creates progress output on `stream`. */
+/** A progress that reports nothing. */
+const silent: Progress = { step: () => undefined, done: () => undefined, warn: () => undefined };
+
+/**
+ * Creates progress output on `io.stderr`, which is not touched at all when quiet (for a pipe,
+ * creating `process.stderr` loads Node's net stack).
+ */
 export function createProgress(
-  stream: NodeJS.WritableStream & { isTTY?: boolean },
+  io: { readonly stderr: NodeJS.WritableStream & { isTTY?: boolean } },
   options: { quiet: boolean },
 ): Progress {
-  const live = stream.isTTY === true && !options.quiet;
+  if (options.quiet) return silent;
+  const stream = io.stderr;
+  const live = stream.isTTY === true;
   let shown = false;
   const clear = () => {
     if (shown) stream.write('\r\x1b[2K');
@@ -34,7 +42,6 @@ export function createProgress(
       stream.write(`${message}\n`);
     },
     warn(message) {
-      if (options.quiet) return;
       clear();
       stream.write(`moat: warning: ${message}\n`);
     },

@@ -32,7 +32,7 @@ export interface SbomOptions {
 export async function runSbom(target: string, options: SbomOptions, io: CliIo): Promise<void> {
   // An inventory nearly always streams layers: bound the heap before it grows.
   boundMemoryForStreaming();
-  const progress = createProgress(io.stderr, { quiet: options.quiet === true });
+  const progress = createProgress(io, { quiet: options.quiet === true });
   if (options.password !== undefined && options.username === undefined) {
     throw new MoatError('USAGE', '--password needs --username');
   }

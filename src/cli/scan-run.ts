@@ -42,7 +42,7 @@ export async function runScan(target: string, options: ScanCliOptions, io: CliIo
     options.severity === undefined ? undefined : parseSeverityList(options.severity);
   const platform = options.platform === undefined ? undefined : parsePlatform(options.platform);
   const ignoreFile = await ignoreFileOf(options);
-  const progress = createProgress(io.stderr, { quiet: options.quiet === true });
+  const progress = createProgress(io, { quiet: options.quiet === true });
   const layerCache = openLayerCache(options, (message) => progress.warn(message));
   const result = await scanImage(target, {
     ...(layerCache ? { layerCache } : {}),
