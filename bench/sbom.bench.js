@@ -63,7 +63,7 @@ function bench(name, layout, tag) {
   for (let i = 0; i < runs; i++) {
     const script = blobs.map((l) => `gzip -dc '${l.path}' >/dev/null`).join(' && ');
     baseline.push(measure('sh', ['-c', script]).seconds);
-    // Run as users run it, through the executable and its shebang (which sets V8 flags).
+    // Run as users run it, through the executable and its shebang (which tunes glibc's malloc).
     const run = measure(join(root, 'bin/moat.js'), [
       'sbom',
       `oci:${layout}:${tag}`,
