@@ -63,7 +63,7 @@ if (childEnv.NODE_EXTRA_CA_CERTS !== undefined && !process.env.BENCH_KEEP_EXTRA_
 function moatRun(args, cacheDir) {
   const env = { ...childEnv, MOAT_CACHE_DIR: cacheDir, XDG_CACHE_HOME: join(cacheDir, 'xdg') };
   const start = process.hrtime.bigint();
-  // Run as users run it, through the executable and its shebang (which sets V8 flags).
+  // Run as users run it, through the executable and its shebang (which tunes glibc's malloc).
   const result = spawnSync(moat, args, {
     env,
     encoding: 'utf8',
