@@ -8,9 +8,10 @@ import { z } from 'zod';
 
 import { MoatError } from '../errors.js';
 import type { Credentials } from './credentials.js';
-import { registryErrorFrom, unavailableError } from './registry-errors.js';
-import { withRetry, isRetryableStatus, type RetryOptions } from './retry.js';
-import { exchange, readBodyBounded } from './transport.js';
+import { registryErrorFrom } from './registry-errors.js';
+import type { RetryOptions } from './retry.js';
+import { sendWithRetry } from './send.js';
+import { readBodyBounded } from './transport.js';
 import { parseWwwAuthenticate } from './www-authenticate.js';
 
 /** Settings the authenticator shares with the client. */
@@ -132,27 +133,15 @@ export class RegistryAuthenticator {
       kind: 'token' as const,
     };
     const credentials = this.options.credentials;
-    const response = await withRetry<Response>(
-      async () => {
-        const { response } = await exchange(url, {
-          headers: { accept: 'application/json' },
-          ...(credentials ? { authorization: basicHeader(credentials) } : {}),
-          ...(this.options.headersTimeoutMs !== undefined
-            ? { headersTimeoutMs: this.options.headersTimeoutMs }
-            : {}),
-        });
-        if (!isRetryableStatus(response.status)) return { kind: 'done', value: response };
-        return {
-          kind: 'retry',
-          reason: `token server HTTP ${response.status}`,
-          retryAfter: response.headers.get('retry-after'),
-          final: () => response,
-          discard: () => void response.body?.cancel(),
-        };
-      },
-      { ...this.options.retry, isFinalError: (e) => e instanceof MoatError },
-    ).catch((error: unknown) => {
-      throw unavailableError(error, context);
+    const response = await sendWithRetry(url, {
+      headers: { accept: 'application/json' },
+      ...(credentials ? { authorization: basicHeader(credentials) } : {}),
+      ...(this.options.headersTimeoutMs !== undefined
+        ? { headersTimeoutMs: this.options.headersTimeoutMs }
+        : {}),
+      ...(this.options.retry !== undefined ? { retry: this.options.retry } : {}),
+      context,
+      peer: 'token server',
     });
     if (!response.ok) {
       const error = await registryErrorFrom(response, context);

@@ -14,9 +14,10 @@ import { verifyBlob } from '../image/verify.js';
 import { defaultLimits } from '../util/limits.js';
 import { pullScope, RegistryAuthenticator } from './auth.js';
 import type { Credentials } from './credentials.js';
-import { registryErrorFrom, unavailableError, type RequestContext } from './registry-errors.js';
-import { isRetryableStatus, withRetry, type RetryOptions } from './retry.js';
-import { exchange, readBodyBounded } from './transport.js';
+import { registryErrorFrom, type RequestContext } from './registry-errors.js';
+import type { RetryOptions } from './retry.js';
+import { sendWithRetry } from './send.js';
+import { readBodyBounded } from './transport.js';
 
 /** How to reach and talk to one registry. */
 export interface RegistryClientOptions {
@@ -202,27 +203,14 @@ export class RegistryClient {
     authorization: string | undefined,
     context: RequestContext,
   ): Promise<Response> {
-    return withRetry<Response>(
-      async () => {
-        const { response } = await exchange(url, {
-          headers,
-          ...(authorization !== undefined ? { authorization } : {}),
-          ...(this.options.headersTimeoutMs !== undefined
-            ? { headersTimeoutMs: this.options.headersTimeoutMs }
-            : {}),
-        });
-        if (!isRetryableStatus(response.status)) return { kind: 'done', value: response };
-        return {
-          kind: 'retry',
-          reason: `HTTP ${response.status}`,
-          retryAfter: response.headers.get('retry-after'),
-          final: () => response,
-          discard: () => void response.body?.cancel(),
-        };
-      },
-      { ...this.options.retry, isFinalError: (e) => e instanceof MoatError },
-    ).catch((error: unknown) => {
-      throw unavailableError(error, context);
+    return sendWithRetry(url, {
+      headers,
+      ...(authorization !== undefined ? { authorization } : {}),
+      ...(this.options.headersTimeoutMs !== undefined
+        ? { headersTimeoutMs: this.options.headersTimeoutMs }
+        : {}),
+      ...(this.options.retry !== undefined ? { retry: this.options.retry } : {}),
+      context,
     });
   }
 }

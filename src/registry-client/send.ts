@@ -1,0 +1,48 @@
+/**
+ * One request to a registry or its token server, retried as retry.ts decides (network errors,
+ * 429 and 5xx, `Retry-After`); a request that never got a usable answer becomes
+ * `REGISTRY_UNAVAILABLE` naming what was asked for. Other statuses are the caller's to judge.
+ */
+import { MoatError } from '../errors.js';
+import { unavailableError, type RequestContext } from './registry-errors.js';
+import { isRetryableStatus, withRetry, type RetryOptions } from './retry.js';
+import { exchange } from './transport.js';
+
+/** What {@link sendWithRetry} needs beyond the URL. */
+export interface SendOptions {
+  headers: Record<string, string>;
+  authorization?: string;
+  headersTimeoutMs?: number;
+  retry?: RetryOptions;
+  /** Names the request in errors. */
+  context: RequestContext;
+  /** Who answered, for retry reasons (`token server`); the registry when absent. */
+  peer?: string;
+}
+
+/** Sends a GET to `url`, retrying transient failures; resolves with the final response. */
+export function sendWithRetry(url: URL, options: SendOptions): Promise<Response> {
+  const prefix = options.peer === undefined ? '' : `${options.peer} `;
+  return withRetry<Response>(
+    async () => {
+      const { response } = await exchange(url, {
+        headers: options.headers,
+        ...(options.authorization !== undefined ? { authorization: options.authorization } : {}),
+        ...(options.headersTimeoutMs !== undefined
+          ? { headersTimeoutMs: options.headersTimeoutMs }
+          : {}),
+      });
+      if (!isRetryableStatus(response.status)) return { kind: 'done', value: response };
+      return {
+        kind: 'retry',
+        reason: `${prefix}HTTP ${response.status}`,
+        retryAfter: response.headers.get('retry-after'),
+        final: () => response,
+        discard: () => void response.body?.cancel(),
+      };
+    },
+    { ...options.retry, isFinalError: (e) => e instanceof MoatError },
+  ).catch((error: unknown) => {
+    throw unavailableError(error, options.context);
+  });
+}
