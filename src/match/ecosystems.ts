@@ -6,7 +6,7 @@
  * source version in the first case, since the advisories name source versions.
  */
 import type { OsInfo, Package } from '../catalog/types.js';
-import { compareVersions, memoizedComparator, type VersionEcosystem } from '../versions/index.js';
+import { memoizedComparator, type VersionEcosystem } from '../versions/index.js';
 import type { Comparators } from './ranges.js';
 
 /** How to query the database for one package. */
@@ -62,19 +62,12 @@ export function queryFor(pkg: Package, os: OsInfo | undefined): PackageQuery | U
   }
 }
 
-/** Comparators for a query: its ecosystem's, and SemVer (`v` prefix tolerated) for SEMVER ranges. */
-export function comparatorsFor(versionEcosystem: VersionEcosystem): Comparators {
-  return {
-    ecosystem: (a, b) => compareVersions(versionEcosystem, a, b),
-    semver: (a, b) => compareVersions('golang', a, b),
-  };
-}
-
 /**
- * Like {@link comparatorsFor}, but each distinct version is parsed once for the comparators'
- * lifetime (one matching run): ranges compare one installed version against many events.
+ * Comparators for a query: its ecosystem's, and SemVer (`v` prefix tolerated) for SEMVER ranges.
+ * Each remembers the last version parsed on either side, so the installed version is parsed
+ * once per range rather than once per event.
  */
-export function memoizedComparatorsFor(versionEcosystem: VersionEcosystem): Comparators {
+export function comparatorsFor(versionEcosystem: VersionEcosystem): Comparators {
   return {
     ecosystem: memoizedComparator(versionEcosystem),
     semver: memoizedComparator('golang'),

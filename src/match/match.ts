@@ -5,22 +5,23 @@
  * into one finding per vulnerability (merge.ts, finding.ts). Binary packages built from one source
  * share its query, so each distinct query is evaluated once into finding templates and the
  * records are dropped (keeping thousands of parsed records alive costs more in garbage collection
- * than reading one again). Versions are parsed once per run (memoized comparators). Pure apart
- * from reading the database: no clock unless `now` is omitted, no output but the result.
+ * than reading one again). One set of comparators per ecosystem serves the whole run, so the
+ * sorted events cached per range (ranges.ts) are reused. Pure apart from reading the database:
+ * no clock unless `now` is omitted, no output but the result.
  */
 import type { Inventory, Package } from '../catalog/types.js';
 import { affectedEntriesFor } from '../vulndb/database.js';
 import type { OsvRecord } from '../vulndb/osv.js';
 import { compareText } from '../util/order.js';
 import type { VersionEcosystem } from '../versions/index.js';
-import {
-  comparatorsFor,
-  memoizedComparatorsFor,
-  queryFor,
-  type PackageQuery,
-} from './ecosystems.js';
+import { comparatorsFor, queryFor, type PackageQuery } from './ecosystems.js';
 import { endOfLife, type EolStatus } from './eol.js';
-import { buildFindingTemplate, instantiateFinding, type FindingTemplate } from './finding.js';
+import {
+  buildFinding,
+  buildFindingTemplate,
+  instantiateFinding,
+  type FindingTemplate,
+} from './finding.js';
 import { groupByVulnerability, type MatchCandidate, type VulnerabilityGroup } from './merge.js';
 import { isAffectedBy, type Comparators } from './ranges.js';
 import { statusOf } from './status.js';
@@ -62,7 +63,7 @@ export function matchInventory(
   const comparators = new Map<VersionEcosystem, Comparators>();
   const comparatorsOf = (ecosystem: VersionEcosystem): Comparators => {
     let found = comparators.get(ecosystem);
-    if (!found) comparators.set(ecosystem, (found = memoizedComparatorsFor(ecosystem)));
+    if (!found) comparators.set(ecosystem, (found = comparatorsFor(ecosystem)));
     return found;
   };
 
@@ -134,7 +135,7 @@ export function matchPackage(
   const cmp = comparatorsFor(query.versionEcosystem);
   const name = displayName(pkg, query);
   return vulnerabilitiesFor(query, pkg.purl, lookup, warn, cmp).map((group) =>
-    instantiateFinding(buildFindingTemplate(group, cmp.ecosystem), pkg, name),
+    buildFinding(pkg, name, group, cmp.ecosystem),
   );
 }
 
