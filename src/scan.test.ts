@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildZip } from '../test/fixtures/zip-builder.js';
 import { scanRecords, writeScanDb, writeScanImage } from './__fixtures__/scan-image.js';
 import { scanImage } from './scan.js';
+import { openVulnDb } from './vulndb/database.js';
+import { SCHEMA_VERSION } from './vulndb/schema.js';
 
 let dir: string;
 let target: string;
@@ -106,6 +108,22 @@ describe('the vulnerability database', () => {
     });
     expect(result.warnings.filter((w) => w.includes('update'))).toEqual([]);
     expect((await stat(join(manualCache, 'db', 'moat-vuln.db'))).mtimeMs).toBe(before);
+  });
+
+  test('a database of an older schema is refused with how to rebuild it, and left as it is', async () => {
+    const cache = join(dir, 'old-schema-cache');
+    await writeScanDb(cache);
+    const path = join(cache, 'db', 'moat-vuln.db');
+    const db = openVulnDb(path, { readonly: false });
+    db.sqlite
+      .prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'")
+      .run(String(SCHEMA_VERSION - 1));
+    db.close();
+    const before = (await stat(path)).mtimeMs;
+    await expect(
+      scanImage(target, { cacheDir: cache, updateSources: unreachable }),
+    ).rejects.toMatchObject({ code: 'DB_SCHEMA_TOO_OLD' });
+    expect((await stat(path)).mtimeMs).toBe(before);
   });
 
   test('a stale database built by updates is kept with a warning when the refresh fails', async () => {

@@ -223,15 +223,9 @@ export async function prepareVulnDb(
 /** True for a database only updates built, last updated longer ago than {@link vulnDbMaxAgeMs}. */
 function needsRefresh(dbPath: string, options: Pick<ScanOptions, 'offline' | 'now'>): boolean {
   if (options.offline === true) return false;
-  let db;
-  try {
-    db = openVulnDb(dbPath, { readonly: true });
-  } catch (error) {
-    // Written by an older Moat: unusable as it is, so it is rebuilt (a fetch failure then fails the
-    // scan with the schema error, rather than scanning against nothing).
-    if (isMoatError(error) && error.code === 'DB_SCHEMA_TOO_OLD') return true;
-    throw error;
-  }
+  // A database of an older schema throws DB_SCHEMA_TOO_OLD here, with how to rebuild it: it may
+  // have been imported by hand, and such a database is never replaced behind the user's back.
+  const db = openVulnDb(dbPath, { readonly: true });
   try {
     const status = db.status();
     const byHand =
