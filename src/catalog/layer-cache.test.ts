@@ -1,6 +1,7 @@
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { memoryImage, type MemoryEntry } from '../../test/fixtures/memory-image.js';
@@ -141,6 +142,23 @@ describe('the layer analysis cache', () => {
     const files = (await readdir(layerCachePath(dir))).filter((f) => f.endsWith('.gz'));
     expect(files).toHaveLength(1);
     await writeFile(join(layerCachePath(dir), files[0] ?? ''), 'not gzip');
+    const again = imageOf([baseLayer]);
+    expect((await names(again, cache)).packages).toEqual(['gone@a', 'left@a']);
+    expect(again.reads).toEqual([0]);
+  });
+
+  it.each([
+    [{ op: 'removes', paths: 5, subtree: false }],
+    [{ op: 'file', path: 'app/pkgs.txt', result: 'not a list' }],
+    [{ op: 'move', path: 'x' }],
+    [null],
+  ])('drops an entry whose operations are malformed (%j) and reads the layer again', async (op) => {
+    await names(imageOf([baseLayer]), cache);
+    const files = (await readdir(layerCachePath(dir))).filter((f) => f.endsWith('.gz'));
+    await writeFile(
+      join(layerCachePath(dir), files[0] ?? ''),
+      gzipSync(JSON.stringify({ ops: [op], warnings: [] })),
+    );
     const again = imageOf([baseLayer]);
     expect((await names(again, cache)).packages).toEqual(['gone@a', 'left@a']);
     expect(again.reads).toEqual([0]);

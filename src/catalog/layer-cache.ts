@@ -20,7 +20,12 @@ import {
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 
-import { compactRemovals, type LayerOp, type LayerRecorder } from '../image/layer-ops.js';
+import {
+  compactRemovals,
+  isLayerOp,
+  type LayerOp,
+  type LayerRecorder,
+} from '../image/layer-ops.js';
 import type { Limits } from '../util/limits.js';
 import type { AnalysisResult, Analyzer } from './types.js';
 
@@ -192,6 +197,7 @@ function decode(data: Buffer): CachedLayer | undefined {
     const json = gunzipSync(data, { maxOutputLength: maxDecodedBytes }).toString('utf8');
     const value = JSON.parse(json) as Partial<CachedLayer>;
     if (!Array.isArray(value.ops) || !Array.isArray(value.warnings)) return undefined;
+    if (!value.ops.every((op) => isLayerOp(op, Array.isArray))) return undefined;
     return { ops: value.ops, warnings: value.warnings.filter((w) => typeof w === 'string') };
   } catch {
     return undefined;

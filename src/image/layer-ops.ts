@@ -31,6 +31,38 @@ export interface LayerRecorder<R> {
 }
 
 /**
+ * True when `value` has the shape of a layer operation whose file result passes `isResult`:
+ * for operations read back from a cache, which a damaged or planted file could break.
+ */
+export function isLayerOp<R>(
+  value: unknown,
+  isResult: (result: unknown) => boolean,
+): value is LayerOp<R> {
+  if (typeof value !== 'object' || value === null) return false;
+  const op = value as Record<string, unknown>;
+  const text = (key: string) => typeof op[key] === 'string';
+  switch (op.op) {
+    case 'remove':
+      return text('path') && typeof op.subtree === 'boolean';
+    case 'removes':
+      return (
+        Array.isArray(op.paths) &&
+        op.paths.every((path) => typeof path === 'string') &&
+        typeof op.subtree === 'boolean'
+      );
+    case 'opaque':
+      return text('dir');
+    case 'file':
+      return text('path') && isResult(op.result);
+    case 'symlink':
+    case 'hardlink':
+      return text('path') && text('target');
+    default:
+      return false;
+  }
+}
+
+/**
  * The same operations with each run of consecutive removals of one kind merged into one
  * `removes` operation: order is kept, so replaying either gives the same view. A layer's entries
  * nearly all become removals (any file may shadow a lower layer's), so this is most of a cached
