@@ -5,8 +5,8 @@
  * any V8 flag given at start-up makes V8 refuse Node's built-in code cache and our own (their tag
  * covers the flags), which cost a run from the layer cache about a third of its instructions. A
  * scan that reads every layer from the layer cache keeps the default heap; `moat sbom` bounds it
- * from the start. (`--max-semi-space-size` would be the
- * obvious flag, but V8 reads it only at start-up; the growth factor is read at every GC.)
+ * from the start. (`--max-semi-space-size` would be the obvious flag, but V8 reads it only at
+ * start-up; the growth factor is read at every GC.)
  *
  * Changing a flag changes V8's cached-data tag, so cached code must be saved before: the
  * executable registers that with {@link onBeforeMemoryBound}.
