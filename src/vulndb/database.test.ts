@@ -133,11 +133,24 @@ describe('VulnDb lookups', () => {
       }),
       osvRecord('DSA-2', 'Debian:11', 'openssl'),
       osvRecord('DSA-0', 'Debian', 'openssl'),
+      osvRecord('DSA-5', 'Debian', 'openssl'),
+      osvRecord('DSA-4', 'Debian:12', 'openssl'),
     ];
     await writeFile(file, JSON.stringify(records));
     await importOsv(path, [file]);
     const db = openVulnDb(path);
-    expect(db.advisoriesFor('Debian:12', 'openssl').map((r) => r.id)).toEqual(['DSA-0', 'DSA-1']);
+    // Found under the family (0, 5), the release (4) or both (1), and merged in id order.
+    expect(db.advisoriesFor('Debian:12', 'openssl').map((r) => r.id)).toEqual([
+      'DSA-0',
+      'DSA-1',
+      'DSA-4',
+      'DSA-5',
+    ]);
+    expect(db.advisoriesFor('Debian', 'openssl').map((r) => r.id)).toEqual([
+      'DSA-0',
+      'DSA-1',
+      'DSA-5',
+    ]);
     expect(db.advisoriesFor('Debian:12', 'openssl')[1]?.affected).toHaveLength(3);
     expect(db.advisory('DSA-2')?.id).toBe('DSA-2');
     expect(db.advisory('DSA-9')).toBeUndefined();

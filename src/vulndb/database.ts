@@ -45,6 +45,9 @@ export interface VulnDbStatus {
   origin: 'bundle' | 'osv' | null;
 }
 
+/** How much of a read-only database is mapped into memory (SQLite clamps it to the file). */
+const MMAP_BYTES = 1024 ** 3;
+
 /** An open vulnerability database. */
 export class VulnDb {
   /** The file this database lives in. */
@@ -53,7 +56,7 @@ export class VulnDb {
   readonly schemaVersion: number;
   /** @internal The connection; only the importer writes through it. */
   readonly sqlite: SqliteDatabase;
-  #byPackage: Statement<[string, string, string], [string, string]> | undefined;
+  #byPackage: Statement<[string, string], [string, string]> | undefined;
 
   /** @internal Use {@link openVulnDb}. */
   constructor(path: string, sqlite: SqliteDatabase, schemaVersion: number) {
@@ -70,26 +73,20 @@ export class VulnDb {
    * @example db.advisoriesFor('Debian:12', 'openssl')
    */
   advisoriesFor(ecosystem: string, packageName: string): OsvRecord[] {
-    // Withdrawn records have no rows here (see writer.ts). A record listing the package under
-    // both the release and its family comes back twice, next to itself.
+    // Withdrawn records have no rows here (see writer.ts). Each seek reads one run of the primary
+    // key, already in id order; `ecosystem IN (?, ?) … ORDER BY id` would copy every body into a
+    // sorter instead. A record listing the package under both the release and its family is
+    // found by both seeks and kept once.
     this.#byPackage ??= this.sqlite
-      .prepare<[string, string, string], [string, string]>(
-        'SELECT id, body FROM affected WHERE ecosystem IN (?, ?) AND name = ? ORDER BY id',
+      .prepare<[string, string], [string, string]>(
+        'SELECT id, body FROM affected WHERE ecosystem = ? AND name = ?',
       )
       .raw();
-    const rows = this.#byPackage.all(
-      ecosystem,
-      ecosystemFamily(ecosystem),
-      normalizePackageName(ecosystem, packageName),
-    );
-    const records: OsvRecord[] = [];
-    let last: string | undefined;
-    for (const [id, body] of rows) {
-      if (id === last) continue;
-      last = id;
-      records.push(decodeBody(body));
-    }
-    return records;
+    const name = normalizePackageName(ecosystem, packageName);
+    const exact = this.#byPackage.all(ecosystem, name);
+    const family = ecosystemFamily(ecosystem);
+    const rows = family === ecosystem ? exact : mergeById(exact, this.#byPackage.all(family, name));
+    return rows.map(([, body]) => decodeBody(body));
   }
 
   /** The record with this id, withdrawn or not. */
@@ -178,8 +175,14 @@ export function openVulnDb(path: string, options: OpenVulnDbOptions = {}): VulnD
   const readonly = options.readonly ?? true;
   const sqlite = openSqlite(path, readonly);
   try {
-    if (readonly) sqlite.pragma('query_only = ON');
-    else if (isEmptyDatabase(sqlite)) createSchema(sqlite);
+    if (readonly) {
+      sqlite.pragma('query_only = ON');
+      // Lookups read pages in place instead of copying each into SQLite's page cache: a third
+      // less time in SQLite on a cold match of 2,000 packages. Safe because the file is never
+      // changed in place (a truncated mapping would kill the process): imports write a copy and
+      // rename it over (atomic.ts), so a reader keeps the file it opened.
+      sqlite.pragma(`mmap_size = ${MMAP_BYTES}`);
+    } else if (isEmptyDatabase(sqlite)) createSchema(sqlite);
     return new VulnDb(path, sqlite, checkSchema(sqlite, path));
   } catch (error) {
     sqlite.close();
@@ -204,6 +207,31 @@ export function affectedEntriesFor(
     if (!pkg || (pkg.ecosystem !== ecosystem && pkg.ecosystem !== family)) return false;
     return normalizePackageName(pkg.ecosystem, pkg.name) === name;
   });
+}
+
+/** Two lists of rows sorted by id as one, a row of the same id in both kept once. */
+function mergeById<Row extends [string, string]>(a: Row[], b: Row[]): Row[] {
+  if (a.length === 0) return b;
+  if (b.length === 0) return a;
+  const merged: Row[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const x = a[i];
+    const y = b[j];
+    if (y === undefined || (x !== undefined && x[0] < y[0])) {
+      merged.push(x as Row);
+      i++;
+    } else if (x === undefined || y[0] < x[0]) {
+      merged.push(y);
+      j++;
+    } else {
+      merged.push(x);
+      i++;
+      j++;
+    }
+  }
+  return merged;
 }
 
 function decodeBody(body: string): OsvRecord {
