@@ -4,8 +4,9 @@
  * record, the source's own rating, and title, references and dates from the primary record.
  */
 import type { Package } from '../catalog/types.js';
+import { compareText, sortInPlace } from '../util/order.js';
 import type { OsvAffected, OsvRecord } from '../vulndb/index.js';
-import type { VulnerabilityGroup } from './merge.js';
+import type { MatchCandidate, VulnerabilityGroup } from './merge.js';
 import { sortUnique, type VersionComparator } from './ranges.js';
 import { bandOf, cvssScoresOf, maxSeverity, sourceSeverityOf } from './severity.js';
 import { strongerStatus } from './status.js';
@@ -43,53 +44,46 @@ export function buildFinding(
 export function buildFindingTemplate(
   group: VulnerabilityGroup,
   compare: VersionComparator,
+  ratings: RatingsCache = new Map(),
 ): FindingTemplate {
-  const [first, ...rest] = group.candidates;
+  const { candidates } = group;
+  const first = candidates[0];
   if (!first) throw new RangeError(`no records for ${group.id}`);
   const primary = first.record;
 
   let status = first.status;
-  for (const candidate of rest) status = strongerStatus(status, candidate.status);
-
   const cvss: CvssScore[] = [];
-  const seenVectors = new Set<string>();
   let sourceSeverity: Severity | undefined;
-  for (const { record, entry } of group.candidates) {
-    const ratings = ratingsOf(record, entry);
-    for (const score of ratings.cvss) {
-      if (seenVectors.has(score.vector)) continue;
-      seenVectors.add(score.vector);
-      cvss.push(score);
-    }
-    const rating = ratings.sourceSeverity;
+  const fixedVersions: string[] = [];
+  const references: string[] = [];
+  for (const candidate of candidates) {
+    if (candidate !== first) status = strongerStatus(status, candidate.status);
+    const rated = ratingsOf(candidate.record, candidate.entry, ratings);
+    for (const score of rated.cvss)
+      if (!cvss.some((seen) => seen.vector === score.vector)) cvss.push(score);
+    const rating = rated.sourceSeverity;
     if (rating) sourceSeverity = sourceSeverity ? maxSeverity(sourceSeverity, rating) : rating;
+    for (const version of candidate.fixedVersions) fixedVersions.push(version);
+    for (const ref of candidate.record.references ?? []) references.push(ref.url);
   }
-  const cvssSeverity = cvss.reduce<Severity | undefined>(
-    (max, score) => (max ? maxSeverity(max, bandOf(score)) : bandOf(score)),
-    undefined,
-  );
-
-  const references = new Set<string>();
-  for (const { record } of group.candidates)
-    for (const ref of record.references ?? []) references.add(ref.url);
+  let cvssSeverity: Severity | undefined;
+  for (const score of cvss)
+    cvssSeverity = cvssSeverity ? maxSeverity(cvssSeverity, bandOf(score)) : bandOf(score);
 
   const template: FindingTemplate = {
     id: group.id,
     aliases: group.aliases,
-    fixedVersions: sortUnique(
-      group.candidates.flatMap((c) => c.fixedVersions),
-      compare,
-    ),
+    fixedVersions: fixedVersions.length <= 1 ? fixedVersions : sortUnique(fixedVersions, compare),
     status: status.status,
     statusSource: status.statusSource,
     severity: cvssSeverity ?? sourceSeverity ?? 'UNKNOWN',
     cvss,
     title: titleOf(group),
-    references: [...references].sort(),
+    references: sortInPlace(unique(references), compareText),
     dataSource: first.ecosystem,
   };
   if (sourceSeverity) template.sourceSeverity = sourceSeverity;
-  const description = group.candidates.map((c) => c.record.details?.trim()).find(Boolean);
+  const description = firstText(candidates, (record) => record.details);
   if (description) template.description = description;
   if (primary.published) template.published = primary.published;
   template.modified = primary.modified;
@@ -131,28 +125,47 @@ interface Ratings {
   sourceSeverity: Severity | undefined;
 }
 
-// Entries are shared by every version of a package looked up together (binary packages of one
-// source): their ratings are computed once. Weak, so they go with the records.
-const ratingsCache = new WeakMap<OsvAffected, Ratings>();
+/**
+ * Ratings of entries, computed once for every template built from them (the binary packages of
+ * one source, several installed versions); the matcher keeps one per looked-up package.
+ */
+export type RatingsCache = Map<OsvAffected, Ratings>;
 
-function ratingsOf(record: OsvRecord, entry: OsvAffected): Ratings {
-  let ratings = ratingsCache.get(entry);
+function ratingsOf(record: OsvRecord, entry: OsvAffected, cache: RatingsCache): Ratings {
+  let ratings = cache.get(entry);
   if (!ratings) {
     ratings = {
       cvss: cvssScoresOf(record, entry, publisherOf(record.id)),
       sourceSeverity: sourceSeverityOf(record, entry),
     };
-    ratingsCache.set(entry, ratings);
+    cache.set(entry, ratings);
   }
   return ratings;
 }
 
 /** The first summary in the group, else the first line of the first details, else the id. */
 function titleOf(group: VulnerabilityGroup): string {
-  const summary = group.candidates.map((c) => c.record.summary?.trim()).find(Boolean);
+  const summary = firstText(group.candidates, (record) => record.summary);
   if (summary) return summary;
-  const details = group.candidates.map((c) => c.record.details?.trim()).find(Boolean);
+  const details = firstText(group.candidates, (record) => record.details);
   if (!details) return group.id;
   const line = details.split('\n')[0] ?? details;
   return line.length > TITLE_LENGTH ? `${line.slice(0, TITLE_LENGTH - 1)}…` : line;
+}
+
+/** The first non-blank text `field` gives for the candidates' records, trimmed. */
+function firstText(
+  candidates: readonly MatchCandidate[],
+  field: (record: OsvRecord) => string | undefined,
+): string | undefined {
+  for (const { record } of candidates) {
+    const text = field(record)?.trim();
+    if (text) return text;
+  }
+  return undefined;
+}
+
+/** `items` without repeats, in first-seen order (`items` itself when it has none). */
+function unique(items: string[]): string[] {
+  return items.length <= 1 ? items : [...new Set(items)];
 }

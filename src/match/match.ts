@@ -5,9 +5,9 @@
  * into one finding per vulnerability (merge.ts, finding.ts). Binary packages built from one source
  * share its query, so each distinct query is evaluated once into finding templates and the
  * records are dropped (keeping thousands of parsed records alive costs more in garbage collection
- * than reading one again). One set of comparators per ecosystem serves the whole run, so the
- * sorted events cached per range (ranges.ts) are reused. Pure apart from reading the database:
- * no clock unless `now` is omitted, no output but the result.
+ * than reading one again); the sorted events of their ranges and the ratings of their entries are
+ * cached as long as they are. One set of comparators per ecosystem serves the whole run. Pure
+ * apart from reading the database: no clock unless `now` is omitted, no output but the result.
  */
 import type { Inventory, Package } from '../catalog/types.js';
 import { affectedEntriesFor } from '../vulndb/database.js';
@@ -21,9 +21,10 @@ import {
   buildFindingTemplate,
   instantiateFinding,
   type FindingTemplate,
+  type RatingsCache,
 } from './finding.js';
 import { groupByVulnerability, type MatchCandidate, type VulnerabilityGroup } from './merge.js';
-import { isAffectedBy, type Comparators } from './ranges.js';
+import { isAffectedBy, SortedEventsCache, type Comparators } from './ranges.js';
 import { statusOf } from './status.js';
 import type { Finding } from './types.js';
 
@@ -94,12 +95,14 @@ export function matchInventory(
       return found;
     };
     const byVersion = new Map<string, FindingTemplate[]>();
+    const sortedEvents = new SortedEventsCache();
+    const ratings: RatingsCache = new Map();
     for (const { pkg, query } of members) {
       let templates = byVersion.get(query.version);
       if (!templates) {
         const cmp = comparatorsOf(query.versionEcosystem);
-        templates = vulnerabilitiesFor(query, pkg.purl, lookup, warn, cmp).map((group) =>
-          buildFindingTemplate(group, cmp.ecosystem),
+        templates = vulnerabilitiesFor(query, pkg.purl, lookup, warn, cmp, sortedEvents).map(
+          (group) => buildFindingTemplate(group, cmp.ecosystem, ratings),
         );
         byVersion.set(query.version, templates);
       }
@@ -146,6 +149,7 @@ function vulnerabilitiesFor(
   lookup: (ecosystem: string, name: string) => OsvRecord[],
   warn: (message: string) => void,
   comparators: Comparators,
+  sortedEvents?: SortedEventsCache,
 ): VulnerabilityGroup[] {
   const candidates: MatchCandidate[] = [];
   const seen = new Set<string>();
@@ -155,7 +159,7 @@ function vulnerabilitiesFor(
       if (record.withdrawn !== undefined || seen.has(record.id)) continue;
       seen.add(record.id);
       for (const entry of affectedEntriesFor(record, ecosystem, query.name)) {
-        const outcome = isAffectedBy(entry, query.version, comparators);
+        const outcome = isAffectedBy(entry, query.version, comparators, sortedEvents);
         if (outcome.kind === 'unparsable') {
           warn(
             `${purl} against ${record.id}: version ${JSON.stringify(outcome.version)} ` +

@@ -6,6 +6,7 @@
  * USN) never bridges them: it joins the group of each of its CVEs instead. The primary id is
  * the group's lowest CVE, else its lowest record id.
  */
+import { compareText, sortInPlace } from '../util/order.js';
 import type { OsvAffected, OsvRecord } from '../vulndb/index.js';
 import type { StatusVerdict } from './status.js';
 
@@ -31,8 +32,19 @@ export interface VulnerabilityGroup {
 
 const isCve = (id: string): boolean => id.startsWith('CVE-');
 
-function idsOf(record: OsvRecord): string[] {
-  return [record.id, ...(record.aliases ?? []), ...(record.upstream ?? [])];
+/** A candidate's ids: its record's id, aliases and upstream ids, and the distinct CVEs among them. */
+interface CandidateIds {
+  ids: string[];
+  cves: string[];
+}
+
+function idsOf(record: OsvRecord): CandidateIds {
+  const ids = [record.id];
+  if (record.aliases) for (const alias of record.aliases) ids.push(alias);
+  if (record.upstream) for (const upstream of record.upstream) ids.push(upstream);
+  const cves: string[] = [];
+  for (const id of ids) if (isCve(id) && !cves.includes(id)) cves.push(id);
+  return { ids, cves };
 }
 
 /** Disjoint sets over ids. */
@@ -61,37 +73,45 @@ class IdSets {
  * @example groupByVulnerability([dsa, nvd]) // one group `CVE-2024-1` when the DSA aliases it
  */
 export function groupByVulnerability(candidates: MatchCandidate[]): VulnerabilityGroup[] {
+  const idsPerCandidate = candidates.map((candidate) => idsOf(candidate.record));
   const sets = new IdSets();
-  for (const { record } of candidates) {
-    const ids = idsOf(record);
-    if (ids.filter(isCve).length > 1) continue;
-    for (const id of ids) sets.union(record.id, id);
+  for (let index = 0; index < candidates.length; index++) {
+    const { ids, cves } = idsPerCandidate[index] as CandidateIds;
+    if (cves.length > 1) continue;
+    for (const id of ids) sets.union(ids[0] as string, id);
   }
   const byRoot = new Map<string, { candidates: MatchCandidate[]; ids: Set<string> }>();
-  for (const candidate of candidates) {
-    const ids = idsOf(candidate.record);
-    const cves = [...new Set(ids.filter(isCve))];
-    const own = ids.filter((id) => !isCve(id));
-    const targets = cves.length > 1 ? cves.map((cve) => [cve]) : [ids];
-    for (const target of targets) {
-      const root = sets.find(target[0] ?? candidate.record.id);
-      let group = byRoot.get(root);
-      if (!group) byRoot.set(root, (group = { candidates: [], ids: new Set() }));
-      if (!group.candidates.includes(candidate)) group.candidates.push(candidate);
-      for (const id of cves.length > 1 ? [...target, ...own] : target) group.ids.add(id);
+  const join = (root: string, candidate: MatchCandidate, ids: Iterable<string>) => {
+    let group = byRoot.get(root);
+    if (!group) byRoot.set(root, (group = { candidates: [], ids: new Set() }));
+    if (!group.candidates.includes(candidate)) group.candidates.push(candidate);
+    for (const id of ids) group.ids.add(id);
+  };
+  for (let index = 0; index < candidates.length; index++) {
+    const candidate = candidates[index] as MatchCandidate;
+    const { ids, cves } = idsPerCandidate[index] as CandidateIds;
+    if (cves.length <= 1) {
+      join(sets.find(candidate.record.id), candidate, ids);
+      continue;
     }
+    // One group per CVE, each also holding the record's own non-CVE ids.
+    const own = ids.filter((id) => !isCve(id));
+    for (const cve of cves) join(sets.find(cve), candidate, [cve, ...own]);
   }
   const groups: VulnerabilityGroup[] = [];
   for (const { candidates: members, ids } of byRoot.values()) {
-    const sorted = [...ids].sort();
-    const recordIds = members.map((c) => c.record.id).sort();
-    const id = sorted.find(isCve) ?? recordIds[0] ?? sorted[0] ?? '';
-    members.sort(
+    const sorted = sortInPlace([...ids], compareText);
+    let lowestRecordId: string | undefined;
+    for (const { record } of members)
+      if (lowestRecordId === undefined || record.id < lowestRecordId) lowestRecordId = record.id;
+    const id = sorted.find(isCve) ?? lowestRecordId ?? sorted[0] ?? '';
+    sortInPlace(
+      members,
       (a, b) =>
         Number(b.record.id === id) - Number(a.record.id === id) ||
-        (a.record.id < b.record.id ? -1 : a.record.id > b.record.id ? 1 : 0),
+        compareText(a.record.id, b.record.id),
     );
     groups.push({ id, aliases: sorted.filter((alias) => alias !== id), candidates: members });
   }
-  return groups.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return sortInPlace(groups, (a, b) => compareText(a.id, b.id));
 }

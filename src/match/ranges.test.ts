@@ -47,6 +47,31 @@ describe('isAffectedBy', () => {
     });
   });
 
+  it('walks a long range given in reverse order', () => {
+    // 20 intervals [n.0.0, n.5.0) and [20.0.0, 21.0.0): more events than the insertion sort takes.
+    const events: OsvEvent[] = [];
+    for (let n = 0; n < 20; n++) events.push({ introduced: `${n}.0.0` }, { fixed: `${n}.5.0` });
+    events.push({ introduced: '20.0.0' }, { fixed: '21.0.0' });
+    const entry = eco(...events.reverse());
+    expect(isAffectedBy(entry, '7.4.9', npm)).toEqual({
+      kind: 'affected',
+      fixedVersions: ['7.5.0'],
+    });
+    expect(isAffectedBy(entry, '7.5.0', npm).kind).toBe('unaffected');
+    expect(isAffectedBy(entry, '20.9.0', npm)).toEqual({
+      kind: 'affected',
+      fixedVersions: ['21.0.0'],
+    });
+    expect(isAffectedBy(entry, '19.9.0', npm).kind).toBe('unaffected');
+    // Equal versions: the introduced sorts before the fixed, whatever the input order.
+    const short = eco({ fixed: '2.0.0' }, { introduced: '2.0.0' }, { introduced: '1.0.0' });
+    expect(isAffectedBy(short, '1.5.0', npm)).toEqual({
+      kind: 'affected',
+      fixedVersions: ['2.0.0'],
+    });
+    expect(isAffectedBy(short, '2.0.0', npm).kind).toBe('unaffected');
+  });
+
   it('collects the fix of each range that holds the version, lowest first', () => {
     const entry = {
       ranges: [

@@ -6,7 +6,7 @@
  * `GIT` ranges and unknown types are ignored. A version the comparator cannot parse — installed
  * or in the record — gives the distinct outcome `unparsable`, never a guess either way.
  */
-import { compareText } from '../util/order.js';
+import { compareText, sortInPlace } from '../util/order.js';
 import type { OsvAffected, OsvEvent, OsvRange } from '../vulndb/index.js';
 import { VersionError, type Ordering } from '../versions/index.js';
 
@@ -40,13 +40,6 @@ interface Event {
   version: string;
 }
 
-/** Thrown inside the walk to carry an unparsable version out. */
-class Unparsable extends Error {
-  constructor(readonly error: VersionError) {
-    super(error.message);
-  }
-}
-
 const evaluatedTypes = new Set(['ECOSYSTEM', 'SEMVER']);
 
 /**
@@ -58,32 +51,42 @@ export function isAffectedBy(
   entry: Pick<OsvAffected, 'ranges' | 'versions'>,
   version: string,
   comparators: Comparators,
+  cache?: SortedEventsCache,
 ): AffectedOutcome {
   const listed = entry.versions?.includes(version) ?? false;
-  const fixed: string[] = [];
+  let fixed: string[] | undefined;
   let inRange = false;
   for (const range of entry.ranges ?? []) {
     if (!evaluatedTypes.has(range.type)) continue;
     const compare = range.type === 'SEMVER' ? comparators.semver : comparators.ecosystem;
     let result: RangeVerdict;
     try {
-      result = evaluateRange(range, version, compare);
+      result = evaluateRange(range, version, compare, cache);
     } catch (error) {
-      if (error instanceof Unparsable) {
+      if (error instanceof VersionError) {
         // A version listed explicitly is affected whatever the ranges say.
         if (listed) continue;
-        return { kind: 'unparsable', version: error.error.version, reason: error.error.message };
+        return { kind: 'unparsable', version: error.version, reason: error.message };
       }
       throw error;
     }
     if (result.affected) {
       inRange = true;
-      if (result.fixed !== undefined) fixed.push(result.fixed);
+      if (result.fixed !== undefined) (fixed ??= []).push(result.fixed);
     }
   }
-  if (!listed && !inRange) return { kind: 'unaffected' };
-  return { kind: 'affected', fixedVersions: sortUnique(fixed, comparators.ecosystem) };
+  if (!listed && !inRange) return UNAFFECTED;
+  return {
+    kind: 'affected',
+    fixedVersions: !fixed
+      ? []
+      : fixed.length === 1
+        ? fixed
+        : sortUnique(fixed, comparators.ecosystem),
+  };
 }
+
+const UNAFFECTED: AffectedOutcome = Object.freeze({ kind: 'unaffected' });
 
 interface RangeVerdict {
   affected: boolean;
@@ -97,72 +100,91 @@ interface SortedEvents {
   limits: Event[];
 }
 
-// Ranges are shared by every version of a package evaluated together (binary packages of one
-// source, several installed versions): their events are sorted once per comparator. Weak, so
-// they go with the records.
-const sortedCache = new WeakMap<
-  Pick<OsvRange, 'events'>,
-  WeakMap<VersionComparator, SortedEvents>
->();
+/**
+ * Sorted events of ranges, for every version evaluated against them (the binary packages of one
+ * source, several installed versions). It lives as long as the records it serves: the matcher
+ * keeps one per looked-up package. (A WeakMap over every range of a run cost more in garbage
+ * collection than it saved: most ranges have two events, one comparison to sort.)
+ */
+export class SortedEventsCache {
+  #byRange = new Map<
+    Pick<OsvRange, 'events'>,
+    { compare: VersionComparator; sorted: SortedEvents }
+  >();
 
-function sortedEvents(range: Pick<OsvRange, 'events'>, compare: VersionComparator): SortedEvents {
-  let byComparator = sortedCache.get(range);
-  if (!byComparator) sortedCache.set(range, (byComparator = new WeakMap()));
-  let sorted = byComparator.get(compare);
-  if (!sorted) {
-    const cmp = guarded(compare);
-    const events = range.events.map(eventOf).filter((e): e is Event => e !== undefined);
-    const walked = events.filter((e) => e.kind !== 'limit');
-    walked.sort((a, b) => compareEvents(a, b, cmp));
-    sorted = { walked, limits: events.filter((e) => e.kind === 'limit') };
-    byComparator.set(compare, sorted);
+  /** The events of `range` in walk order under `compare`, sorted on first use. */
+  get(range: Pick<OsvRange, 'events'>, compare: VersionComparator): SortedEvents {
+    const cached = this.#byRange.get(range);
+    if (cached?.compare === compare) return cached.sorted;
+    const sorted = sortEvents(range, compare);
+    this.#byRange.set(range, { compare, sorted });
+    return sorted;
   }
-  return sorted;
 }
 
-/** Evaluates one range by the OSV walk; throws {@link Unparsable}. */
+function sortEvents(range: Pick<OsvRange, 'events'>, compare: VersionComparator): SortedEvents {
+  const walked: Event[] = [];
+  const limits: Event[] = [];
+  for (const raw of range.events) {
+    const event = eventOf(raw);
+    if (event === undefined) continue;
+    if (event.kind === 'limit') limits.push(event);
+    else walked.push(event);
+  }
+  // Most ranges have two events, already in order: one comparison.
+  sortInPlace(walked, (a, b) => compareEvents(a, b, compare));
+  return { walked, limits };
+}
+
+/**
+ * Evaluates one range by the OSV walk.
+ * @throws VersionError when `version` or a version of the range cannot be compared.
+ */
 export function evaluateRange(
   range: Pick<OsvRange, 'events'>,
   version: string,
   compare: VersionComparator,
+  cache?: SortedEventsCache,
 ): RangeVerdict {
-  const cmp = guarded(compare);
-  const { walked, limits } = sortedEvents(range, compare);
+  const { walked, limits } = cache ? cache.get(range, compare) : sortEvents(range, compare);
 
   let affected = false;
   let position = walked.length;
   for (let index = 0; index < walked.length; index++) {
     const event = walked[index] as Event;
     if (event.kind === 'introduced') {
-      if (event.version === '0' || cmp(version, event.version) >= 0) affected = true;
+      if (event.version === '0' || compare(version, event.version) >= 0) affected = true;
       else {
         position = index;
         break;
       }
     } else if (event.kind === 'fixed') {
-      if (cmp(version, event.version) >= 0) affected = false;
+      if (compare(version, event.version) >= 0) affected = false;
       else {
         position = index;
         break;
       }
-    } else if (cmp(version, event.version) > 0) affected = false;
+    } else if (compare(version, event.version) > 0) affected = false;
     else {
       position = index;
       break;
     }
   }
   if (affected && limits.length > 0) {
-    affected = limits.some((l) => l.version === '*' || cmp(version, l.version) < 0);
+    affected = limits.some((l) => l.version === '*' || compare(version, l.version) < 0);
   }
-  if (!affected) return { affected };
+  if (!affected) return NOT_IN_RANGE;
   // Every later event lies above the version; the first one that closes the interval names its fix.
   let closing: Event | undefined;
   for (let index = position; index < walked.length && !closing; index++) {
     const event = walked[index] as Event;
     if (event.kind !== 'introduced') closing = event;
   }
-  return closing?.kind === 'fixed' ? { affected, fixed: closing.version } : { affected };
+  return closing?.kind === 'fixed' ? { affected, fixed: closing.version } : IN_OPEN_RANGE;
 }
+
+const NOT_IN_RANGE: RangeVerdict = Object.freeze({ affected: false });
+const IN_OPEN_RANGE: RangeVerdict = Object.freeze({ affected: true });
 
 function eventOf(event: OsvEvent): Event | undefined {
   if (event.introduced !== undefined) return { kind: 'introduced', version: event.introduced };
@@ -183,21 +205,9 @@ function compareEvents(a: Event, b: Event, cmp: VersionComparator): number {
   return (a.kind === 'introduced' ? 0 : 1) - (b.kind === 'introduced' ? 0 : 1);
 }
 
-function guarded(compare: VersionComparator): VersionComparator {
-  return (a, b) => {
-    try {
-      return compare(a, b);
-    } catch (error) {
-      if (error instanceof VersionError) throw new Unparsable(error);
-      throw error;
-    }
-  };
-}
-
 /** Sorts versions with `compare`, dropping duplicates; unparsable ones keep their text order. */
 export function sortUnique(versions: Iterable<string>, compare: VersionComparator): string[] {
-  const unique = [...new Set(versions)];
-  return unique.sort((a, b) => {
+  return sortInPlace([...new Set(versions)], (a, b) => {
     try {
       return compare(a, b) || compareText(a, b);
     } catch {
