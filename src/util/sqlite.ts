@@ -2,15 +2,44 @@
  * better-sqlite3, loaded on first use: the native module costs start-up time and memory, and most
  * runs (a Debian or Alpine image, `--format json`) never open an SQLite file.
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 import type BetterSqlite3 from 'better-sqlite3';
 
 const require = createRequire(import.meta.url);
-let sqlite: typeof BetterSqlite3 | undefined;
 
-/** The better-sqlite3 `Database` constructor. */
-export function loadSqlite(): typeof BetterSqlite3 {
-  sqlite ??= require('better-sqlite3') as typeof BetterSqlite3;
-  return sqlite;
+/** Opens an SQLite file with better-sqlite3 (throws what it throws: no file, not a database…). */
+export type OpenSqlite = (path: string, options: BetterSqlite3.Options) => BetterSqlite3.Database;
+
+let open: OpenSqlite | undefined;
+
+/**
+ * Loads better-sqlite3 (once) and returns its opener; a failure here is the addon's, not a file's.
+ * @example const db = loadSqlite()(path, { readonly: true, fileMustExist: true });
+ */
+export function loadSqlite(): OpenSqlite {
+  if (!open) {
+    const Database = require('better-sqlite3') as typeof BetterSqlite3;
+    const nativeBinding = builtAddon();
+    open = (path, options) =>
+      new Database(path, nativeBinding ? { ...options, nativeBinding } : options);
+  }
+  return open;
+}
+
+/**
+ * Where the addon is when npm built or fetched it. Named, it is loaded directly; otherwise the
+ * package's own lookup (the `bindings` package) tries a dozen places, throwing and catching an
+ * error for each miss: ~2 ms of a ~100 ms rescan.
+ */
+function builtAddon(): string | undefined {
+  const path = join(
+    dirname(require.resolve('better-sqlite3/package.json')),
+    'build',
+    'Release',
+    'better_sqlite3.node',
+  );
+  return existsSync(path) ? path : undefined;
 }

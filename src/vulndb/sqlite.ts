@@ -23,10 +23,10 @@ export function openSqlite(path: string, readonly: boolean): SqliteDatabase {
       `${path}: no vulnerability database; run \`moat db update\` or \`moat db import\``,
     );
   }
-  const Database = loadSqlite();
+  const open = loadSqlite();
   let db: SqliteDatabase;
   try {
-    db = new Database(path, { readonly, fileMustExist: readonly });
+    db = open(path, { readonly, fileMustExist: readonly });
   } catch (cause) {
     throw new MoatError('DB_INVALID', `${path}: cannot open the vulnerability database`, {
       cause,

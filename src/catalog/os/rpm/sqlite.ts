@@ -22,10 +22,10 @@ export function isSqlite(head: Buffer): boolean {
  * @throws InvalidInputError PACKAGE_DB_INVALID when the file cannot be opened or lacks the table.
  */
 export function* readSqliteBlobs(path: string, warn: WarnFn): Generator<RpmBlob> {
+  const open = loadSqlite();
   let db: BetterSqlite3.Database;
   try {
-    const Database = loadSqlite();
-    db = new Database(path, { readonly: true, fileMustExist: true });
+    db = open(path, { readonly: true, fileMustExist: true });
   } catch (cause) {
     throw new InvalidInputError('PACKAGE_DB_INVALID', `${path}: SQLite: cannot open`, { cause });
   }
