@@ -1,7 +1,7 @@
 // Bundles the compiled CLI (dist/cli/main.js) into dist/bundle/: one module graph instead of
 // ~200 files to resolve and load makes start-up about twice as fast and lighter on memory.
 // dist/bundle/ sits two levels below the package root, like dist/cli/, so package.json is found
-// at the same relative URL from both. CommonJS, so that bin/moat.js can compile the chunks with a
+// at the same relative URL from both. CommonJS, so that bin/moat.cjs can compile the chunks with a
 // V8 code cache (src/cli/bundle-loader.ts); Node 20 offers none for ES modules.
 import { defineConfig } from 'rolldown';
 
@@ -41,17 +41,27 @@ const purlWithoutCollator = {
   },
 };
 
-export default defineConfig({
-  plugins: [lazyChildProcess, purlWithoutCollator],
-  input: { moat: 'dist/cli/main.js' },
-  platform: 'node',
-  // Native addon, and a library that finds its own data files through __dirname.
-  external: ['better-sqlite3', /^@cyclonedx\//],
-  output: {
-    dir: 'dist/bundle',
-    format: 'cjs',
-    entryFileNames: '[name].cjs',
-    chunkFileNames: '[name]-[hash].cjs',
+export default defineConfig([
+  {
+    plugins: [lazyChildProcess, purlWithoutCollator],
+    input: { moat: 'dist/cli/main.js' },
+    platform: 'node',
+    // Native addon, and a library that finds its own data files through __dirname.
+    external: ['better-sqlite3', /^@cyclonedx\//],
+    output: {
+      dir: 'dist/bundle',
+      format: 'cjs',
+      entryFileNames: '[name].cjs',
+      chunkFileNames: '[name]-[hash].cjs',
+    },
+    logLevel: 'warn',
   },
-  logLevel: 'warn',
-});
+  {
+    // The loader bin/moat.cjs requires, built on its own so it shares no chunk with the bundle it
+    // loads (a shared chunk would be evaluated twice: once by Node, once by the loader).
+    input: { loader: 'dist/cli/bundle-loader.js' },
+    platform: 'node',
+    output: { dir: 'dist/bundle', format: 'cjs', entryFileNames: '[name].cjs' },
+    logLevel: 'warn',
+  },
+]);

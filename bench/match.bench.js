@@ -149,7 +149,7 @@ try {
   const inventoryPath = join(work, 'inventory.json');
   writeFileSync(inventoryPath, JSON.stringify(inventory(next)));
 
-  const cli = cliNode(join(root, 'bin/moat.js'));
+  const cli = cliNode(join(root, 'bin/moat.cjs'));
   const setups = [
     { name: `as moat starts Node (${[...Object.keys(cli.env), ...cli.args].join(' ')})`, ...cli },
     { name: 'plain node', env: {}, args: [] },

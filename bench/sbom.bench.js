@@ -64,7 +64,7 @@ function bench(name, layout, tag) {
     const script = blobs.map((l) => `gzip -dc '${l.path}' >/dev/null`).join(' && ');
     baseline.push(measure('sh', ['-c', script]).seconds);
     // Run as users run it, through the executable and its shebang (which tunes glibc's malloc).
-    const run = measure(join(root, 'bin/moat.js'), [
+    const run = measure(join(root, 'bin/moat.cjs'), [
       'sbom',
       `oci:${layout}:${tag}`,
       '--format',

@@ -29,7 +29,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const moat = join(root, 'bin/moat.js');
+const moat = join(root, 'bin/moat.cjs');
 const cache = process.env.MOAT_E2E_CACHE ?? join(tmpdir(), 'moat-e2e-cache');
 const debianDir = join(cache, 'debian-bookworm-minbase');
 const bigDir = join(cache, 'bench-big');

@@ -9,7 +9,7 @@
  * hash of its source, so a rebuilt or upgraded Moat never reads a stale entry; V8 itself refuses
  * data made by another V8 or with other flags, and the chunk is then compiled as usual. A chunk
  * run without usable data gets its cache written by {@link LoadedBundle.saveCodeCache}, which
- * bin/moat.js calls when the process exits (after the work, so the functions compiled lazily
+ * bin/moat.cjs calls when the process exits (after the work, so the functions compiled lazily
  * are included); writes are atomic and any failure is ignored: the cache costs speed, never a
  * run. Every Moat build writes files of its own, so the directory is kept to
  * {@link maxCodeCacheFiles} files, the least recently written removed first. `MOAT_CODE_CACHE=0`

@@ -1,7 +1,7 @@
 /**
  * The memory bound of the `moat` executable (peak RSS <= 128 MB on any image): while layers are
  * streamed, a young generation that never grows keeps their garbage from inflating the resident
- * set (with glibc's malloc tuned by bin/moat.js). It is set only then, not on the command line:
+ * set (with glibc's malloc tuned by bin/moat.cjs). It is set only then, not on the command line:
  * any V8 flag given at start-up makes V8 refuse Node's built-in code cache and our own (their tag
  * covers the flags), which cost a run from the layer cache about a third of its instructions. A
  * scan that reads every layer from the layer cache keeps the default heap; `moat sbom` bounds it

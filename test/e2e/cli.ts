@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const bin = fileURLToPath(new URL('../../bin/moat.js', import.meta.url));
+const bin = fileURLToPath(new URL('../../bin/moat.cjs', import.meta.url));
 
 /** What one run of `moat` printed and returned. */
 export interface MoatRun {

@@ -29,7 +29,7 @@ const sarifSchemaPath = fileURLToPath(
   new URL('../../../shared/fixtures/schemas/sarif-schema-2.1.0.json', import.meta.url),
 );
 
-const bin = fileURLToPath(new URL('../../bin/moat.js', import.meta.url));
+const bin = fileURLToPath(new URL('../../bin/moat.cjs', import.meta.url));
 
 let dir: string;
 let archive: string;

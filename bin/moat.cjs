@@ -6,17 +6,23 @@
 // background thread for V8's concurrent marking and compiling instead of four. On two cores the
 // four took turns with the main thread: matching 2,000 packages in a fresh process took 290 ms
 // with them and 212 ms with one, and the CPU time fell by a third.
-// The bundled CLI (see rolldown.config.js) is loaded with a V8 code cache (bundle-loader.ts);
-// dist/cli/ holds the same code unbundled for the library.
-import { fileURLToPath } from 'node:url';
+// CommonJS, like the bundle it loads: an ES module entry would start Node's ES module loader,
+// ~7 ms of every command. The bundled CLI (see rolldown.config.js) is loaded with a V8 code cache
+// by dist/bundle/loader.cjs (src/cli/bundle-loader.ts); dist/cli/ holds the same code unbundled
+// for the library.
+'use strict';
 
-import { defaultCodeCacheDir, loadBundle } from '../dist/cli/bundle-loader.js';
+const { join } = require('node:path');
 
-const bundle = loadBundle(fileURLToPath(new URL('../dist/bundle/moat.cjs', import.meta.url)), {
+const { defaultCodeCacheDir, loadBundle } = require('../dist/bundle/loader.cjs');
+
+const bundle = loadBundle(join(__dirname, '../dist/bundle/moat.cjs'), {
   codeCacheDir: defaultCodeCacheDir(),
 });
 // Saved after the work, so the functions it compiled are in the cache; or just before the memory
 // bound changes V8's flags, after which saving is refused.
 bundle.exports.onBeforeMemoryBound(() => bundle.saveCodeCache());
 process.once('exit', () => bundle.saveCodeCache());
-process.exitCode = await bundle.exports.main(process.argv.slice(2));
+bundle.exports.main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});
