@@ -19,9 +19,9 @@ const { defaultCodeCacheDir, loadBundle } = require('../dist/bundle/loader.cjs')
 const bundle = loadBundle(join(__dirname, '../dist/bundle/moat.cjs'), {
   codeCacheDir: defaultCodeCacheDir(),
 });
-// Saved after the work, so the functions it compiled are in the cache; or just before the memory
-// bound changes V8's flags, after which saving is refused.
-bundle.exports.onBeforeMemoryBound(() => bundle.saveCodeCache());
+// Saved after the work, so the functions it compiled are in the cache; or, as partial data that
+// the next run completes, just before the memory bound changes V8's flags (saving is refused after).
+bundle.exports.onBeforeMemoryBound(() => bundle.saveCodeCache({ partial: true }));
 process.once('exit', () => bundle.saveCodeCache());
 bundle.exports.main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;

@@ -134,6 +134,27 @@ describe('loadBundle', () => {
     expect(cacheFiles()).toHaveLength(2);
   });
 
+  it('keeps data saved before a flag change as partial, used and completed by the next run', () => {
+    // Fresh sources: V8 would reuse scripts this process compiled before without reading data.
+    writeBundle(`partial-${Date.now()}`);
+    const first = loadBundle(join(bundleDir, 'entry.cjs'), { codeCacheDir: cacheDir });
+    first.saveCodeCache({ partial: true });
+    expect(cacheFiles().filter((name) => name.endsWith('.partial.bin'))).toHaveLength(2);
+
+    const second = loadBundle(join(bundleDir, 'entry.cjs'), { codeCacheDir: cacheDir });
+    expect(second.cachedChunks).toBe(2);
+    second.saveCodeCache();
+    const complete = cacheFiles();
+    expect(complete).toHaveLength(2);
+    expect(complete.every((name) => name.endsWith('.bin') && !name.includes('partial'))).toBe(true);
+
+    const third = loadBundle(join(bundleDir, 'entry.cjs'), { codeCacheDir: cacheDir });
+    expect(third.cachedChunks).toBe(2);
+    const stamps = complete.map((name) => statSync(join(cacheDir, name)).mtimeMs);
+    third.saveCodeCache();
+    expect(cacheFiles().map((name) => statSync(join(cacheDir, name)).mtimeMs)).toEqual(stamps);
+  });
+
   it('ignores a cache directory it cannot write', () => {
     writeFileSync(join(dir, 'file'), '');
     const bundle = loadBundle(join(bundleDir, 'entry.cjs'), { codeCacheDir: join(dir, 'file') });

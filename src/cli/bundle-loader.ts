@@ -10,8 +10,9 @@
  * data made by another V8 or with other flags, and the chunk is then compiled as usual. A chunk
  * run without usable data gets its cache written by {@link LoadedBundle.saveCodeCache}, which
  * bin/moat.cjs calls when the process exits (after the work, so the functions compiled lazily
- * are included); writes are atomic and any failure is ignored: the cache costs speed, never a
- * run. Every Moat build writes files of its own, so the directory is kept to
+ * are included), or earlier as partial data when V8's flags are about to change (the next run
+ * uses it and writes complete data in its place); writes are atomic and any failure is ignored:
+ * the cache costs speed, never a run. Every Moat build writes files of its own, so the directory is kept to
  * {@link maxCodeCacheFiles} files, the least recently written removed first. `MOAT_CODE_CACHE=0`
  * turns it off.
  */
@@ -58,11 +59,22 @@ export interface LoadedBundle {
   /** How many chunks were compiled from cached data so far. */
   readonly cachedChunks: number;
   /**
-   * Writes cached data for the chunks loaded without any (or whose data V8 refused). Does
-   * nothing once V8's flags have changed since loading: the data would carry the new flags and be
-   * refused by every later run, which starts with the old ones.
+   * Writes cached data for the chunks loaded without complete data (none, refused, or partial).
+   * Does nothing once V8's flags have changed since loading: the data would carry the new flags
+   * and be refused by every later run, which starts with the old ones.
    */
-  saveCodeCache(): void;
+  saveCodeCache(options?: SaveCodeCacheOptions): void;
+}
+
+/** Options of {@link LoadedBundle.saveCodeCache}. */
+export interface SaveCodeCacheOptions {
+  /**
+   * The run is not over (it saves now because V8's flags are about to change): the data holds
+   * only the functions compiled so far, so it is kept as partial, used by the next run and
+   * replaced by that run's complete data when it ends. Without this, a chunk whose functions the
+   * rest of a first scan compiled would compile them again in every later run.
+   */
+  partial?: boolean;
 }
 
 /**
@@ -74,7 +86,7 @@ export interface LoadedBundle {
  */
 export function loadBundle(entry: string, options: BundleLoaderOptions = {}): LoadedBundle {
   const chunks = new Map<string, LoadedChunk>();
-  const toWrite: { path: string; script: Script }[] = [];
+  const toWrite: { key: string; script: Script }[] = [];
   const cacheDir = options.codeCacheDir;
   const tag = cachedDataVersionTag();
   let cachedChunks = 0;
@@ -85,17 +97,20 @@ export function loadBundle(entry: string, options: BundleLoaderOptions = {}): Lo
     const bytes = readFileSync(file);
     const source = bytes.toString('utf8');
     // Hashing the bytes read, not the decoded text, spares encoding ~1 MB back to UTF-8.
-    const cachePath =
+    const key =
       cacheDir === undefined
         ? undefined
-        : join(cacheDir, `${createHash('sha256').update(bytes).digest('hex').slice(0, 32)}.bin`);
-    const cachedData = cachePath === undefined ? undefined : readOptional(cachePath);
+        : join(cacheDir, createHash('sha256').update(bytes).digest('hex').slice(0, 32));
+    const complete = key === undefined ? undefined : readOptional(`${key}${COMPLETE}`);
+    const cachedData =
+      complete ?? (key === undefined ? undefined : readOptional(`${key}${PARTIAL}`));
     const script = new Script(
       `(function (exports, require, module, __filename, __dirname) {${source}\n})`,
       { filename: file, ...(cachedData ? { cachedData } : {}) },
     );
-    if (cachedData !== undefined && script.cachedDataRejected !== true) cachedChunks++;
-    else if (cachePath !== undefined) toWrite.push({ path: cachePath, script });
+    const accepted = cachedData !== undefined && script.cachedDataRejected !== true;
+    if (accepted) cachedChunks++;
+    if (key !== undefined && !(accepted && complete)) toWrite.push({ key, script });
     const chunk: LoadedChunk = { exports: {} };
     chunks.set(file, chunk);
     const nodeRequire = createRequire(file);
@@ -121,9 +136,11 @@ export function loadBundle(entry: string, options: BundleLoaderOptions = {}): Lo
     get cachedChunks() {
       return cachedChunks;
     },
-    saveCodeCache() {
-      if (cacheDir !== undefined && cachedDataVersionTag() === tag)
-        writeCaches(cacheDir, toWrite.splice(0));
+    saveCodeCache(options = {}) {
+      if (cacheDir === undefined || cachedDataVersionTag() !== tag) return;
+      // Partial data is written for every chunk still waiting, which stay waiting for complete data.
+      if (options.partial) writeCaches(cacheDir, toWrite, PARTIAL);
+      else writeCaches(cacheDir, toWrite.splice(0), COMPLETE);
     },
   };
 }
@@ -136,14 +153,23 @@ function readOptional(path: string): Buffer | undefined {
   }
 }
 
-function writeCaches(dir: string, scripts: readonly { path: string; script: Script }[]): void {
+/** Suffixes of the files of complete and of partial cached data. */
+const COMPLETE = '.bin';
+const PARTIAL = '.partial.bin';
+
+function writeCaches(
+  dir: string,
+  scripts: readonly { key: string; script: Script }[],
+  suffix: typeof COMPLETE | typeof PARTIAL,
+): void {
   if (scripts.length === 0) return;
   try {
     mkdirSync(dir, { recursive: true });
-    for (const { path, script } of scripts) {
-      const temp = `${path}.${process.pid}.tmp`;
+    for (const { key, script } of scripts) {
+      const temp = `${key}.${process.pid}.tmp`;
       writeFileSync(temp, script.createCachedData());
-      renameSync(temp, path);
+      renameSync(temp, `${key}${suffix}`);
+      if (suffix === COMPLETE) rmSync(`${key}${PARTIAL}`, { force: true });
     }
     prune(dir);
   } catch {

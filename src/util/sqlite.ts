@@ -35,8 +35,10 @@ export function loadSqlite(): OpenSqlite {
  * error for each miss: ~2 ms of a ~100 ms rescan.
  */
 function builtAddon(): string | undefined {
+  // The package's main file is lib/index.js; resolving it again hits Node's resolution cache.
   const path = join(
-    dirname(require.resolve('better-sqlite3/package.json')),
+    dirname(require.resolve('better-sqlite3')),
+    '..',
     'build',
     'Release',
     'better_sqlite3.node',
