@@ -19,10 +19,14 @@ const { defaultCodeCacheDir, loadBundle } = require('../dist/bundle/loader.cjs')
 const bundle = loadBundle(join(__dirname, '../dist/bundle/moat.cjs'), {
   codeCacheDir: defaultCodeCacheDir(),
 });
-// Saved after the work, so the functions it compiled are in the cache; or, as partial data that
-// the next run completes, just before the memory bound changes V8's flags (saving is refused after).
+// Saved after the work, so the functions it compiled are in the cache, with V8's flags restored
+// if the memory bound changed them (data saved under other flags is refused); and as partial data
+// just before the bound, in case the run does not end normally.
 bundle.exports.onBeforeMemoryBound(() => bundle.saveCodeCache({ partial: true }));
-process.once('exit', () => bundle.saveCodeCache());
+process.once('exit', () => {
+  bundle.exports.releaseMemoryBound();
+  bundle.saveCodeCache();
+});
 bundle.exports.main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
 });

@@ -10,9 +10,9 @@
  * data made by another V8 or with other flags, and the chunk is then compiled as usual. A chunk
  * run without usable data gets its cache written by {@link LoadedBundle.saveCodeCache}, which
  * bin/moat.cjs calls when the process exits (after the work, so the functions compiled lazily
- * are included), or earlier as partial data when V8's flags are about to change (the next run
- * uses it and writes complete data in its place); writes are atomic and any failure is ignored:
- * the cache costs speed, never a run. Every Moat build writes files of its own, so the directory is kept to
+ * are included), and earlier as partial data when V8's flags are about to change, in case the run
+ * does not end normally (the next run uses it and writes complete data in its place); writes are
+ * atomic and any failure is ignored: the cache costs speed, never a run. Every Moat build writes files of its own, so the directory is kept to
  * {@link maxCodeCacheFiles} files, the least recently written removed first. `MOAT_CODE_CACHE=0`
  * turns it off.
  */
@@ -70,9 +70,8 @@ export interface LoadedBundle {
 export interface SaveCodeCacheOptions {
   /**
    * The run is not over (it saves now because V8's flags are about to change): the data holds
-   * only the functions compiled so far, so it is kept as partial, used by the next run and
-   * replaced by that run's complete data when it ends. Without this, a chunk whose functions the
-   * rest of a first scan compiled would compile them again in every later run.
+   * only the functions compiled so far, so it is kept as partial. Complete data saved at the end
+   * of this run or of a later one replaces it; a later run that loads it saves complete data.
    */
   partial?: boolean;
 }

@@ -10,7 +10,7 @@ import { registerSbomCommand } from './sbom.js';
 import { ExitCodeError, registerScanCommand } from './scan.js';
 import { version } from './version.js';
 
-export { onBeforeMemoryBound } from './memory.js';
+export { onBeforeMemoryBound, releaseMemoryBound } from './memory.js';
 
 /** Streams the CLI writes to; tests substitute their own. */
 export interface CliIo {

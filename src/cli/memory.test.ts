@@ -2,11 +2,12 @@ import { cachedDataVersionTag, setFlagsFromString } from 'node:v8';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { boundMemoryForStreaming, onBeforeMemoryBound } from './memory.js';
+import { boundMemoryForStreaming, onBeforeMemoryBound, releaseMemoryBound } from './memory.js';
 
 afterAll(() => {
-  // V8's default: the rest of this worker keeps the flags (and cached-data tag) it started with.
+  // V8's defaults: the rest of this worker keeps the flags (and cached-data tag) it started with.
   setFlagsFromString('--semi-space-growth-factor=2');
+  setFlagsFromString('--flush-bytecode');
 });
 
 describe('boundMemoryForStreaming', () => {
@@ -18,5 +19,11 @@ describe('boundMemoryForStreaming', () => {
     boundMemoryForStreaming();
     expect(tags).toEqual([before]);
     expect(cachedDataVersionTag()).not.toBe(before);
+
+    // Released (at exit), the flags are V8's defaults again: code cached now is usable later.
+    releaseMemoryBound();
+    expect(cachedDataVersionTag()).toBe(before);
+    releaseMemoryBound();
+    expect(cachedDataVersionTag()).toBe(before);
   });
 });

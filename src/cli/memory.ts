@@ -8,8 +8,12 @@
  * from the start. (`--max-semi-space-size` would be the obvious flag, but V8 reads it only at
  * start-up; the growth factor is read at every GC.)
  *
- * Changing a flag changes V8's cached-data tag, so cached code must be saved before: the
- * executable registers that with {@link onBeforeMemoryBound}.
+ * Changing a flag changes V8's cached-data tag, so code cached after it would be refused by every
+ * later run. The executable saves the code cache as partial data just before the change
+ * ({@link onBeforeMemoryBound}), and at exit restores V8's defaults ({@link releaseMemoryBound})
+ * and saves it complete. Bytecode flushing is off while bounded: V8 would otherwise drop the
+ * bytecode of the start-up functions during a long scan, and the cache saved at exit would miss
+ * them.
  */
 import { setFlagsFromString } from 'node:v8';
 
@@ -27,4 +31,13 @@ export function boundMemoryForStreaming(): void {
   bounded = true;
   before?.();
   setFlagsFromString('--semi-space-growth-factor=1');
+  setFlagsFromString('--no-flush-bytecode');
+}
+
+/** Restores V8's defaults after {@link boundMemoryForStreaming} (at exit: no memory bound after it). */
+export function releaseMemoryBound(): void {
+  if (!bounded) return;
+  bounded = false;
+  setFlagsFromString('--semi-space-growth-factor=2');
+  setFlagsFromString('--flush-bytecode');
 }
