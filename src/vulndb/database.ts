@@ -57,12 +57,20 @@ export class VulnDb {
   /** @internal The connection; only the importer writes through it. */
   readonly sqlite: SqliteDatabase;
   #byPackage: Statement<[string, string], [string, string]> | undefined;
+  #anyRow: Statement<[string], [number]> | undefined;
+  /**
+   * Whether a family (`Debian`, `Ubuntu`…) has any row, asked once per family when the file is
+   * read-only: osv.dev's distribution data names releases only, so a second seek per package
+   * under the family would find nothing.
+   */
+  #familyHasRows: Map<string, boolean> | undefined;
 
   /** @internal Use {@link openVulnDb}. */
-  constructor(path: string, sqlite: SqliteDatabase, schemaVersion: number) {
+  constructor(path: string, sqlite: SqliteDatabase, schemaVersion: number, readonly = false) {
     this.path = path;
     this.sqlite = sqlite;
     this.schemaVersion = schemaVersion;
+    if (readonly) this.#familyHasRows = new Map();
   }
 
   /**
@@ -85,8 +93,24 @@ export class VulnDb {
     const name = normalizePackageName(ecosystem, packageName);
     const exact = this.#byPackage.all(ecosystem, name);
     const family = ecosystemFamily(ecosystem);
-    const rows = family === ecosystem ? exact : mergeById(exact, this.#byPackage.all(family, name));
+    const rows =
+      family === ecosystem || !this.#hasRows(family)
+        ? exact
+        : mergeById(exact, this.#byPackage.all(family, name));
     return rows.map(([, body]) => decodeBody(body));
+  }
+
+  #hasRows(ecosystem: string): boolean {
+    // A writable database may gain rows: it is always searched.
+    if (!this.#familyHasRows) return true;
+    const known = this.#familyHasRows.get(ecosystem);
+    if (known !== undefined) return known;
+    this.#anyRow ??= this.sqlite
+      .prepare<[string], [number]>('SELECT 1 FROM affected WHERE ecosystem = ? LIMIT 1')
+      .raw();
+    const found = this.#anyRow.get(ecosystem) !== undefined;
+    this.#familyHasRows.set(ecosystem, found);
+    return found;
   }
 
   /** The record with this id, withdrawn or not. */
@@ -183,7 +207,7 @@ export function openVulnDb(path: string, options: OpenVulnDbOptions = {}): VulnD
       // rename it over (atomic.ts), so a reader keeps the file it opened.
       sqlite.pragma(`mmap_size = ${MMAP_BYTES}`);
     } else if (isEmptyDatabase(sqlite)) createSchema(sqlite);
-    return new VulnDb(path, sqlite, checkSchema(sqlite, path));
+    return new VulnDb(path, sqlite, checkSchema(sqlite, path), readonly);
   } catch (error) {
     sqlite.close();
     if (error instanceof MoatError) throw error;
