@@ -165,7 +165,7 @@ function firstText(
   return undefined;
 }
 
-/** `items` without repeats, in first-seen order (`items` itself when it has none). */
+/** `items` without repeats, in first-seen order (`items` itself when it holds at most one). */
 function unique(items: string[]): string[] {
   return items.length <= 1 ? items : [...new Set(items)];
 }
