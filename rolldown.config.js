@@ -46,8 +46,9 @@ export default defineConfig([
     plugins: [lazyChildProcess, purlWithoutCollator],
     input: { moat: 'dist/cli/main.js' },
     platform: 'node',
-    // Native addon, and a library that finds its own data files through __dirname.
-    external: ['better-sqlite3', /^@cyclonedx\//],
+    // A library that finds its own data files through __dirname. better-sqlite3's JavaScript is
+    // bundled; its native addon is loaded from node_modules by path (src/util/sqlite.ts).
+    external: [/^@cyclonedx\//],
     output: {
       dir: 'dist/bundle',
       format: 'cjs',
