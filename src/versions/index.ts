@@ -121,21 +121,20 @@ const grammars: Record<VersionEcosystem, Grammar<unknown>> = {
   composer: grammar(normalizeComposerVersion, phpVersionCompare),
 };
 
-const comparators = Object.fromEntries(
-  Object.entries(grammars).map(([ecosystem, { parse, compare }]) => [
-    ecosystem,
-    (a: string, b: string) => compare(parse(a), parse(b)),
-  ]),
-) as Record<VersionEcosystem, (a: string, b: string) => Ordering>;
+/** The grammar of `ecosystem`; a TypeError for a name that is none (JavaScript callers). */
+function grammarOf(ecosystem: VersionEcosystem): Grammar<unknown> {
+  const known = grammars[ecosystem] as Grammar<unknown> | undefined;
+  if (known === undefined) throw new TypeError(`unknown version ecosystem: ${String(ecosystem)}`);
+  return known;
+}
 
 /**
  * Orders two versions of one ecosystem: -1 when `a` sorts before `b`, 0 when equal, 1 after.
  * @example compareVersions('deb', '1:1.0~rc1-1', '1:1.0-1') // -1
  */
 export function compareVersions(ecosystem: VersionEcosystem, a: string, b: string): Ordering {
-  const compare = comparators[ecosystem];
-  if (compare === undefined) throw new TypeError(`unknown version ecosystem: ${String(ecosystem)}`);
-  return compare(a, b);
+  const { parse, compare } = grammarOf(ecosystem);
+  return compare(parse(a), parse(b));
 }
 
 /**
@@ -148,9 +147,7 @@ export function compareVersions(ecosystem: VersionEcosystem, a: string, b: strin
 export function memoizedComparator(
   ecosystem: VersionEcosystem,
 ): (a: string, b: string) => Ordering {
-  const known = grammars[ecosystem] as Grammar<unknown> | undefined; // callers may pass anything
-  if (known === undefined) throw new TypeError(`unknown version ecosystem: ${String(ecosystem)}`);
-  const { parse, compare } = known;
+  const { parse, compare } = grammarOf(ecosystem);
   const side = () => {
     let text: string | undefined;
     let value: unknown;
@@ -175,32 +172,8 @@ export function memoizedComparator(
 
 /** Parses a version with its ecosystem's grammar; throws {@link VersionError} when it does not fit. */
 export function parseVersion(ecosystem: VersionEcosystem, version: string): ParsedVersion {
-  switch (ecosystem) {
-    case 'deb':
-      return { ecosystem, version: parseDebianVersion(version) };
-    case 'apk':
-      return { ecosystem, version: tokenizeApkVersion(version) };
-    case 'rpm':
-      return { ecosystem, version: parseRpmVersion(version) };
-    case 'semver':
-      return { ecosystem, version: parseSemVer(version) };
-    case 'npm':
-      return { ecosystem, version: npmSemVer(version) };
-    case 'cargo':
-      return { ecosystem, version: cargoSemVer(version) };
-    case 'golang':
-      return { ecosystem, version: parseGoVersion(version) };
-    case 'nuget':
-      return { ecosystem, version: parseNuGetVersion(version) };
-    case 'pypi':
-      return { ecosystem, version: parsePep440Version(version) };
-    case 'maven':
-      return { ecosystem, version: parseMavenVersion(version) };
-    case 'gem':
-      return { ecosystem, version: parseGemVersion(version) };
-    case 'composer':
-      return { ecosystem, version: normalizeComposerVersion(version) };
-  }
+  // The grammars table pairs each ecosystem with the parser whose result ParsedVersion names.
+  return { ecosystem, version: grammarOf(ecosystem).parse(version) } as ParsedVersion;
 }
 
 /** True when the ecosystem's comparator can parse the version. */
