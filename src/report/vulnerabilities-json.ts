@@ -8,7 +8,7 @@ import type { Finding } from '../match/types.js';
 import { buildReport } from './json.js';
 import type { Report, ReportSuppressed, ReportVulnerability } from './report-schema.js';
 import type { VulnerabilityReportInput } from './vulnerabilities-input.js';
-import { countBySeverity, sortedFindings } from './vulnerabilities-order.js';
+import { compareFindings, countBySeverity, sortedFindings } from './vulnerabilities-order.js';
 
 /** One finding as the report writes it: unknown facts are `null`, never missing. */
 export function reportVulnerability(finding: Finding): ReportVulnerability {
@@ -75,9 +75,8 @@ export function buildScanReport(input: VulnerabilityReportInput): Report {
   }
   report.vulnerabilities = findings.map(reportVulnerability);
   const ignored = input.ignored ?? [];
-  const order = new Map(sortedFindings(ignored.map((i) => i.finding)).map((f, n) => [f, n]));
   report.suppressed = [...ignored]
-    .sort((a, b) => (order.get(a.finding) ?? 0) - (order.get(b.finding) ?? 0))
+    .sort((a, b) => compareFindings(a.finding, b.finding))
     .map((i) => ({ ...reportVulnerability(i.finding), suppression: reportSuppression(i.reason) }));
   report.warnings.push(...(input.warnings ?? []).filter((w) => !report.warnings.includes(w)));
   report.summary.vulnerabilities = {
