@@ -12,9 +12,9 @@
  * bin/moat.cjs calls when the process exits (after the work, so the functions compiled lazily
  * are included), and earlier as partial data when V8's flags are about to change, in case the run
  * does not end normally (the next run uses it and writes complete data in its place); writes are
- * atomic and any failure is ignored: the cache costs speed, never a run. Every Moat build writes files of its own, so the directory is kept to
- * {@link maxCodeCacheFiles} files, the least recently written removed first. `MOAT_CODE_CACHE=0`
- * turns it off.
+ * atomic and any failure is ignored: the cache costs speed, never a run. Every Moat build writes
+ * files of its own, so the directory is kept to {@link maxCodeCacheFiles} files, the least
+ * recently written removed first. `MOAT_CODE_CACHE=0` turns it off.
  */
 import { createHash } from 'node:crypto';
 import {

@@ -1,6 +1,6 @@
 /**
- * The actions of `moat db import|update|status|export` (defined in db.ts): parsing and printing only; the work is done by
- * `src/vulndb/`.
+ * The actions of `moat db import|update|status|export` (defined in db.ts): parsing and printing
+ * only; the work is done by `src/vulndb/`.
  */
 import { readFile, stat } from 'node:fs/promises';
 

@@ -5,7 +5,7 @@
 import { PackageURL } from 'packageurl-js';
 import type { Inventory, Package } from '../catalog/types.js';
 import { MoatError } from '../errors.js';
-import { compareText as compareStrings } from '../util/order.js';
+import { compareText } from '../util/order.js';
 
 /** The name the image goes by: its repository name, else the target as the user typed it. */
 export function subjectName(inventory: Inventory): string {
@@ -61,11 +61,11 @@ export function createdAtOf(inventory: Inventory): Date {
 export function sortedPackages(inventory: Inventory): Package[] {
   return [...inventory.packages].sort(
     (a, b) =>
-      compareStrings(a.type, b.type) ||
-      compareStrings(a.name, b.name) ||
-      compareStrings(a.version, b.version) ||
-      compareStrings(a.path, b.path) ||
-      compareStrings(a.purl, b.purl),
+      compareText(a.type, b.type) ||
+      compareText(a.name, b.name) ||
+      compareText(a.version, b.version) ||
+      compareText(a.path, b.path) ||
+      compareText(a.purl, b.purl),
   );
 }
 
