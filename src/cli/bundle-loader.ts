@@ -137,7 +137,7 @@ export function loadBundle(entry: string, options: BundleLoaderOptions = {}): Lo
     },
     saveCodeCache(options = {}) {
       if (cacheDir === undefined || cachedDataVersionTag() !== tag) return;
-      // Partial data is written for every chunk still waiting, which stay waiting for complete data.
+      // Partial data is written for every chunk still waiting; they keep waiting for complete data.
       if (options.partial) writeCaches(cacheDir, toWrite, PARTIAL);
       else writeCaches(cacheDir, toWrite.splice(0), COMPLETE);
     },

@@ -1,7 +1,8 @@
 /**
  * `moat scan <target>`: vulnerabilities in an image, filtered (`--severity`, `--ignore-unfixed`,
  * `--ignorefile`, `--vex`) and rendered as a table, report JSON, SARIF or CycloneDX. Exits with
- * `--exit-code N` when findings remain. Only the command definition lives here; the action loads scan-run.ts.
+ * `--exit-code N` when findings remain. Only the command definition lives here; the action loads
+ * scan-run.ts.
  */
 import { Option, type Command } from 'commander';
 
