@@ -29,7 +29,10 @@ export interface ScanCliOptions {
   insecure?: boolean;
 }
 
-/** Ends the command with an exit code other than 0 without an error message (the `--exit-code` gate). */
+/**
+ * Ends the command with an exit code other than 0 without an error message (the `--exit-code`
+ * gate).
+ */
 export class ExitCodeError extends Error {
   override name = 'ExitCodeError';
   constructor(readonly exitCode: number) {
