@@ -18,8 +18,8 @@ export type OpenSqlite = (path: string, options: Database.Options) => Database.D
 let open: OpenSqlite | undefined;
 
 /**
- * Loads better-sqlite3's addon (once) and returns the opener; a failure here is the addon's, not
- * a file's.
+ * The opener, deciding once where the native addon comes from; the addon itself loads with the
+ * first database opened (a failure to load it surfaces there).
  * @example const db = loadSqlite()(path, { readonly: true, fileMustExist: true });
  */
 export function loadSqlite(): OpenSqlite {
