@@ -3,8 +3,8 @@
  * Rust (cargo-auditable) executables, and Java archives.
  */
 import type { Analyzer } from '../types.js';
-import { elfBinaryAnalyzer } from './elf-binary.js';
-import { javaArchiveAnalyzer } from './java.js';
+import { elfBinaryAnalyzer } from './elf/elf-binary.js';
+import { javaArchiveAnalyzer } from './java/java.js';
 
 /** Every binary and archive cataloger, for the layer walker to run. */
 export const binaryLanguageAnalyzers: Analyzer[] = [elfBinaryAnalyzer, javaArchiveAnalyzer];

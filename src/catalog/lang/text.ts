@@ -3,20 +3,20 @@
  * Ruby, PHP, .NET and Cargo), gathered for the layer walker.
  */
 import type { Analyzer } from '../types.js';
-import { cargoLockCataloger } from './cargo-lock.js';
-import { dotnetDepsCataloger } from './dotnet.js';
-import { npmInstalledCataloger } from './npm.js';
-import { npmPackageLockCataloger } from './npm-package-lock.js';
-import { pnpmLockCataloger } from './npm-pnpm-lock.js';
-import { yarnLockCataloger } from './npm-yarn-lock.js';
-import { composerInstalledCataloger, composerLockCataloger } from './php.js';
-import { pythonMetadataCataloger } from './python.js';
+import { cargoLockCataloger } from './rust/cargo-lock.js';
+import { dotnetDepsCataloger } from './dotnet/dotnet.js';
+import { npmInstalledCataloger } from './npm/npm.js';
+import { npmPackageLockCataloger } from './npm/npm-package-lock.js';
+import { pnpmLockCataloger } from './npm/npm-pnpm-lock.js';
+import { yarnLockCataloger } from './npm/npm-yarn-lock.js';
+import { composerInstalledCataloger, composerLockCataloger } from './php/php.js';
+import { pythonMetadataCataloger } from './python/python.js';
 import {
   pipfileLockCataloger,
   poetryLockCataloger,
   requirementsCataloger,
-} from './python-locks.js';
-import { gemfileLockCataloger, gemspecCataloger } from './ruby.js';
+} from './python/python-locks.js';
+import { gemfileLockCataloger, gemspecCataloger } from './ruby/ruby.js';
 import { defineTextAnalyzer, type LangLimits, type TextCataloger } from './text-input.js';
 
 /** Every text cataloger, in a stable order. */
