@@ -10,7 +10,7 @@
  * - requests 2.30.0: MOAT-TEST-0001, LOW from the source, no fix (status affected)
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +26,7 @@ import { writeDockerArchive } from '../fixtures/image-builder.js';
 import { moat } from './cli.js';
 
 const sarifSchemaPath = fileURLToPath(
-  new URL('../../../shared/fixtures/schemas/sarif-schema-2.1.0.json', import.meta.url),
+  new URL('../fixtures/data/schemas/sarif-schema-2.1.0.json', import.meta.url),
 );
 
 const bin = fileURLToPath(new URL('../../bin/moat.cjs', import.meta.url));
@@ -120,32 +120,26 @@ describe('moat scan (built CLI)', () => {
     expect(code).toBe(0);
   });
 
-  it.skipIf(!existsSync(sarifSchemaPath))(
-    'writes SARIF that validates against the schema',
-    async () => {
-      const output = join(dir, 'scan.sarif');
-      const run = await moat(
-        ['scan', archive, '--offline', '--format', 'sarif', '-o', output],
-        env,
-      );
-      expect(run.code).toBe(0);
-      const schema = JSON.parse(readFileSync(sarifSchemaPath, 'utf8')) as Record<string, unknown>;
-      delete schema.$schema;
-      schema.$id = schema.id;
-      delete schema.id;
-      const validate = new Ajv({ strict: false, validateFormats: false }).compile(schema);
-      const sarif = JSON.parse(await readFile(output, 'utf8')) as {
-        runs: {
-          results: { locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }[];
-        }[];
-      };
-      expect(validate(sarif)).toBe(true);
-      const uris = sarif.runs[0]?.results.map(
-        (r) => r.locations[0]?.physicalLocation.artifactLocation.uri,
-      );
-      expect(uris).toContain('srv/node_modules/minimist/package.json');
-    },
-  );
+  it('writes SARIF that validates against the schema', async () => {
+    const output = join(dir, 'scan.sarif');
+    const run = await moat(['scan', archive, '--offline', '--format', 'sarif', '-o', output], env);
+    expect(run.code).toBe(0);
+    const schema = JSON.parse(readFileSync(sarifSchemaPath, 'utf8')) as Record<string, unknown>;
+    delete schema.$schema;
+    schema.$id = schema.id;
+    delete schema.id;
+    const validate = new Ajv({ strict: false, validateFormats: false }).compile(schema);
+    const sarif = JSON.parse(await readFile(output, 'utf8')) as {
+      runs: {
+        results: { locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }[];
+      }[];
+    };
+    expect(validate(sarif)).toBe(true);
+    const uris = sarif.runs[0]?.results.map(
+      (r) => r.locations[0]?.physicalLocation.artifactLocation.uri,
+    );
+    expect(uris).toContain('srv/node_modules/minimist/package.json');
+  });
 
   it('writes CycloneDX with vulnerabilities that validates', async () => {
     const run = await moat(['scan', archive, '--offline', '--format', 'cyclonedx-json'], env);

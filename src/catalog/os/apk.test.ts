@@ -1,42 +1,35 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
 import { apkAnalyzer, parseApkInstalled, splitApkLicense } from './apk.js';
 
-const fixtures = join(import.meta.dirname, '../../../../shared/fixtures/apk');
-const haveFixtures = existsSync(fixtures);
-if (!haveFixtures) console.warn(`skipping the real Alpine database tests: ${fixtures} is absent`);
+const fixtures = join(import.meta.dirname, '../../../test/fixtures/data/apk');
 
-describe.skipIf(!haveFixtures)(
-  'parseApkInstalled on a real Alpine database (needs ../shared/fixtures/apk)',
-  () => {
-    // Read inside the tests: vitest runs a skipped describe's body too.
-    let parsed: ReturnType<typeof parseApkInstalled> | undefined;
-    const real = () =>
-      (parsed ??= parseApkInstalled(readFileSync(join(fixtures, 'installed'), 'utf8')));
+describe('parseApkInstalled on a real Alpine database (test/fixtures/data/apk)', () => {
+  // Read inside the tests: vitest runs a skipped describe's body too.
+  let parsed: ReturnType<typeof parseApkInstalled> | undefined;
+  const real = () =>
+    (parsed ??= parseApkInstalled(readFileSync(join(fixtures, 'installed'), 'utf8')));
 
-    it('lists exactly the packages of expected.tsv: name, version, arch, origin', () => {
-      const expected = readFileSync(join(fixtures, 'expected.tsv'), 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .sort();
-      const ours = real().packages.map((p) =>
-        [p.name, p.version, p.arch, p.source?.name].join('\t'),
-      );
-      expect(ours.sort()).toEqual(expected);
-      expect(real().warnings).toEqual([]);
+  it('lists exactly the packages of expected.tsv: name, version, arch, origin', () => {
+    const expected = readFileSync(join(fixtures, 'expected.tsv'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .sort();
+    const ours = real().packages.map((p) => [p.name, p.version, p.arch, p.source?.name].join('\t'));
+    expect(ours.sort()).toEqual(expected);
+    expect(real().warnings).toEqual([]);
+  });
+
+  it('reads licences and gives the source the binary version', () => {
+    expect(real().packages.find((p) => p.name === 'ca-certificates-bundle')).toMatchObject({
+      licenses: ['MPL-2.0', 'MIT'],
+      source: { name: 'ca-certificates', version: '20230506-r0' },
     });
-
-    it('reads licences and gives the source the binary version', () => {
-      expect(real().packages.find((p) => p.name === 'ca-certificates-bundle')).toMatchObject({
-        licenses: ['MPL-2.0', 'MIT'],
-        source: { name: 'ca-certificates', version: '20230506-r0' },
-      });
-    });
-  },
-);
+  });
+});
 
 describe('parseApkInstalled', () => {
   it('reads blocks separated by blank lines, ignoring file entries', () => {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,8 +33,7 @@ async function readsOrRejectsCleanly(path: string, file: Buffer): Promise<boolea
   }
 }
 
-const fixtures = join(import.meta.dirname, '../../../../../shared/fixtures/rpmdb');
-const haveFixtures = existsSync(fixtures);
+const fixtures = join(import.meta.dirname, '../../../../test/fixtures/data/rpmdb');
 const bdbFixture = join(fixtures, 'bdb-libuuid/Packages');
 const ndbFixture = join(fixtures, 'ndb-sle15-bci/Packages.db');
 const sqliteFixture = join(fixtures, 'sqlite-cbl-mariner-2.0/rpmdb.sqlite');
@@ -61,35 +60,32 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-describe.skipIf(!haveFixtures)(
-  'readRpmDatabase on real databases (needs ../shared/fixtures/rpmdb)',
-  () => {
-    it.each([
-      ['bdb-libuuid', bdbFixture],
-      ['ndb-sle15-bci', ndbFixture],
-      ['sqlite-cbl-mariner-2.0', sqliteFixture],
-    ])('lists exactly the packages of %s', async (folder, file) => {
-      const { packages, warnings } = await readRpmDatabase(file);
-      expect(packages.map(tsvLine).sort()).toEqual(expectedLines(folder));
-      expect(warnings).toEqual([]);
-    });
+describe('readRpmDatabase on real databases (test/fixtures/data/rpmdb)', () => {
+  it.each([
+    ['bdb-libuuid', bdbFixture],
+    ['ndb-sle15-bci', ndbFixture],
+    ['sqlite-cbl-mariner-2.0', sqliteFixture],
+  ])('lists exactly the packages of %s', async (folder, file) => {
+    const { packages, warnings } = await readRpmDatabase(file);
+    expect(packages.map(tsvLine).sort()).toEqual(expectedLines(folder));
+    expect(warnings).toEqual([]);
+  });
 
-    it('reports full versions, source package, licence, epoch and release', async () => {
-      const { packages } = await readRpmDatabase(bdbFixture);
-      expect(packages).toEqual([
-        {
-          name: 'libuuid',
-          version: '2.32.1-42.el8_8',
-          type: 'rpm',
-          arch: 'x86_64',
-          licenses: ['BSD'],
-          source: { name: 'util-linux', version: '2.32.1-42.el8_8' },
-          metadata: { release: '42.el8_8', sourceRpm: 'util-linux-2.32.1-42.el8_8.src.rpm' },
-        },
-      ]);
-    });
-  },
-);
+  it('reports full versions, source package, licence, epoch and release', async () => {
+    const { packages } = await readRpmDatabase(bdbFixture);
+    expect(packages).toEqual([
+      {
+        name: 'libuuid',
+        version: '2.32.1-42.el8_8',
+        type: 'rpm',
+        arch: 'x86_64',
+        licenses: ['BSD'],
+        source: { name: 'util-linux', version: '2.32.1-42.el8_8' },
+        metadata: { release: '42.el8_8', sourceRpm: 'util-linux-2.32.1-42.el8_8.src.rpm' },
+      },
+    ]);
+  });
+});
 
 /** The header blob of one package of the SQLite fixture: a real header to build databases from. */
 function realBlob(name: string): Buffer {
@@ -160,7 +156,7 @@ async function writeTemp(name: string, content: Buffer): Promise<string> {
   return path;
 }
 
-describe.skipIf(!haveFixtures)('readRpmDatabase on hand-built Berkeley DB files', () => {
+describe('readRpmDatabase on hand-built Berkeley DB files', () => {
   it.each([true, false])('reads overflow chains (little-endian: %s)', async (littleEndian) => {
     const file = buildBdb([realBlob('bash'), realBlob('zlib')], { littleEndian });
     const { packages, warnings } = await readRpmDatabase(await writeTemp('ok.bdb', file));
@@ -194,7 +190,7 @@ describe.skipIf(!haveFixtures)('readRpmDatabase on hand-built Berkeley DB files'
   });
 });
 
-describe.skipIf(!haveFixtures)('readRpmDatabase on randomly damaged files', () => {
+describe('readRpmDatabase on randomly damaged files', () => {
   it('never fails with anything but PACKAGE_DB_INVALID on a damaged Berkeley DB file', async () => {
     const original = buildBdb([realBlob('bash'), realBlob('zlib')], { littleEndian: true });
     const path = join(tmp, 'fuzz.bdb');
@@ -222,7 +218,7 @@ describe.skipIf(!haveFixtures)('readRpmDatabase on randomly damaged files', () =
   });
 });
 
-describe.skipIf(!haveFixtures)('readRpmDatabase on a damaged SQLite file', () => {
+describe('readRpmDatabase on a damaged SQLite file', () => {
   it('rejects a file whose second page is overwritten', async () => {
     const file = await readFile(sqliteFixture);
     file.fill(0xa5, 4096, 4096 + 200);
@@ -249,7 +245,7 @@ describe.skipIf(!haveFixtures)('readRpmDatabase on a damaged SQLite file', () =>
   });
 });
 
-describe.skipIf(!haveFixtures)('readRpmDatabase on a corrupted NDB file', () => {
+describe('readRpmDatabase on a corrupted NDB file', () => {
   async function corruptCopy(name: string, edit: (file: Buffer) => void): Promise<string> {
     const file = await readFile(ndbFixture);
     edit(file);
@@ -293,7 +289,7 @@ function renamed(blob: Buffer, name: string): Buffer {
   return copy;
 }
 
-describe.skipIf(!haveFixtures)('readRpmDatabase on a hand-made SQLite database', () => {
+describe('readRpmDatabase on a hand-made SQLite database', () => {
   it('leaves out gpg-pubkey pseudo-packages', async () => {
     const path = join(tmp, 'pubkey.sqlite');
     const db = new Database(path);
@@ -348,7 +344,7 @@ describe('rpmAnalyzer', () => {
     expect(wants('opt/var/lib/rpm/Packages')).toBe(false);
   });
 
-  it.skipIf(!haveFixtures)('names the image path, not the spooled copy, in warnings', async () => {
+  it('names the image path, not the spooled copy, in warnings', async () => {
     const spoolPath = join(tmp, 'spooled-ndb');
     await copyFile(ndbFixture, spoolPath);
     const file = await readFile(spoolPath);
