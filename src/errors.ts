@@ -32,6 +32,7 @@ export const errorCodes = {
   DB_SCHEMA_TOO_NEW: 'input',
   DB_SCHEMA_TOO_OLD: 'input',
   DB_SOURCE_UNAVAILABLE: 'input',
+  DB_LOCKED: 'input',
   OSV_INVALID: 'input',
   BUNDLE_INVALID: 'input',
   BUNDLE_SIGNATURE_INVALID: 'input',

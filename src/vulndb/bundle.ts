@@ -19,6 +19,7 @@ import { keyIdOf, loadPrivateKey, loadPublicKey } from './keys.js';
 import { defaultVulnDbLimits } from './limits.js';
 import { SCHEMA_VERSION, checkSchema } from './schema.js';
 import { openSqlite, sqliteReason } from './sqlite.js';
+import { withWriteLock } from './write-lock.js';
 
 /**
  * Writes a signed bundle of the database at `dbPath` to `out` and returns its header.
@@ -138,7 +139,8 @@ export async function importBundle(
   try {
     await unpackPayload(path, preamble.payloadOffset, header, temp);
     checkDatabase(path, temp, header);
-    await commitFile(temp, dbPath);
+    // Not while an import is between its copy and its rename: that rename would undo this one.
+    await withWriteLock(dbPath, () => commitFile(temp, dbPath));
   } catch (error) {
     await discardFile(temp);
     throw error;

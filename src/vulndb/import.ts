@@ -1,8 +1,10 @@
 /**
  * `importOsv`: reads OSV records from zips, directory trees, single JSON/YAML files and URLs
  * into the database. The import works on a copy of the database file that replaces the original
- * only once complete, so a failed import leaves the previous database intact. A malformed record
- * is skipped and counted (the first reasons kept); it never aborts the import.
+ * only once complete, so a failed import leaves the previous database intact; it holds the
+ * database's write lock (write-lock.ts) from the copy to the rename, so a concurrent import
+ * starts from this one's result instead of overwriting it. A malformed record is skipped and
+ * counted (the first reasons kept); it never aborts the import.
  */
 import { rm } from 'node:fs/promises';
 
@@ -15,6 +17,7 @@ import { downloadToFile } from './download.js';
 import { isKnownEcosystem } from './ecosystems.js';
 import { defaultVulnDbLimits, type VulnDbLimits } from './limits.js';
 import { parseOsvRecord, type OsvRecord } from './osv.js';
+import { withWriteLock, type WriteLockOptions } from './write-lock.js';
 import { RecordWriter, type SourceRecord } from './writer.js';
 
 /** A source to import: a path or URL, optionally with what to record about it. */
@@ -43,6 +46,8 @@ export interface ImportOptions {
   importedBy?: 'update' | 'manual';
   limits?: Partial<VulnDbLimits>;
   onProgress?: (progress: ImportProgress) => void;
+  /** How long to wait for another writer of the same database, and what to say meanwhile. */
+  lock?: WriteLockOptions;
 }
 
 /** What an import did. */
@@ -71,12 +76,21 @@ const MAX_REASONS = 5;
  * Imports every source into the database at `dbPath` (created when missing), replacing a stored
  * record only by one with a newer `modified`.
  * @throws MoatError OSV_INVALID for a source that cannot be read at all, DB_SCHEMA_TOO_NEW,
- *   DB_SOURCE_UNAVAILABLE for a URL that cannot be fetched, LIMIT_EXCEEDED; nothing is changed then.
+ *   DB_SOURCE_UNAVAILABLE for a URL that cannot be fetched, LIMIT_EXCEEDED, DB_LOCKED; nothing is
+ *   changed then.
  */
 export async function importOsv(
   dbPath: string,
   sources: ImportSource[],
   options: ImportOptions = {},
+): Promise<ImportSummary> {
+  return withWriteLock(dbPath, () => importLocked(dbPath, sources, options), options.lock);
+}
+
+async function importLocked(
+  dbPath: string,
+  sources: ImportSource[],
+  options: ImportOptions,
 ): Promise<ImportSummary> {
   const limits = { ...defaultVulnDbLimits, ...options.limits };
   const summary: ImportSummary = {
