@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
@@ -154,6 +154,30 @@ describe('VulnDb lookups', () => {
     expect(db.advisoriesFor('Debian:12', 'openssl')[1]?.affected).toHaveLength(3);
     expect(db.advisory('DSA-2')?.id).toBe('DSA-2');
     expect(db.advisory('DSA-9')).toBeUndefined();
+    db.close();
+  });
+
+  it('stores a record naming many packages once, and finds it under each of them', async () => {
+    const path = join(dir, 'moat-vuln.db');
+    const file = join(dir, 'many.json');
+    const packages = Array.from({ length: 400 }, (_, i) => `org.example:artifact-${i}`);
+    const record = osvRecord('GHSA-MANY', 'Maven', packages[0] ?? '', {
+      details: 'A flaw in a widely shared library. '.repeat(300),
+      affected: packages.map((name) => ({
+        package: { ecosystem: 'Maven', name },
+        ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '2.0' }] }],
+      })),
+    });
+    const text = JSON.stringify(record);
+    await writeFile(file, text);
+    await importOsv(path, [file]);
+    // One copy of the text plus small references; a copy per package would be 400 times it.
+    expect((await stat(path)).size).toBeLessThan(4 * text.length + 512 * 1024);
+    const db = openVulnDb(path);
+    for (const name of [packages[0], packages[199], packages[399]]) {
+      expect(db.advisoriesFor('Maven', name ?? '')).toEqual([record]);
+    }
+    expect(db.advisory('GHSA-MANY')).toEqual(record);
     db.close();
   });
 

@@ -81,13 +81,15 @@ export class VulnDb {
    * @example db.advisoriesFor('Debian:12', 'openssl')
    */
   advisoriesFor(ecosystem: string, packageName: string): OsvRecord[] {
-    // Withdrawn records have no rows here (see writer.ts). Each seek reads one run of the primary
-    // key, already in id order; `ecosystem IN (?, ?) … ORDER BY id` would copy every body into a
-    // sorter instead. A record listing the package under both the release and its family is
-    // found by both seeks and kept once.
+    // Withdrawn records have no rows in `affected` (see writer.ts). Each seek reads one run of its
+    // primary key, already in id order (so ORDER BY costs no sort), and fetches each body by
+    // rowid; `ecosystem IN (?, ?) … ORDER BY id` would copy every body into a sorter instead. A
+    // record listing the package under both the release and its family is found by both seeks
+    // and kept once.
     this.#byPackage ??= this.sqlite
       .prepare<[string, string], [string, string]>(
-        'SELECT id, body FROM affected WHERE ecosystem = ? AND name = ?',
+        `SELECT affected.id, records.body FROM affected JOIN records ON records.rid = affected.rid
+         WHERE affected.ecosystem = ? AND affected.name = ? ORDER BY affected.id`,
       )
       .raw();
     const name = normalizePackageName(ecosystem, packageName);
@@ -115,12 +117,8 @@ export class VulnDb {
 
   /** The record with this id, withdrawn or not. */
   advisory(id: string): OsvRecord | undefined {
-    const row = this.sqlite
-      .prepare(
-        `SELECT coalesce(body, (SELECT body FROM affected WHERE affected.id = records.id LIMIT 1))
-           AS body FROM records WHERE id = ?`,
-      )
-      .get(id) as { body: string | null } | undefined;
+    const row = this.sqlite.prepare('SELECT body FROM records WHERE id = ?').get(id) as
+      { body: string | null } | undefined;
     return row?.body ? decodeBody(row.body) : undefined;
   }
 

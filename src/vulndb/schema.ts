@@ -6,35 +6,36 @@ import { MoatError } from '../errors.js';
 import { sqliteReason, type SqliteDatabase } from './sqlite.js';
 
 /** The schema version this Moat writes and reads. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /**
- * - `records`: one row per OSV id; `withdrawn` set means never matched; `modified_ms` orders
- *   re-imports. `body` is the record's JSON text only for records that are withdrawn or name no
- *   package; the others keep it in `affected`.
- * - `affected`: (ecosystem as OSV writes it, normalised package name, id) → the record's JSON
- *   text, clustered by package (WITHOUT ROWID, 16 KiB pages) so that looking a package up reads
- *   its records from one or two adjacent pages instead of two B-tree searches per record. A record
- *   naming several packages is stored once per package (the price of that locality). Text is
- *   uncompressed: decoding is most of a lookup's cost; bundles are compressed as a whole.
+ * - `records`: one row per OSV id holding the record's JSON text once, however many packages it
+ *   names (schema 2 copied it into every package row: 560 MB databases for records naming
+ *   hundreds of packages). `withdrawn` set means never matched; `modified_ms` orders re-imports.
+ *   `rid` is the rowid, so following a reference is one B-tree search.
+ * - `affected`: (ecosystem as OSV writes it, normalised package name, id) → `rid`, clustered by
+ *   package (WITHOUT ROWID, 16 KiB pages): looking a package up reads its references, already in
+ *   id order, from one or two adjacent pages, then each body by rowid. Text is uncompressed:
+ *   decoding is most of a lookup's cost; bundles are compressed as a whole.
  * - `aliases`: alias (CVE, GHSA…) → record id.
  * - `sources`: where records came from, with the HTTP validators of the last fetch.
  */
 const ddl = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE records (
-  id TEXT PRIMARY KEY,
+  rid INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
   modified TEXT NOT NULL,
   modified_ms INTEGER NOT NULL,
   withdrawn TEXT,
   source TEXT NOT NULL,
-  body TEXT
+  body TEXT NOT NULL
 );
 CREATE TABLE affected (
   ecosystem TEXT NOT NULL,
   name TEXT NOT NULL,
   id TEXT NOT NULL,
-  body TEXT NOT NULL,
+  rid INTEGER NOT NULL,
   PRIMARY KEY (ecosystem, name, id)
 ) WITHOUT ROWID;
 CREATE INDEX affected_by_id ON affected (id);
