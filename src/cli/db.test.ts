@@ -2,6 +2,7 @@
  * `moat db` as a user meets it: exit codes and what it prints for imports, bundles, status and
  * update (against a local HTTP server), and one line with exit 2 for each kind of bad input.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -187,6 +188,64 @@ describe('moat db', () => {
     const result = await run(['db', 'import', missing, '--cache-dir', cache]);
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(`moat: ${missing}: no such file or directory\n`);
+  });
+
+  describe('refuses, with exit 2 and one line naming it, an input that', () => {
+    async function refused(source: string, reason: string | RegExp): Promise<void> {
+      const result = await run(['db', 'import', source, '--cache-dir', cache]);
+      expect(result.code).toBe(2);
+      expect(result.stderr.trim().split('\n')).toEqual([expect.stringContaining(source)]);
+      expect(result.stderr).toMatch(reason);
+    }
+
+    it('is a character device such as /dev/zero (never read)', async () => {
+      await refused('/dev/zero', 'not a regular file (a character device)');
+    });
+
+    it('is a FIFO (never opened for a blocking read)', async () => {
+      const fifo = join(dir, 'records.json');
+      execFileSync('mkfifo', [fifo]);
+      await refused(fifo, 'not a regular file (a FIFO)');
+    });
+
+    it('is a record file one byte over the 4 MiB record limit; one at the limit imports', async () => {
+      const limit = 4 * 1024 * 1024;
+      const base = JSON.parse(record('BIG-1')) as Record<string, unknown>;
+      const padded = (bytes: number) => {
+        const text = JSON.stringify({ ...base, details: '' });
+        return JSON.stringify({ ...base, details: 'x'.repeat(bytes - text.length) });
+      };
+      const atLimit = join(dir, 'at-limit.json');
+      await writeFile(atLimit, padded(limit));
+      const over = join(dir, 'over-limit.json');
+      await writeFile(over, padded(limit + 1));
+      await refused(over, `${limit + 1} bytes exceed the record limit of ${limit}`);
+      const result = await run(['db', 'import', atLimit, '--cache-dir', cache]);
+      expect(result).toMatchObject({ code: 0, stderr: '' });
+      expect(result.stdout).toContain('1 records read: 1 new');
+    });
+
+    it('holds a YAML alias bomb (billion laughs)', async () => {
+      const rows = [
+        'id: LOL-1',
+        "modified: '2024-01-01T00:00:00Z'",
+        'a: &a [x, x, x, x, x, x, x, x, x]',
+      ];
+      for (const [name, previous] of [
+        ['b', 'a'],
+        ['c', 'b'],
+        ['d', 'c'],
+        ['e', 'd'],
+        ['f', 'e'],
+      ]) {
+        rows.push(
+          `${name}: &${name} [${Array.from({ length: 9 }, () => `*${previous}`).join(', ')}]`,
+        );
+      }
+      const bomb = join(dir, 'bomb.yaml');
+      await writeFile(bomb, `${rows.join('\n')}\n`);
+      await refused(bomb, 'YAML aliases expand past the limit of 100 uses');
+    });
   });
 
   it('fails with exit 2 and a hint when there is no database yet', async () => {

@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
@@ -233,5 +233,55 @@ describe('importOsv', () => {
       onProgress: (progress) => seen.push(progress.records),
     });
     expect(seen).toEqual([1000, 2000, 2500]);
+  });
+
+  describe('limits on what it reads', () => {
+    it('reads a zip of exactly the source size limit and refuses one a byte larger, unread', async () => {
+      const zip = await writeZip('all.zip', [osvRecord('Z-1', 'npm', 'z')]);
+      const { size } = await stat(zip);
+      await expect(
+        importOsv(dbPath, [zip], { limits: { maxSourceBytes: size - 1 } }),
+      ).rejects.toMatchObject({
+        code: 'LIMIT_EXCEEDED',
+        message: `${zip}: ${size} bytes exceed the source limit of ${size - 1}`,
+      });
+      await importOsv(dbPath, [zip], { limits: { maxSourceBytes: size } });
+      expect(ids('npm', 'z')).toEqual(['Z-1']);
+    });
+
+    it('expands YAML aliases up to the limit and refuses the import one use past it', async () => {
+      const yamlWith = (aliases: number) =>
+        [
+          'id: PYSEC-2024-9',
+          'modified: 2024-02-01T00:00:00Z',
+          'summary: &s shared text',
+          'details:',
+          ...Array.from({ length: aliases }, () => '  - *s'),
+          '',
+        ].join('\n');
+      const file = join(dir, 'aliases.yaml');
+      // The anchored node counts as one use, each alias as another: 1 + 99 = the limit of 100.
+      await writeFile(file, yamlWith(99));
+      const summary = await importOsv(dbPath, [file]);
+      expect(summary.records + summary.skipped).toBe(1);
+      await writeFile(file, yamlWith(100));
+      await expect(importOsv(dbPath, [file])).rejects.toMatchObject({
+        code: 'LIMIT_EXCEEDED',
+        message: `${file}: YAML aliases expand past the limit of 100 uses`,
+      });
+    });
+
+    it('skips a record file of a tree over the record limit and reads the others', async () => {
+      const tree = join(dir, 'tree');
+      await mkdir(tree, { recursive: true });
+      await writeFile(join(tree, 'a.json'), json(osvRecord('A-1', 'npm', 'a')).padEnd(1000));
+      await writeFile(join(tree, 'b.json'), 'x'.repeat(1001));
+      const summary = await importOsv(dbPath, [tree], { limits: { maxRecordBytes: 1000 } });
+      expect(summary).toMatchObject({
+        records: 1,
+        skipped: 1,
+        skipReasons: [`${join(tree, 'b.json')}: 1001 bytes exceed the record limit of 1000`],
+      });
+    });
   });
 });

@@ -187,7 +187,12 @@ class SourceImport {
         this.#skip(document.origin, document.error);
         continue;
       }
-      const decoded = await decodeDocument(document.data, document.format, this.limits);
+      const decoded = await decodeDocument(
+        document.data,
+        document.format,
+        this.limits,
+        document.origin,
+      );
       if (!decoded.ok) {
         this.#skip(document.origin, decoded.reason);
         continue;

@@ -21,6 +21,8 @@ export interface VulnDbLimits {
   maxDownloadBytes: number;
   /** Largest database a bundle may inflate to, in bytes. */
   maxBundleDbBytes: number;
+  /** Largest local source file (a zip of records), in bytes, refused before it is read. */
+  maxSourceBytes: number;
 }
 
 /** The limits the vulnerability database uses unless told otherwise. */
@@ -33,4 +35,5 @@ export const defaultVulnDbLimits: Readonly<VulnDbLimits> = Object.freeze({
   maxYamlAliases: 100,
   maxDownloadBytes: 4 * 1024 ** 3,
   maxBundleDbBytes: 32 * 1024 ** 3,
+  maxSourceBytes: 8 * 1024 ** 3,
 });

@@ -1,10 +1,28 @@
+import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createDeflateRaw, deflateRawSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { buildZip } from '../../test/fixtures/zip-builder.js';
 import { tempDir } from './__fixtures__/osv.js';
+import { openRegularFile } from './source-file.js';
 import { readZipEntries, type ZipEntryResult, type ZipLimits } from './zip.js';
+
+/** Raw deflate of `total` zero bytes, made in a stream (the zeros are never all in memory). */
+async function deflatedZeros(total: number): Promise<Buffer> {
+  const chunk = Buffer.alloc(1024 * 1024);
+  function* zeros() {
+    for (let sent = 0; sent < total; sent += chunk.length) yield chunk;
+  }
+  const out: Buffer[] = [];
+  await pipeline(Readable.from(zeros()), createDeflateRaw({ level: 1 }), async (source) => {
+    for await (const piece of source as AsyncIterable<Buffer>) out.push(piece);
+  });
+  return Buffer.concat(out);
+}
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -19,7 +37,12 @@ async function read(bytes: Buffer, custom = limits): Promise<ZipEntryResult[]> {
   const path = join(dir, 'a.zip');
   await writeFile(path, bytes);
   const out: ZipEntryResult[] = [];
-  for await (const entry of readZipEntries(path, 'a.zip', custom, () => true)) out.push(entry);
+  const opened = await openRegularFile(path, 'a.zip', { maxBytes: 1 << 30, limitName: 'limit' });
+  try {
+    for await (const entry of readZipEntries(opened, 'a.zip', custom, () => true)) out.push(entry);
+  } finally {
+    await opened.file.close();
+  }
   return out;
 }
 
@@ -85,6 +108,75 @@ describe('readZipEntries', () => {
     });
     expect(entries).toEqual([
       { name: 'big.json', error: '100 bytes exceed the record limit of 10' },
+    ]);
+  });
+
+  it('never inflates a member that declares 10 bytes but inflates to 1 GiB, and reads on', async () => {
+    const compressed = await deflatedZeros(1024 ** 3);
+    const entries = await read(
+      buildZip([
+        { name: 'bomb.json', data: '', compressed, declaredSize: 10 },
+        { name: 'next.json', data: '{}' },
+      ]),
+    );
+    expect(entries).toEqual([
+      { name: 'bomb.json', error: `${compressed.length} compressed bytes for 10 bytes of data` },
+      { name: 'next.json', data: Buffer.from('{}') },
+    ]);
+  });
+
+  it('stops inflating a member at one byte past its declared size', async () => {
+    const compressed = deflateRawSync(Buffer.alloc(1024 * 1024), { level: 9 });
+    const entries = await read(
+      buildZip([{ name: 'bomb.json', data: '', compressed, declaredSize: 1000 }]),
+    );
+    expect(entries).toEqual([
+      { name: 'bomb.json', error: 'inflates past the 1000 bytes the directory declares' },
+    ]);
+  });
+
+  it('does not read a member whose compressed span is far larger than its declared size', async () => {
+    const compressed = deflateRawSync(randomBytes(2 * 1024 * 1024), { level: 0 });
+    const entries = await read(
+      buildZip([{ name: 'wide.json', data: '', compressed, declaredSize: 10 }]),
+    );
+    expect(entries).toEqual([
+      { name: 'wide.json', error: `${compressed.length} compressed bytes for 10 bytes of data` },
+    ]);
+  });
+
+  it('skips directories and symbolic links, whether or not their names end in /', async () => {
+    const entries = await read(
+      buildZip([
+        { name: 'osv/', data: '' },
+        { name: 'dir.json', data: '', mode: 0o40755 },
+        { name: 'link.json', data: 'a.json', mode: 0o120777 },
+        { name: 'a.json', data: '{}' },
+      ]),
+    );
+    expect(entries).toEqual([{ name: 'a.json', data: Buffer.from('{}') }]);
+  });
+
+  it('reads exactly the uncompressed byte limit and refuses one byte more', async () => {
+    const zip = buildZip([
+      { name: 'a.json', data: '1234', method: 'deflate' },
+      { name: 'b.json', data: '123456', method: 'deflate' },
+    ]);
+    expect(await read(zip, { ...limits, maxZipBytes: 10 })).toHaveLength(2);
+    await expect(read(zip, { ...limits, maxZipBytes: 9 })).rejects.toMatchObject({
+      code: 'LIMIT_EXCEEDED',
+      message: 'a.zip: more than 9 uncompressed bytes',
+    });
+  });
+
+  it('charges the byte limit with what members inflate to, not what they declare', async () => {
+    const zip = buildZip([
+      { name: 'a.json', data: '1', method: 'deflate', declaredSize: 10 },
+      { name: 'b.json', data: '123456789', method: 'deflate' },
+    ]);
+    expect(await read(zip, { ...limits, maxZipBytes: 10 })).toEqual([
+      { name: 'a.json', error: '1 bytes, the directory says 10' },
+      { name: 'b.json', data: Buffer.from('123456789') },
     ]);
   });
 

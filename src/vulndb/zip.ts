@@ -4,12 +4,16 @@
  * file order through a large read window, which is an order of magnitude faster than one
  * asynchronous read per header and entry (measured with yauzl: ~100 µs per entry). Supports
  * stored and deflated entries and ZIP64; checks every offset against the file, every size
- * against the limits and every entry's length and CRC-32.
+ * against the limits and every entry's length and CRC-32. Sizes in the directory are claims:
+ * inflating stops once the output passes the declared size or what is left of the zip's byte
+ * budget, and the budget is charged with the bytes actually inflated. Directories and symbolic
+ * links are not files of the zip and are skipped.
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { crc32, inflateRawSync } from 'node:zlib';
 
 import { LimitExceededError, MoatError } from '../errors.js';
+import type { OpenedSourceFile } from './source-file.js';
 
 /** One file of the zip: its bytes, or why it cannot be read. */
 export type ZipEntryResult = { name: string; data: Buffer } | { name: string; error: string };
@@ -24,6 +28,9 @@ export interface ZipLimits {
 
 interface CentralEntry {
   name: string;
+  /** Host system that wrote the entry (high byte of "version made by"; 3 is Unix). */
+  madeBy: number;
+  externalAttributes: number;
   flags: number;
   method: number;
   crc: number;
@@ -42,68 +49,96 @@ const WINDOW = 4 * 1024 * 1024;
 const MAX_DIRECTORY_BYTES = 512 * 1024 * 1024;
 
 /**
- * Yields the files of the zip at `path` whose names `want` accepts, in file order.
+ * Yields the files of the opened zip whose names `want` accepts, in file order (the caller
+ * keeps and closes `source`).
  * @throws MoatError OSV_INVALID when the zip's structure is broken; LIMIT_EXCEEDED.
  */
 export async function* readZipEntries(
-  path: string,
+  source: OpenedSourceFile,
   label: string,
   limits: ZipLimits,
   want: (name: string) => boolean,
 ): AsyncGenerator<ZipEntryResult> {
-  const file = await open(path, 'r');
-  try {
-    const size = (await file.stat()).size;
-    const corrupt = (what: string) =>
-      new MoatError('OSV_INVALID', `${label}: corrupt zip: ${what}`);
-    const reader = new WindowReader(file, size, corrupt);
-    const entries = await readDirectory(reader, size, label, limits, corrupt);
-    entries.sort((a, b) => a.localOffset - b.localOffset);
-    let bytesLeft = limits.maxZipBytes;
-    for (const entry of entries) {
-      if (entry.name.endsWith('/') || !want(entry.name)) continue;
-      const refused = refusal(entry, limits.maxRecordBytes);
-      if (refused) {
-        yield { name: entry.name, error: refused };
-        continue;
-      }
-      if (entry.size > bytesLeft) {
-        throw new LimitExceededError(
-          `${label}: more than ${limits.maxZipBytes} uncompressed bytes`,
-        );
-      }
-      bytesLeft -= entry.size;
-      const local = await reader.read(entry.localOffset, 30);
-      if (local.readUInt32LE(0) !== LOCAL) throw corrupt(`${entry.name}: no local header`);
-      const start = entry.localOffset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
-      const raw = await reader.read(start, entry.compressedSize);
-      yield extract(entry, raw);
+  const { file, size } = source;
+  const corrupt = (what: string) => new MoatError('OSV_INVALID', `${label}: corrupt zip: ${what}`);
+  const reader = new WindowReader(file, size, corrupt);
+  const entries = await readDirectory(reader, size, label, limits, corrupt);
+  entries.sort((a, b) => a.localOffset - b.localOffset);
+  let bytesLeft = limits.maxZipBytes;
+  const overBudget = () =>
+    new LimitExceededError(`${label}: more than ${limits.maxZipBytes} uncompressed bytes`);
+  for (const entry of entries) {
+    if (!isPlainFile(entry) || !want(entry.name)) continue;
+    const refused = refusal(entry, limits.maxRecordBytes);
+    if (refused) {
+      yield { name: entry.name, error: refused };
+      continue;
     }
-  } finally {
-    await file.close();
+    if (entry.size > bytesLeft) throw overBudget();
+    const local = await reader.read(entry.localOffset, 30);
+    if (local.readUInt32LE(0) !== LOCAL) throw corrupt(`${entry.name}: no local header`);
+    const start = entry.localOffset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
+    const raw = await reader.read(start, entry.compressedSize);
+    const result = extract(entry, raw);
+    // Charged with what was inflated, even for an entry that then fails its checks.
+    bytesLeft -= result.inflated;
+    if (bytesLeft < 0) throw overBudget();
+    yield result.entry;
   }
 }
 
+/** Whether an entry is a file: not a directory (by name or mode) nor a symbolic link. */
+function isPlainFile(entry: CentralEntry): boolean {
+  if (entry.name.endsWith('/')) return false;
+  const MS_DOS_DIRECTORY = 0x10;
+  if (entry.externalAttributes & MS_DOS_DIRECTORY) return false;
+  if (entry.madeBy !== 3) return true;
+  const type = (entry.externalAttributes >>> 16) & 0o170000;
+  return type === 0 || type === 0o100000;
+}
+
+/** Why an entry is not read, judged from the directory alone (sizes there are upper bounds). */
 function refusal(entry: CentralEntry, maxBytes: number): string | undefined {
   if (entry.flags & 1) return 'entry is encrypted';
   if (entry.method !== 0 && entry.method !== 8)
     return `compression method ${entry.method} unsupported`;
   if (entry.size > maxBytes) return `${entry.size} bytes exceed the record limit of ${maxBytes}`;
+  if (entry.method === 0 && entry.compressedSize !== entry.size) {
+    return `stored with ${entry.compressedSize} bytes, the directory says ${entry.size}`;
+  }
+  // Deflate never needs much more room than the data itself (zlib's deflateBound): anything
+  // larger would only make us read a huge compressed span for a small record.
+  if (entry.compressedSize > deflateBound(entry.size)) {
+    return `${entry.compressedSize} compressed bytes for ${entry.size} bytes of data`;
+  }
   return undefined;
 }
 
-function extract(entry: CentralEntry, raw: Buffer): ZipEntryResult {
+function deflateBound(size: number): number {
+  return size + Math.ceil(size / 1000) + 1024;
+}
+
+function extract(entry: CentralEntry, raw: Buffer): { entry: ZipEntryResult; inflated: number } {
   let data: Buffer;
   try {
+    // Inflating stops as soon as the output passes the declared size, whatever the stream holds.
     data = entry.method === 0 ? raw : inflateRawSync(raw, { maxOutputLength: entry.size + 1 });
   } catch (error) {
-    return { name: entry.name, error: `cannot inflate: ${(error as Error).message}` };
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE'
+        ? `inflates past the ${entry.size} bytes the directory declares`
+        : `cannot inflate: ${(error as Error).message}`;
+    return { entry: { name: entry.name, error: reason }, inflated: entry.size };
   }
+  const inflated = data.length;
   if (data.length !== entry.size) {
-    return { name: entry.name, error: `${data.length} bytes, the directory says ${entry.size}` };
+    const error = `${data.length} bytes, the directory says ${entry.size}`;
+    return { entry: { name: entry.name, error }, inflated };
   }
-  if (crc32(data) !== entry.crc) return { name: entry.name, error: 'CRC-32 mismatch' };
-  return { name: entry.name, data };
+  if (crc32(data) !== entry.crc) {
+    return { entry: { name: entry.name, error: 'CRC-32 mismatch' }, inflated };
+  }
+  return { entry: { name: entry.name, data }, inflated };
 }
 
 async function readDirectory(
@@ -154,6 +189,8 @@ async function readDirectory(
     if (end > directory.length) throw corrupt(`central directory entry ${i} is damaged`);
     const entry: CentralEntry = {
       name: directory.toString('utf8', offset + 46, offset + 46 + nameLength),
+      madeBy: directory.readUInt8(offset + 5),
+      externalAttributes: directory.readUInt32LE(offset + 38),
       flags: directory.readUInt16LE(offset + 8),
       method: directory.readUInt16LE(offset + 10),
       crc: directory.readUInt32LE(offset + 16),
