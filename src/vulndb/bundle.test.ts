@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -104,6 +105,19 @@ describe('database bundles', () => {
     await expect(importBundle(path, keys.publicKeyPem, target)).rejects.toMatchObject({
       code: 'BUNDLE_INVALID',
     });
+  });
+
+  it('refuses a FIFO or a device in place of a bundle without reading it', async () => {
+    const { target } = await setup();
+    const fifo = join(dir, 'fifo.bundle');
+    execFileSync('mkfifo', [fifo]);
+    for (const path of [fifo, '/dev/zero']) {
+      await expect(importBundle(path, keys.publicKeyPem, target)).rejects.toMatchObject({
+        code: 'BUNDLE_INVALID',
+        message: `${path}: not a regular file`,
+      });
+    }
+    expect(idsIn(target)).toEqual(['OLD-1']);
   });
 
   it('refuses a key that is not ECDSA P-256', async () => {

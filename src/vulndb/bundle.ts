@@ -5,7 +5,7 @@
  * atomically replaces the database. Anything wrong leaves the current database as it was.
  */
 import { createHash, sign, verify } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { constants, createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Transform } from 'node:stream';
@@ -95,13 +95,18 @@ export async function importBundle(
   maxDatabaseBytes = defaultVulnDbLimits.maxBundleDbBytes,
 ): Promise<BundleHeader> {
   const publicKey = loadPublicKey(publicKeyPem);
-  const file = await open(path, 'r').catch((cause: unknown) => {
-    throw new MoatError('BUNDLE_INVALID', `${path}: cannot open the bundle`, { cause });
-  });
+  // Non-blocking, then checked on the descriptor: a FIFO or device is refused, never read.
+  const file = await open(path, constants.O_RDONLY | constants.O_NONBLOCK).catch(
+    (cause: unknown) => {
+      throw new MoatError('BUNDLE_INVALID', `${path}: cannot open the bundle`, { cause });
+    },
+  );
   let preamble;
   let size: number;
   try {
-    size = (await file.stat()).size;
+    const info = await file.stat();
+    if (!info.isFile()) throw new MoatError('BUNDLE_INVALID', `${path}: not a regular file`);
+    size = info.size;
     preamble = await readPreamble(path, async (position, length) => {
       const buffer = Buffer.alloc(length);
       const { bytesRead } = await file.read(buffer, 0, length, position);
