@@ -102,7 +102,7 @@ export function checkSchema(db: SqliteDatabase, path: string): number {
     throw new MoatError(
       'DB_SCHEMA_TOO_OLD',
       `${path}: database schema ${version} is older than this Moat reads (${SCHEMA_VERSION}); ` +
-        'run `moat db update` or `moat db import` to rebuild it',
+        'run `moat db update`, or `moat db import` with all its sources, to rebuild it',
     );
   }
   return version;
