@@ -10,6 +10,7 @@ import { defaultAnalyzers } from './analyzers.js';
 import { FileCapture } from './capture.js';
 import { analysisFingerprint, cacheRecorder, type LayerCache } from './layer-cache.js';
 import { createScanContext } from './context.js';
+import { OriginFinder } from './origin.js';
 import { purlFor } from './purl.js';
 import type { AnalysisResult, Analyzer, Inventory, OsInfo, Package } from './types.js';
 
@@ -130,6 +131,7 @@ function collectPackages(
     }
   }
   for (const file of files) {
+    const origins = new OriginFinder(file);
     for (const result of file.result) {
       for (const found of result.packages ?? []) {
         const extra = extraLicenses.get(`${found.type}/${found.name}`) ?? [];
@@ -138,7 +140,7 @@ function collectPackages(
           licenses: [...new Set([...found.licenses, ...extra])],
           purl: purlFor(found, os),
           path: `/${found.path ?? file.path}`,
-          ...(isRootfs ? {} : { layerDigest: file.layer.digest }),
+          ...(isRootfs ? {} : { layerDigest: origins.layerOf(found).digest }),
         });
       }
     }

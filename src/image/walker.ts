@@ -52,11 +52,21 @@ export interface Visit<R> {
   result: Promise<R>;
 }
 
-/** One file of the flattened image and the result its visitor produced. */
-export interface WalkedFile<R> {
-  path: string;
+/** One version of a file: the layer that wrote it and what the visitor made of it. */
+export interface FileVersion<R> {
   layer: LayerPosition;
   result: R;
+}
+
+/** One file of the flattened image and the result its visitor produced. */
+export interface WalkedFile<R> extends FileVersion<R> {
+  path: string;
+  /**
+   * The versions of this path that lower layers wrote and this one replaced in place, oldest
+   * first, without a gap: a whiteout (or a removed parent directory) ends the history. Lets a
+   * package database rewritten by a later layer still name the layer each entry first came from.
+   */
+  earlier: FileVersion<R>[];
 }
 
 /** The flattened view of an image after every layer was applied. */
@@ -70,6 +80,8 @@ export interface WalkResult<R> {
 interface FileRecord<R> {
   layer: LayerPosition;
   result: Promise<R>;
+  /** The lower-layer version this record replaced at the same path, if any. */
+  earlier?: FileRecord<R>;
 }
 
 interface LinkRecord {
@@ -188,16 +200,21 @@ class FlatView<R> {
   private readonly links = new Map<string, LinkRecord>();
   /** Directories that are, or once were, ancestors of a kept record: where subtree deletes matter. */
   private readonly ancestorDirs = new Set<string>();
+  /**
+   * The lower-layer record the latest single-path removal took away: a layer entry replacing a
+   * file issues that removal right before keeping its own version, which then links to it.
+   */
+  private replaced: { path: string; layerIndex: number; record?: FileRecord<R> } | undefined;
 
   constructor(private readonly maxHops: number) {}
 
   applyOp(op: PendingLayerOp<R>, layer: LayerPosition): void {
     switch (op.op) {
       case 'remove':
-        this.remove(op.path, layer.index, op.subtree);
+        this.removeAt(op.path, layer.index, op.subtree);
         return;
       case 'removes':
-        for (const path of op.paths) this.remove(path, layer.index, op.subtree);
+        for (const path of op.paths) this.removeAt(path, layer.index, op.subtree);
         return;
       case 'opaque':
         this.removeBelow(op.dir, layer.index);
@@ -224,7 +241,11 @@ class FlatView<R> {
     return Promise.all(
       paths.map(async (path) => {
         const record = this.files.get(path) as FileRecord<R>;
-        return { path, layer: record.layer, result: await record.result };
+        const earlier: FileVersion<R>[] = [];
+        for (let old = record.earlier; old; old = old.earlier) {
+          earlier.unshift({ layer: old.layer, result: await old.result });
+        }
+        return { path, layer: record.layer, result: await record.result, earlier };
       }),
     ).then((files) => ({ files, resolve: (path: string) => this.resolve(path) }));
   }
@@ -255,6 +276,13 @@ class FlatView<R> {
     // Results that are dropped later are still awaited in finish() only if kept; make sure a
     // dropped, failed analysis cannot surface as an unhandled rejection.
     record.result.catch(() => undefined);
+    const replaced = this.replaced;
+    const same = this.files.get(path);
+    if (same && same.layer.index === record.layer.index) record.earlier = same.earlier;
+    else if (replaced?.path === path && replaced.layerIndex === record.layer.index) {
+      record.earlier = replaced.record;
+    }
+    this.replaced = undefined;
     this.files.set(path, record);
     this.noteAncestors(path);
   }
@@ -263,6 +291,14 @@ class FlatView<R> {
     for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) {
       this.ancestorDirs.add(path.slice(0, i));
     }
+  }
+
+  /** {@link remove}, remembering the file it took away for a replacement that may follow. */
+  private removeAt(path: string, layerIndex: number, subtree: boolean): void {
+    const file = this.files.get(path);
+    const taken = file && file.layer.index < layerIndex ? file : undefined;
+    this.remove(path, layerIndex, subtree);
+    this.replaced = { path, layerIndex, ...(taken ? { record: taken } : {}) };
   }
 
   /** Removes lower-layer records at `path` and, when `subtree`, below it. */
@@ -278,7 +314,10 @@ class FlatView<R> {
   private removeBelow(dir: string, layerIndex: number): void {
     const prefix = dir === '' ? '' : `${dir}/`;
     for (const [path, record] of this.files) {
-      if (path.startsWith(prefix) && record.layer.index < layerIndex) this.files.delete(path);
+      if (!path.startsWith(prefix)) continue;
+      if (record.layer.index < layerIndex) this.files.delete(path);
+      // An opaque directory listed after this layer's own files still hides what was below.
+      else delete record.earlier;
     }
     for (const [path, record] of this.links) {
       if (path.startsWith(prefix) && record.layerIndex < layerIndex) this.links.delete(path);
