@@ -116,6 +116,34 @@ describe('lockfiles against installed packages', () => {
     ]);
   });
 
+  it('drops lockfile-only dev dependencies of every ecosystem unless asked', async () => {
+    const pipfile = json({
+      default: { requests: { version: '==2.31.0' } },
+      develop: { pytest: { version: '==8.0.0' } },
+    });
+    const composer = json({
+      packages: [{ name: 'monolog/monolog', version: '3.5.0' }],
+      'packages-dev': [{ name: 'phpunit/phpunit', version: '10.5.0' }],
+    });
+    const image = () =>
+      memoryImage([
+        [
+          { path: 'srv/Pipfile.lock', content: pipfile },
+          { path: 'web/composer.lock', content: composer },
+        ],
+      ]);
+    expect(summary(await catalogImage(image()))).toEqual([
+      'monolog/monolog@3.5.0 [] /web/composer.lock',
+      'requests@2.31.0 [] /srv/Pipfile.lock',
+    ]);
+    expect(summary(await catalogImage(image(), { includeDevDeps: true }))).toEqual([
+      'monolog/monolog@3.5.0 [] /web/composer.lock',
+      'phpunit/phpunit@10.5.0 [dev] /web/composer.lock',
+      'pytest@8.0.0 [dev] /srv/Pipfile.lock',
+      'requests@2.31.0 [] /srv/Pipfile.lock',
+    ]);
+  });
+
   it('reads no packages from lockfiles shipped inside installed gems or Python packages', async () => {
     const gemLock = 'GEM\n  remote: https://rubygems.org/\n  specs:\n    rake (13.0.6)\n';
     const inventory = await catalogImage(
