@@ -38,6 +38,8 @@ export interface ScanOptions extends Omit<OpenImageOptions, 'onWarning'> {
   severities?: readonly Severity[];
   /** Keep only findings with a fix. */
   ignoreUnfixed?: boolean;
+  /** Report development dependencies that only a lockfile lists. */
+  includeDevDeps?: boolean;
   /** Path of the ignore file, read before the image is opened. */
   ignoreFile?: string;
   /** Paths of VEX documents (OpenVEX or CycloneDX), read before the image is opened. */
@@ -143,6 +145,7 @@ async function catalogAndMatch(
         options.onProgress?.(`${cached ? 'cached' : 'reading'} layer ${index + 1}/${total}`);
       },
       ...(options.layerCache ? { layerCache: options.layerCache } : {}),
+      ...(options.includeDevDeps ? { includeDevDeps: true } : {}),
       ...(options.now !== undefined ? { now: options.now } : {}),
     });
   } finally {

@@ -10,6 +10,8 @@ import { defaultAnalyzers } from './analyzers.js';
 import { FileCapture } from './capture.js';
 import { analysisFingerprint, cacheRecorder, type LayerCache } from './layer-cache.js';
 import { createScanContext } from './context.js';
+import { reconcileInstalled } from './installed.js';
+import { OriginFinder } from './origin.js';
 import { purlFor } from './purl.js';
 import type { AnalysisResult, Analyzer, Inventory, OsInfo, Package } from './types.js';
 
@@ -22,6 +24,8 @@ export interface CatalogOptions {
   onLayer?: (index: number, total: number, cached: boolean) => void;
   /** Per-layer analysis cache: layers found there are not read again. */
   layerCache?: LayerCache;
+  /** Keep development dependencies that only a lockfile lists (Trivy's `--include-dev-deps`). */
+  includeDevDeps?: boolean;
   /** Fixed clock for reproducible output (tests). */
   now?: Date;
 }
@@ -53,7 +57,10 @@ export async function catalogImage(image: Image, options: CatalogOptions = {}): 
       },
     });
     const os = chooseOs(walk.files);
-    const packages = collectPackages(walk.files, os, image.transport === 'dir');
+    const packages = reconcileInstalled(
+      collectPackages(walk.files, os, image.transport === 'dir'),
+      { includeDevDeps: options.includeDevDeps === true },
+    );
     const warnings = [...ctx.warnings];
     for (const file of walk.files) {
       for (const result of file.result) warnings.push(...(result.warnings ?? []));
@@ -129,19 +136,34 @@ function collectPackages(
       }
     }
   }
+  // Hard links share one analysis result (the walker reuses it): their packages are reported
+  // once, with every name of the file as a location.
+  const byResult = new Map<AnalysisResult[], { path: string; packages: Package[] }>();
   for (const file of files) {
+    const linked = byResult.get(file.result);
+    if (linked) {
+      // A package whose path the analyzer set (an archive member) names no file of its own.
+      for (const pkg of linked.packages) {
+        if (pkg.path === linked.path) (pkg.locations ??= [pkg.path]).push(`/${file.path}`);
+      }
+      continue;
+    }
+    const origins = new OriginFinder(file);
+    const own: Package[] = [];
     for (const result of file.result) {
       for (const found of result.packages ?? []) {
         const extra = extraLicenses.get(`${found.type}/${found.name}`) ?? [];
-        packages.push({
+        own.push({
           ...found,
           licenses: [...new Set([...found.licenses, ...extra])],
           purl: purlFor(found, os),
           path: `/${found.path ?? file.path}`,
-          ...(isRootfs ? {} : { layerDigest: file.layer.digest }),
+          ...(isRootfs ? {} : { layerDigest: origins.layerOf(found).digest }),
         });
       }
     }
+    byResult.set(file.result, { path: `/${file.path}`, packages: own });
+    for (const pkg of own) packages.push(pkg);
   }
   // Code-unit order, not localeCompare: the same on every machine whatever its locale.
   return packages.sort(

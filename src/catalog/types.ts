@@ -49,10 +49,22 @@ export interface Package {
   path: string;
   /** Ecosystem-specific extras, e.g. RPM epoch/release, Go main module marker. */
   metadata?: Record<string, string | number | boolean>;
+  /**
+   * Every path the package was found at, `path` first, when there is more than one: the
+   * installed copy and the lockfile that lists it, or the names of a hard-linked file.
+   */
+  locations?: string[];
+  /** A development dependency (npm `dev`, a poetry group other than main, Pipfile `develop`). */
+  dev?: boolean;
+  /** An optional dependency (npm `optional`). */
+  optional?: boolean;
 }
 
 /** A package as an analyzer reports it: everything but the purl and layer, which come later. */
-export type FoundPackage = Omit<Package, 'purl' | 'layerDigest' | 'path'> & { path?: string };
+export type FoundPackage = Omit<
+  Package,
+  'purl' | 'layerDigest' | 'path' | 'locations' | 'dev' | 'optional'
+> & { path?: string };
 
 /** What an analyzer learned from one file. */
 export interface AnalysisResult {

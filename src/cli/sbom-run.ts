@@ -26,6 +26,7 @@ export interface SbomOptions {
   insecure?: boolean;
   cacheDir?: string;
   cache?: boolean;
+  includeDevDeps?: boolean;
 }
 
 /** Runs `moat sbom TARGET`. */
@@ -49,6 +50,7 @@ export async function runSbom(target: string, options: SbomOptions, io: CliIo): 
       onLayer: (index, total, cached) =>
         progress.step(`${cached ? 'cached' : 'reading'} layer ${index + 1}/${total}`),
       ...(layerCache ? { layerCache } : {}),
+      ...(options.includeDevDeps ? { includeDevDeps: true } : {}),
     });
     progress.done(`${inventory.packages.length} packages`);
     for (const warning of inventory.warnings) progress.warn(warning);

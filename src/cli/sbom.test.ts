@@ -77,6 +77,28 @@ describe('moat sbom', () => {
     expect(packagesOf(result.stdout)).toEqual(debianPurls);
   });
 
+  it('reports lockfile-only dev dependencies only with --include-dev-deps', async () => {
+    const root = join(dir, 'root');
+    await mkdir(join(root, 'app'), { recursive: true });
+    const lock = {
+      lockfileVersion: 3,
+      packages: {
+        '': { name: 'app' },
+        'node_modules/left-pad': { version: '1.3.0' },
+        'node_modules/vitest': { version: '1.0.0', dev: true },
+      },
+    };
+    await writeFile(join(root, 'app/package-lock.json'), JSON.stringify(lock));
+    const names = async (...flags: string[]) => {
+      const result = await run(['sbom', `dir:${root}`, '--format', 'json', '--no-cache', ...flags]);
+      expect(result.code).toBe(0);
+      const report = JSON.parse(result.stdout) as { packages: { name: string; dev?: true }[] };
+      return report.packages.map((p) => `${p.name}${p.dev ? ' (dev)' : ''}`);
+    };
+    expect(await names()).toEqual(['left-pad']);
+    expect(await names('--include-dev-deps')).toEqual(['left-pad', 'vitest (dev)']);
+  });
+
   it('writes to --output instead of stdout', async () => {
     const layout = join(dir, 'layout');
     await writeOciLayout(layout, [

@@ -28,6 +28,7 @@ export function registerSbomCommand(program: Command, io: CliIo): void {
     .option('--insecure', 'allow plain HTTP registries')
     .option('--cache-dir <dir>', 'cache directory (default: $MOAT_CACHE_DIR or ~/.cache/moat)')
     .option('--no-cache', 'do not use or fill the layer analysis cache')
+    .option('--include-dev-deps', 'report development dependencies that only a lockfile lists')
     .action(async (target: string, options: SbomOptions) => {
       await (await import('./sbom-run.js')).runSbom(target, options, io);
     });

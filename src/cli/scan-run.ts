@@ -54,6 +54,7 @@ export async function runScan(target: string, options: ScanCliOptions, io: CliIo
     ...(options.offline ? { offline: true } : {}),
     ...(severities !== undefined ? { severities } : {}),
     ...(options.ignoreUnfixed ? { ignoreUnfixed: true } : {}),
+    ...(options.includeDevDeps ? { includeDevDeps: true } : {}),
     ...(ignoreFile !== undefined ? { ignoreFile } : {}),
     vex: options.vex,
     onWarning: (message) => progress.warn(message),

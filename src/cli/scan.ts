@@ -27,6 +27,7 @@ export interface ScanCliOptions {
   username?: string;
   password?: string;
   insecure?: boolean;
+  includeDevDeps?: boolean;
 }
 
 /**
@@ -72,6 +73,7 @@ export function registerScanCommand(program: Command, io: CliIo): void {
     )
     .option('--offline', 'never fetch the vulnerability database')
     .option('--no-cache', 'do not use or fill the layer analysis cache')
+    .option('--include-dev-deps', 'report development dependencies that only a lockfile lists')
     .option('--platform <os/arch[/variant]>', 'platform to pick from a multi-platform image')
     .option('-q, --quiet', 'no progress and no warnings on stderr')
     .option('--username <name>', 'registry user name')

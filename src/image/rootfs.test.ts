@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -27,6 +27,16 @@ describe('openRootfs', () => {
     expect(image.layers[0]?.digest).toBe(`dir:${dir}`);
     expect(image.config).toEqual({});
     expect(image.repoTags).toEqual([]);
+  });
+
+  it('reports the second name of a hard-linked file as a hard link to the first', async () => {
+    await writeFile(join(dir, 'tool'), 'binary');
+    await link(join(dir, 'tool'), join(dir, 'etc/tool-copy'));
+    const [entries = []] = await describeLayers(await openRootfs(dir));
+    expect(entries.filter((entry) => entry.includes('tool'))).toEqual([
+      'tool=binary',
+      'etc/tool-copy => tool',
+    ]);
   });
 
   it('enforces the entry limit', async () => {

@@ -48,6 +48,9 @@ async function* walkDirectory(
 ): AsyncGenerator<LayerEntry, void, undefined> {
   let count = 0;
   const pending: string[] = [''];
+  // The first path seen of each multiply-linked file: later names become hard links to it, as a
+  // tar layer records them, so the file is analysed once.
+  const firstNameOf = new Map<string, string>();
   while (pending.length > 0) {
     const dir = pending.pop() as string;
     const names = (await readdir(join(root, dir))).sort();
@@ -80,6 +83,13 @@ async function* walkDirectory(
         size: type === 'file' ? stat.size : 0,
       };
       if (type === 'symlink') entry.linkTarget = await readlink(full);
+      const inode = type === 'file' && stat.nlink > 1 ? `${stat.dev}:${stat.ino}` : undefined;
+      const first = inode === undefined ? undefined : firstNameOf.get(inode);
+      if (first !== undefined) {
+        yield { path, type: 'hardlink', mode: entry.mode, size: 0, linkTarget: first };
+        continue;
+      }
+      if (inode !== undefined) firstNameOf.set(inode, path);
       if (type === 'file') {
         const content = lazyFile(full);
         entry.content = content;

@@ -11,6 +11,7 @@
 import { Readable } from 'node:stream';
 
 import { drain } from '../util/streams.js';
+import { FlatView } from './flat-view.js';
 import {
   resolveLayerOps,
   type LayerOp,
@@ -52,11 +53,21 @@ export interface Visit<R> {
   result: Promise<R>;
 }
 
-/** One file of the flattened image and the result its visitor produced. */
-export interface WalkedFile<R> {
-  path: string;
+/** One version of a file: the layer that wrote it and what the visitor made of it. */
+export interface FileVersion<R> {
   layer: LayerPosition;
   result: R;
+}
+
+/** One file of the flattened image and the result its visitor produced. */
+export interface WalkedFile<R> extends FileVersion<R> {
+  path: string;
+  /**
+   * The versions of this path that lower layers wrote and this one replaced in place, oldest
+   * first, without a gap: a whiteout (or a removed parent directory) ends the history. Lets a
+   * package database rewritten by a later layer still name the layer each entry first came from.
+   */
+  earlier: FileVersion<R>[];
 }
 
 /** The flattened view of an image after every layer was applied. */
@@ -65,16 +76,6 @@ export interface WalkResult<R> {
   files: WalkedFile<R>[];
   /** Resolves symbolic links in `path` within the image root; `undefined` after too many hops. */
   resolve(path: string): string | undefined;
-}
-
-interface FileRecord<R> {
-  layer: LayerPosition;
-  result: Promise<R>;
-}
-
-interface LinkRecord {
-  layerIndex: number;
-  target: string;
 }
 
 /** Options for {@link walkImage}. */
@@ -182,114 +183,6 @@ async function opsOf<R>(
   return ops;
 }
 
-/** The mutable flattened view the walker builds layer by layer. */
-class FlatView<R> {
-  private readonly files = new Map<string, FileRecord<R>>();
-  private readonly links = new Map<string, LinkRecord>();
-  /** Directories that are, or once were, ancestors of a kept record: where subtree deletes matter. */
-  private readonly ancestorDirs = new Set<string>();
-
-  constructor(private readonly maxHops: number) {}
-
-  applyOp(op: PendingLayerOp<R>, layer: LayerPosition): void {
-    switch (op.op) {
-      case 'remove':
-        this.remove(op.path, layer.index, op.subtree);
-        return;
-      case 'removes':
-        for (const path of op.paths) this.remove(path, layer.index, op.subtree);
-        return;
-      case 'opaque':
-        this.removeBelow(op.dir, layer.index);
-        return;
-      case 'file':
-        this.keepFile(op.path, { layer, result: op.result });
-        return;
-      case 'symlink':
-        this.links.set(op.path, { layerIndex: layer.index, target: op.target });
-        this.noteAncestors(op.path);
-        return;
-      case 'hardlink': {
-        // A hard link shares the content of a file seen earlier: reuse that file's result.
-        const target = this.resolve(op.target);
-        const record = target === undefined ? undefined : this.files.get(target);
-        if (record) this.keepFile(op.path, { layer, result: record.result });
-        return;
-      }
-    }
-  }
-
-  finish(): Promise<WalkResult<R>> {
-    const paths = [...this.files.keys()].sort();
-    return Promise.all(
-      paths.map(async (path) => {
-        const record = this.files.get(path) as FileRecord<R>;
-        return { path, layer: record.layer, result: await record.result };
-      }),
-    ).then((files) => ({ files, resolve: (path: string) => this.resolve(path) }));
-  }
-
-  /** Follows symbolic links component by component; `..` never climbs above the root. */
-  resolve(path: string): string | undefined {
-    let pending = splitPath(path);
-    const resolved: string[] = [];
-    let hops = 0;
-    while (pending.length > 0) {
-      const part = pending.shift() as string;
-      if (part === '..') {
-        resolved.pop();
-        continue;
-      }
-      resolved.push(part);
-      const link = this.links.get(resolved.join('/'));
-      if (!link) continue;
-      if (++hops > this.maxHops) return undefined;
-      resolved.pop();
-      if (link.target.startsWith('/')) resolved.length = 0;
-      pending = [...splitPath(link.target), ...pending];
-    }
-    return resolved.join('/');
-  }
-
-  private keepFile(path: string, record: FileRecord<R>): void {
-    // Results that are dropped later are still awaited in finish() only if kept; make sure a
-    // dropped, failed analysis cannot surface as an unhandled rejection.
-    record.result.catch(() => undefined);
-    this.files.set(path, record);
-    this.noteAncestors(path);
-  }
-
-  private noteAncestors(path: string): void {
-    for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) {
-      this.ancestorDirs.add(path.slice(0, i));
-    }
-  }
-
-  /** Removes lower-layer records at `path` and, when `subtree`, below it. */
-  private remove(path: string, layerIndex: number, subtree: boolean): void {
-    const file = this.files.get(path);
-    if (file && file.layer.index < layerIndex) this.files.delete(path);
-    const link = this.links.get(path);
-    if (link && link.layerIndex < layerIndex) this.links.delete(path);
-    if (subtree && this.ancestorDirs.has(path)) this.removeBelow(path, layerIndex);
-  }
-
-  /** Removes every lower-layer record strictly below directory `dir` ('' = the root). */
-  private removeBelow(dir: string, layerIndex: number): void {
-    const prefix = dir === '' ? '' : `${dir}/`;
-    for (const [path, record] of this.files) {
-      if (path.startsWith(prefix) && record.layer.index < layerIndex) this.files.delete(path);
-    }
-    for (const [path, record] of this.links) {
-      if (path.startsWith(prefix) && record.layerIndex < layerIndex) this.links.delete(path);
-    }
-  }
-}
-
 function joinPath(dir: string, name: string): string {
   return dir === '' ? name : `${dir}/${name}`;
-}
-
-function splitPath(path: string): string[] {
-  return path.split('/').filter((part) => part !== '' && part !== '.');
 }

@@ -177,3 +177,36 @@ describe('renderCycloneDx', () => {
     );
   });
 });
+
+describe('dev and optional dependencies', () => {
+  test('get scope excluded / optional, moat:dev / moat:optional and every location', async () => {
+    const inventory = sampleInventory();
+    const [dev, optional] = inventory.packages.filter((p) => p.type === 'npm');
+    if (!dev || !optional) throw new Error('the sample has npm packages');
+    dev.dev = true;
+    dev.locations = [dev.path, '/app/package-lock.json'];
+    optional.optional = true;
+    const bom = render(inventory) as CdxBom & {
+      components: Array<CdxComponent & { scope?: string }>;
+    };
+    const devComponent = componentAt(bom, dev.path) as CdxComponent & { scope?: string };
+    expect(devComponent.scope).toBe('excluded');
+    expect(devComponent.properties).toEqual(
+      expect.arrayContaining([
+        { name: 'moat:dev', value: 'true' },
+        { name: 'moat:package:location', value: dev.path },
+        { name: 'moat:package:location', value: '/app/package-lock.json' },
+      ]),
+    );
+    const optionalComponent = componentAt(bom, optional.path) as CdxComponent & { scope?: string };
+    expect(optionalComponent.scope).toBe('optional');
+    expect(optionalComponent.properties).toContainEqual({ name: 'moat:optional', value: 'true' });
+    expect((componentAt(bom, '/var/lib/rpm/rpmdb.sqlite') as { scope?: string }).scope).toBe(
+      undefined,
+    );
+    const validator = new Validation.JsonStrictValidator(Spec.Version.v1dot6);
+    await expect(
+      validator.validate(renderCycloneDx(inventory, { toolVersion: '0.1.0' })),
+    ).resolves.toBeNull();
+  });
+});

@@ -43,10 +43,27 @@ function propertiesOf(pkg: Package): Models.Property[] {
     ['moat:package:source-name', pkg.source?.name],
     ['moat:package:source-version', pkg.source?.version],
     ['moat:package:arch', pkg.arch],
+    ['moat:dev', pkg.dev === true ? 'true' : undefined],
+    ['moat:optional', pkg.optional === true ? 'true' : undefined],
+    // Every path the package was found at (its lockfile, hard links), `path` first.
+    ...(pkg.locations ?? []).map((location): [string, string] => [
+      'moat:package:location',
+      location,
+    ]),
   ];
   return properties.flatMap(([name, value]) =>
     value === undefined || value === '' ? [] : [new Models.Property(name, value)],
   );
+}
+
+/**
+ * CycloneDX `scope`: a development dependency is `excluded` (not part of the runtime: "test and
+ * other non-runtime purposes"), an optional one `optional`; otherwise the field is left out.
+ */
+function scopeOf(pkg: Package): Enums.ComponentScope | undefined {
+  if (pkg.dev === true) return Enums.ComponentScope.Excluded;
+  if (pkg.optional === true) return Enums.ComponentScope.Optional;
+  return undefined;
 }
 
 /** Group and name as CycloneDX splits them: npm scopes keep their `@`, the name drops the group. */
@@ -131,6 +148,7 @@ export function buildCycloneDxBom(inventory: Inventory, options: RenderOptions =
       group,
       version: pkg.version,
       purl: pkg.purl,
+      scope: scopeOf(pkg),
       licenses: new Models.LicenseRepository(licensesOf(pkg.licenses)),
       properties: new Models.PropertyRepository(propertiesOf(pkg)),
     });

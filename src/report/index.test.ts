@@ -19,7 +19,7 @@ describe('renderInventory', () => {
       (text: string) => (JSON.parse(text) as { spdxVersion: string }).spdxVersion,
       'SPDX-2.3',
     ],
-    ['json', (text: string) => (JSON.parse(text) as { schemaVersion: number }).schemaVersion, 1],
+    ['json', (text: string) => (JSON.parse(text) as { schemaVersion: number }).schemaVersion, 2],
     ['table', (text: string) => text.slice(0, 7), 'Target:'],
   ] as const)('renders %s', async (format, pick, expected) => {
     expect(pick(await renderInventory(sampleInventory(), format))).toBe(expected);

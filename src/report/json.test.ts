@@ -14,9 +14,9 @@ describe('renderJson', () => {
     expect(reportSchema.safeParse(report).success).toBe(false);
   });
 
-  test('the header names schema version 1, the target and the inventory time', () => {
+  test('the header names schema version 2, the target and the inventory time', () => {
     expect(buildReport(sampleInventory())).toMatchObject({
-      schemaVersion: 1,
+      schemaVersion: 2,
       target: 'oci-archive:app.tar',
       createdAt: '2026-11-29T09:43:05.123Z',
     });
@@ -96,5 +96,26 @@ describe('renderJson', () => {
       'pypi',
       'rpm',
     ]);
+  });
+});
+
+describe('dev, optional and several locations', () => {
+  test('are reported as packages[].dev, .optional and .locations, and validate', () => {
+    const inventory = sampleInventory();
+    const [first] = inventory.packages.filter((p) => p.type === 'npm');
+    if (!first) throw new Error('the sample has npm packages');
+    first.dev = true;
+    first.optional = true;
+    first.locations = [first.path, '/app/package-lock.json'];
+    const report = buildReport(inventory);
+    const reported = report.packages.find((p) => p.path === first.path);
+    expect(reported).toMatchObject({
+      dev: true,
+      optional: true,
+      locations: [first.path, '/app/package-lock.json'],
+    });
+    expect(reportSchema.safeParse(report).error?.issues ?? []).toEqual([]);
+    const plain = report.packages.find((p) => p.type === 'deb');
+    expect(plain && ['dev', 'optional', 'locations'].filter((key) => key in plain)).toEqual([]);
   });
 });

@@ -8,7 +8,7 @@ import type { Report, ReportPackage } from './report-schema.js';
 import { sortedPackages } from './subject.js';
 
 /** The report schema version this module writes; see docs/report-format.md. */
-export const reportSchemaVersion = 1;
+export const reportSchemaVersion = 2;
 
 function reportPackage(pkg: Package): ReportPackage {
   return {
@@ -24,6 +24,9 @@ function reportPackage(pkg: Package): ReportPackage {
     licenses: [...pkg.licenses],
     layer: pkg.layerDigest === undefined ? null : { digest: pkg.layerDigest },
     path: pkg.path,
+    ...(pkg.locations && pkg.locations.length > 1 ? { locations: [...pkg.locations] } : {}),
+    ...(pkg.dev === true ? { dev: true as const } : {}),
+    ...(pkg.optional === true ? { optional: true as const } : {}),
     ...(pkg.metadata === undefined ? {} : { metadata: { ...pkg.metadata } }),
   };
 }

@@ -33,6 +33,9 @@ export const reportPackageSchema = z.strictObject({
   licenses: z.array(z.string()),
   layer: z.strictObject({ digest }).nullable(),
   path: z.string().startsWith('/'),
+  locations: z.array(z.string().startsWith('/')).min(2).optional(),
+  dev: z.literal(true).optional(),
+  optional: z.literal(true).optional(),
   metadata: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
 });
 
@@ -129,7 +132,7 @@ export const reportSuppressedSchema = reportVulnerabilitySchema.extend({
 
 /** Moat's report JSON, schema version 1. */
 export const reportSchema = z.strictObject({
-  schemaVersion: z.literal(1),
+  schemaVersion: z.literal(2),
   target: z.string(),
   createdAt: z.iso.datetime({ offset: true }),
   artifact: reportArtifactSchema,

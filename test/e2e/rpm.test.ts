@@ -4,13 +4,15 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createScanContext } from '../../src/catalog/context.js';
+import { catalogImage } from '../../src/catalog/inventory.js';
+import { memoryImage } from '../fixtures/memory-image.js';
 import { readRpmDatabase, rpmAnalyzer } from '../../src/catalog/os/index.js';
 
 function haveTool(tool: string): boolean {
@@ -71,6 +73,7 @@ describe.skipIf(!haveRpm)(
   () => {
     let tmp = '';
     let root = '';
+    const rpmFiles: string[] = [];
 
     beforeAll(async () => {
       tmp = await mkdtemp(join(tmpdir(), 'moat-rpm-e2e-'));
@@ -82,7 +85,7 @@ describe.skipIf(!haveRpm)(
           stdio: 'ignore',
         });
       }
-      const rpms: string[] = [];
+      const rpms = rpmFiles;
       for (const arch of await readdir(join(tmp, 'RPMS'))) {
         for (const file of await readdir(join(tmp, 'RPMS', arch))) {
           rpms.push(join(tmp, 'RPMS', arch, file));
@@ -168,6 +171,49 @@ describe.skipIf(!haveRpm)(
       );
       const names = rpmQueryAll().map((line) => line.split('\t')[0]);
       expect(result.packages?.map((p) => p.name).sort()).toEqual(names);
+    });
+
+    it('puts each package on the layer whose database first listed it, across rewrites', async () => {
+      // Three layers as rpm leaves them: moat-alpha installed, then moat-beta added, then the
+      // database rebuilt (`rpm --rebuilddb` rewrites the file, same packages).
+      const layerRoot = join(tmp, 'layered');
+      const rpm = ['--root', layerRoot, '--dbpath', '/var/lib/rpm'];
+      const install = (name: string) =>
+        execFileSync(
+          'rpm',
+          [
+            ...rpm,
+            '-i',
+            '--nodeps',
+            '--justdb',
+            '--noscripts',
+            '--ignorearch',
+            '--ignoreos',
+            ...rpmFiles.filter((file) => file.split('/').at(-1)?.startsWith(`${name}-`)),
+          ],
+          { stdio: 'ignore' },
+        );
+      const snapshot = () => readFile(join(layerRoot, 'var/lib/rpm/rpmdb.sqlite'));
+      execFileSync('rpm', [...rpm, '--initdb'], { stdio: 'ignore' });
+      install('moat-alpha');
+      const first = await snapshot();
+      install('moat-beta');
+      const second = await snapshot();
+      execFileSync('rpm', [...rpm, '--rebuilddb'], { stdio: 'ignore' });
+      const third = await snapshot();
+      expect(third.equals(second)).toBe(false);
+      const path = 'var/lib/rpm/rpmdb.sqlite';
+      const inventory = await catalogImage(
+        memoryImage([
+          [{ path, content: first }],
+          [{ path, content: second }],
+          [{ path, content: third }],
+        ]),
+      );
+      const layerOf = Object.fromEntries(
+        inventory.packages.map((p) => [p.name, Number(p.layerDigest?.[7])]),
+      );
+      expect(layerOf).toEqual({ 'moat-alpha': 0, 'moat-beta': 1 });
     });
   },
 );

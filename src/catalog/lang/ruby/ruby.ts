@@ -145,10 +145,19 @@ export const gemspecCataloger: TextCataloger = {
   read: readGemspec,
 };
 
+/**
+ * Whether `path` lies inside an installed gem's directory (`<gem home>/gems/<name>-<version>/`,
+ * `<gem home>/bundler/gems/<name>-<revision>/`): a gem's own Gemfile.lock lists its development
+ * environment, not what this image installs.
+ */
+function isInsideInstalledGem(path: string): boolean {
+  return /(?:^|\/)(?:gems\/[^/]+-\d[^/]*|bundler\/gems\/[^/]+)\//.test(path);
+}
+
 /** The cataloger of `Gemfile.lock`. */
 export const gemfileLockCataloger: TextCataloger = {
   name: 'gemfile-lock',
-  version: 1,
-  wants: (path) => baseName(path) === 'Gemfile.lock',
+  version: 2,
+  wants: (path) => baseName(path) === 'Gemfile.lock' && !isInsideInstalledGem(path),
   read: readGemfileLock,
 };
