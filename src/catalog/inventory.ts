@@ -10,7 +10,7 @@ import { defaultAnalyzers } from './analyzers.js';
 import { FileCapture } from './capture.js';
 import { analysisFingerprint, cacheRecorder, type LayerCache } from './layer-cache.js';
 import { createScanContext } from './context.js';
-import { purlFor } from './purl.js';
+import { purlOrWarning } from './purl-warning.js';
 import type { AnalysisResult, Analyzer, Inventory, OsInfo, Package } from './types.js';
 
 /** Options for {@link catalogImage}. */
@@ -53,7 +53,9 @@ export async function catalogImage(image: Image, options: CatalogOptions = {}): 
       },
     });
     const os = chooseOs(walk.files);
-    const packages = collectPackages(walk.files, os, image.transport === 'dir');
+    const packages = collectPackages(walk.files, os, image.transport === 'dir', (message) =>
+      ctx.warn(message),
+    );
     const warnings = [...ctx.warnings];
     for (const file of walk.files) {
       for (const result of file.result) warnings.push(...(result.warnings ?? []));
@@ -119,6 +121,7 @@ function collectPackages(
   files: WalkedFile<AnalysisResult[]>[],
   os: OsInfo | undefined,
   isRootfs: boolean,
+  warn: (message: string) => void,
 ): Package[] {
   const packages: Package[] = [];
   const extraLicenses = new Map<string, string[]>();
@@ -133,11 +136,13 @@ function collectPackages(
     for (const result of file.result) {
       for (const found of result.packages ?? []) {
         const extra = extraLicenses.get(`${found.type}/${found.name}`) ?? [];
+        const path = `/${found.path ?? file.path}`;
+        const purl = purlOrWarning(found, os, path, warn);
         packages.push({
           ...found,
           licenses: [...new Set([...found.licenses, ...extra])],
-          purl: purlFor(found, os),
-          path: `/${found.path ?? file.path}`,
+          ...(purl === undefined ? {} : { purl }),
+          path,
           ...(isRootfs ? {} : { layerDigest: file.layer.digest }),
         });
       }

@@ -66,6 +66,22 @@ export function purlFor(pkg: FoundPackage, os?: OsInfo): string {
   ).toString();
 }
 
+/**
+ * The purl of a package, or why it has none: packageurl-js refuses some packages the catalogers
+ * can still report (a Maven archive known only by its file name has no groupId, which the purl
+ * spec requires), and one such package must cost a warning, never the whole inventory.
+ */
+export function tryPurlFor(
+  pkg: FoundPackage,
+  os?: OsInfo,
+): { purl: string } | { purl?: undefined; reason: string } {
+  try {
+    return { purl: purlFor(pkg, os) };
+  } catch (error) {
+    return { reason: error instanceof Error ? error.message : String(error) };
+  }
+}
+
 /** The purl spec puts an RPM epoch in the `epoch` qualifier, not in the version. */
 function rpmPurlVersion(version: string): string {
   const colon = version.indexOf(':');

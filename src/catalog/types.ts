@@ -37,8 +37,11 @@ export interface Package {
   type: PackageType;
   /** Group, scope or vendor where the ecosystem has one (Maven groupId, npm scope with its `@`, composer vendor). */
   namespace?: string;
-  /** Package URL; assigned once the OS is known. */
-  purl: string;
+  /**
+   * Package URL; assigned once the OS is known. Absent when the package cannot be named by one
+   * (a Maven archive known without its groupId): the inventory then carries a warning instead.
+   */
+  purl?: string;
   arch?: string;
   /** The source package (Debian source, RPM source rpm, Alpine origin). */
   source?: { name: string; version: string };
@@ -49,10 +52,29 @@ export interface Package {
   path: string;
   /** Ecosystem-specific extras, e.g. RPM epoch/release, Go main module marker. */
   metadata?: Record<string, string | number | boolean>;
+  /**
+   * For a language package whose files an OS package installed (Debian's `python3-urllib3` ships
+   * urllib3's dist-info): that OS package. The distribution patches what it ships, so such a
+   * package is matched only through its OS package's advisories.
+   */
+  ownedBy?: PackageLink;
+  /** For an OS package: the language packages whose files it installed. */
+  owns?: PackageLink[];
+}
+
+/** A reference from one package of an inventory to another. */
+export interface PackageLink {
+  type: PackageType;
+  name: string;
+  version: string;
+  /** Absent when the linked package has none. */
+  purl?: string;
 }
 
 /** A package as an analyzer reports it: everything but the purl and layer, which come later. */
-export type FoundPackage = Omit<Package, 'purl' | 'layerDigest' | 'path'> & { path?: string };
+export type FoundPackage = Omit<Package, 'purl' | 'layerDigest' | 'path' | 'ownedBy' | 'owns'> & {
+  path?: string;
+};
 
 /** What an analyzer learned from one file. */
 export interface AnalysisResult {

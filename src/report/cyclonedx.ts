@@ -10,6 +10,7 @@ import type { RenderOptions } from './render-options.js';
 import { isCompoundExpression, normalizeSpdxExpression } from './license-expression.js';
 import {
   createdAtOf,
+  qualifiedName,
   sortedPackages,
   subjectName,
   subjectPurl,
@@ -60,13 +61,16 @@ function groupAndName(pkg: Package): { group?: string; name: string } {
 
 /**
  * One bom-ref per package: the purl, or `purl|path` for a purl an earlier package already took
- * (the same library vendored at two paths), as bom-refs must be unique within a BOM.
+ * (the same library vendored at two paths), as bom-refs must be unique within a BOM. A package
+ * without a purl gets `moat:package:<type>:<name>@<version>|<path>`.
  */
 function withBomRefs(packages: readonly Package[]): Array<[Package, string]> {
   const used = new Set<string>();
   return packages.map((pkg) => {
-    let ref = used.has(pkg.purl) ? `${pkg.purl}|${pkg.path}` : pkg.purl;
-    for (let n = 2; used.has(ref); n++) ref = `${pkg.purl}|${pkg.path}|${n}`;
+    const base =
+      pkg.purl ?? `moat:package:${pkg.type}:${qualifiedName(pkg)}@${pkg.version}|${pkg.path}`;
+    let ref = used.has(base) ? `${base}|${pkg.path}` : base;
+    for (let n = 2; used.has(ref); n++) ref = `${base}|${pkg.path}|${n}`;
     used.add(ref);
     return [pkg, ref];
   });
@@ -136,7 +140,7 @@ export function buildCycloneDxBom(inventory: Inventory, options: RenderOptions =
     });
     bom.components.add(component);
     image.dependencies.add(component.bomRef);
-    bomRefs.set(bomRefKey(pkg.purl, pkg.path), component.bomRef);
+    if (pkg.purl !== undefined) bomRefs.set(bomRefKey(pkg.purl, pkg.path), component.bomRef);
   }
   return { bom, bomRefs };
 }

@@ -15,7 +15,7 @@ function reportPackage(pkg: Package): ReportPackage {
     name: pkg.name,
     version: pkg.version,
     type: pkg.type,
-    purl: pkg.purl,
+    ...(pkg.purl === undefined ? {} : { purl: pkg.purl }),
     ...(pkg.namespace === undefined ? {} : { namespace: pkg.namespace }),
     ...(pkg.source === undefined
       ? {}

@@ -26,7 +26,8 @@ export const reportPackageSchema = z.strictObject({
   name: z.string(),
   version: z.string(),
   type: z.enum(packageTypes),
-  purl: z.string().startsWith('pkg:'),
+  /** Absent when no purl can name the package (a Maven archive without its groupId). */
+  purl: z.string().startsWith('pkg:').optional(),
   namespace: z.string().optional(),
   source: z.strictObject({ name: z.string(), version: z.string() }).optional(),
   arch: z.string().optional(),
