@@ -10,6 +10,7 @@ import { defaultAnalyzers } from './analyzers.js';
 import { FileCapture } from './capture.js';
 import { analysisFingerprint, cacheRecorder, type LayerCache } from './layer-cache.js';
 import { createScanContext } from './context.js';
+import { applyMavenRepoIdentities } from './lang/java/maven-repo.js';
 import { purlOrWarning } from './purl-warning.js';
 import type { AnalysisResult, Analyzer, Inventory, OsInfo, Package } from './types.js';
 
@@ -53,6 +54,7 @@ export async function catalogImage(image: Image, options: CatalogOptions = {}): 
       },
     });
     const os = chooseOs(walk.files);
+    applyMavenRepoIdentities(walk.files, walk.resolve);
     const packages = collectPackages(walk.files, os, image.transport === 'dir', (message) =>
       ctx.warn(message),
     );

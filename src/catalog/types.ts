@@ -89,6 +89,13 @@ export interface AnalysisResult {
    * every package of that `type` and `name`.
    */
   licenses?: { type: 'deb'; name: string; licenses: string[] }[];
+  /**
+   * A Maven coordinate Debian's `/usr/share/maven-repo` declares for the JAR that
+   * `<artifactId>-<version>.jar` beside this pom links to; applied once the walk is done.
+   */
+  mavenRepoPom?: { groupId: string; artifactId: string; version: string };
+  /** Files an OS package installed (a dpkg `.list`): links language packages to it. */
+  ownedFiles?: { type: 'deb'; name: string; arch?: string; paths: string[] };
 }
 
 /** Facts about a file that an analyzer decides on before any content is read. */
