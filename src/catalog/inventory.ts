@@ -54,7 +54,7 @@ export async function catalogImage(image: Image, options: CatalogOptions = {}): 
       },
     });
     const os = chooseOs(walk.files);
-    applyMavenRepoIdentities(walk.files, walk.resolve);
+    applyMavenRepoIdentities(walk.files, (path) => walk.resolve(path));
     const packages = collectPackages(walk.files, os, image.transport === 'dir', (message) =>
       ctx.warn(message),
     );
