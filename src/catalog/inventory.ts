@@ -11,6 +11,7 @@ import { FileCapture } from './capture.js';
 import { analysisFingerprint, cacheRecorder, type LayerCache } from './layer-cache.js';
 import { createScanContext } from './context.js';
 import { applyMavenRepoIdentities } from './lang/java/maven-repo.js';
+import { linkOsOwnedPackages } from './os/dpkg-files.js';
 import { purlOrWarning } from './purl-warning.js';
 import type { AnalysisResult, Analyzer, Inventory, OsInfo, Package } from './types.js';
 
@@ -58,6 +59,7 @@ export async function catalogImage(image: Image, options: CatalogOptions = {}): 
     const packages = collectPackages(walk.files, os, image.transport === 'dir', (message) =>
       ctx.warn(message),
     );
+    linkOsOwnedPackages(packages, walk.files, (path) => walk.resolve(path));
     const warnings = [...ctx.warnings];
     for (const file of walk.files) {
       for (const result of file.result) warnings.push(...(result.warnings ?? []));

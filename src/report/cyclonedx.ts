@@ -37,6 +37,11 @@ function licensesOf(licenses: readonly string[]): Models.License[] {
 }
 
 /** Moat's facts that CycloneDX has no field for. */
+/** A linked package as a property value: its purl, else `<type>:<name>@<version>`. */
+function linkText(link: NonNullable<Package['ownedBy']>): string {
+  return link.purl ?? `${link.type}:${link.name}@${link.version}`;
+}
+
 function propertiesOf(pkg: Package): Models.Property[] {
   const properties: Array<[string, string | undefined]> = [
     ['moat:layer:digest', pkg.layerDigest],
@@ -44,6 +49,8 @@ function propertiesOf(pkg: Package): Models.Property[] {
     ['moat:package:source-name', pkg.source?.name],
     ['moat:package:source-version', pkg.source?.version],
     ['moat:package:arch', pkg.arch],
+    ['moat:package:owned-by', pkg.ownedBy && linkText(pkg.ownedBy)],
+    ...(pkg.owns ?? []).map((link): [string, string] => ['moat:package:owns', linkText(link)]),
   ];
   return properties.flatMap(([name, value]) =>
     value === undefined || value === '' ? [] : [new Models.Property(name, value)],

@@ -25,6 +25,8 @@ function reportPackage(pkg: Package): ReportPackage {
     layer: pkg.layerDigest === undefined ? null : { digest: pkg.layerDigest },
     path: pkg.path,
     ...(pkg.metadata === undefined ? {} : { metadata: { ...pkg.metadata } }),
+    ...(pkg.ownedBy === undefined ? {} : { ownedBy: { ...pkg.ownedBy } }),
+    ...(pkg.owns === undefined ? {} : { owns: pkg.owns.map((link) => ({ ...link })) }),
   };
 }
 

@@ -21,6 +21,14 @@ const packageTypes = [
 
 const digest = z.string().regex(/^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/);
 
+/** A reference to another package of the report. */
+const packageLinkSchema = z.strictObject({
+  type: z.enum(packageTypes),
+  name: z.string(),
+  version: z.string(),
+  purl: z.string().startsWith('pkg:').optional(),
+});
+
 /** One package in the report. */
 export const reportPackageSchema = z.strictObject({
   name: z.string(),
@@ -35,6 +43,10 @@ export const reportPackageSchema = z.strictObject({
   layer: z.strictObject({ digest }).nullable(),
   path: z.string().startsWith('/'),
   metadata: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  /** The OS package that installed this language package's files. */
+  ownedBy: packageLinkSchema.optional(),
+  /** The language packages whose files this OS package installed. */
+  owns: z.array(packageLinkSchema).optional(),
 });
 
 /** The scanned artifact: the image, its platform, OS and layers. */
