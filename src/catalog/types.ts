@@ -62,6 +62,14 @@ export interface Package {
   owns?: PackageLink[];
 }
 
+/** The files one OS package installed. */
+export interface OwnedFiles {
+  type: 'deb' | 'rpm';
+  name: string;
+  arch?: string;
+  paths: string[];
+}
+
 /** A reference from one package of an inventory to another. */
 export interface PackageLink {
   type: PackageType;
@@ -94,8 +102,11 @@ export interface AnalysisResult {
    * `<artifactId>-<version>.jar` beside this pom links to; applied once the walk is done.
    */
   mavenRepoPom?: { groupId: string; artifactId: string; version: string };
-  /** Files an OS package installed (a dpkg `.list`): links language packages to it. */
-  ownedFiles?: { type: 'deb'; name: string; arch?: string; paths: string[] };
+  /**
+   * Files OS packages installed (a dpkg `.list`, an rpm header's file list): language packages
+   * declared by one of these files are linked to that OS package. Paths are absolute.
+   */
+  ownedFiles?: OwnedFiles[];
 }
 
 /** Facts about a file that an analyzer decides on before any content is read. */

@@ -3,9 +3,10 @@
  * absolute path per line, directories included) and, in distroless images that keep no lists,
  * `var/lib/dpkg/status.d/<name>.md5sums` (`<md5>  <path relative to />`). The language packages
  * found at such paths (Debian's `python3-urllib3` ships urllib3's egg-info) are linked to the OS
- * package that installed them: see {@link linkOsOwnedPackages}.
+ * package that installed them: see {@link linkOsOwnedPackages}, which also serves the rpm file
+ * lists the rpm cataloger reads from each header.
  */
-import type { AnalysisResult, BufferAnalyzer, Package, PackageLink } from '../types.js';
+import type { AnalysisResult, BufferAnalyzer, OwnedFiles, Package, PackageLink } from '../types.js';
 
 const LIST = /^var\/lib\/dpkg\/info\/([^/:]+)(?::([^/:]+))?\.list$/;
 const STATUS_D_MD5SUMS = /^var\/lib\/dpkg\/status\.d\/([^/.][^/]*)\.md5sums$/;
@@ -34,9 +35,9 @@ export const dpkgFileListAnalyzer: BufferAnalyzer = {
     const name = list?.[1] ?? STATUS_D_MD5SUMS.exec(file.path)?.[1];
     if (name === undefined) return Promise.resolve({});
     const paths = parseDpkgFileList(file.content.toString('utf8'), list === null);
-    const owned: NonNullable<AnalysisResult['ownedFiles']> = { type: 'deb', name, paths };
+    const owned: OwnedFiles = { type: 'deb', name, paths };
     if (list?.[2]) owned.arch = list[2];
-    return Promise.resolve({ ownedFiles: owned });
+    return Promise.resolve({ ownedFiles: [owned] });
   },
 };
 
@@ -59,31 +60,30 @@ export function linkOsOwnedPackages(
   files: { result: AnalysisResult[] }[],
   resolve: (path: string) => string | undefined,
 ): void {
-  const owners = new Map<string, { name: string; arch?: string }>();
+  const owners = new Map<string, OwnedFiles>();
   for (const file of files) {
-    for (const { ownedFiles } of file.result) {
-      if (!ownedFiles) continue;
-      const owner = ownedFiles.arch
-        ? { name: ownedFiles.name, arch: ownedFiles.arch }
-        : { name: ownedFiles.name };
-      for (const path of ownedFiles.paths) {
-        owners.set(path, owner);
-        const real = resolve(path);
-        if (real !== undefined) owners.set(`/${real}`, owner);
+    for (const result of file.result) {
+      for (const owned of result.ownedFiles ?? []) {
+        for (const path of owned.paths) {
+          owners.set(path, owned);
+          const real = resolve(path);
+          if (real !== undefined) owners.set(`/${real}`, owned);
+        }
       }
     }
   }
   if (owners.size === 0) return;
-  const debByName = new Map<string, Package[]>();
+  const osByName = new Map<string, Package[]>();
   for (const pkg of packages) {
-    if (pkg.type !== 'deb') continue;
-    debByName.set(pkg.name, [...(debByName.get(pkg.name) ?? []), pkg]);
+    if (!OS_TYPES.has(pkg.type)) continue;
+    const key = `${pkg.type}/${pkg.name}`;
+    osByName.set(key, [...(osByName.get(key) ?? []), pkg]);
   }
   for (const pkg of packages) {
     if (OS_TYPES.has(pkg.type)) continue;
     const owner = owners.get(pkg.path);
     if (!owner) continue;
-    const candidates = debByName.get(owner.name) ?? [];
+    const candidates = osByName.get(`${owner.type}/${owner.name}`) ?? [];
     const os =
       candidates.find((c) => owner.arch === undefined || c.arch === owner.arch) ?? candidates[0];
     if (!os) continue;
