@@ -64,7 +64,7 @@ export interface Package {
 
 /** The files one OS package installed. */
 export interface OwnedFiles {
-  type: 'deb' | 'rpm';
+  type: 'deb' | 'rpm' | 'apk';
   name: string;
   arch?: string;
   paths: string[];

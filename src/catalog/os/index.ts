@@ -4,6 +4,7 @@
  */
 import type { Analyzer } from '../types.js';
 import { apkAnalyzer } from './apk.js';
+import { apkFileListAnalyzer } from './apk-files.js';
 import { dpkgCopyrightAnalyzer } from './dpkg-copyright.js';
 import { dpkgFileListAnalyzer } from './dpkg-files.js';
 import { dpkgAnalyzer } from './dpkg.js';
@@ -11,6 +12,7 @@ import { osReleaseAnalyzer } from './release.js';
 import { rpmAnalyzer } from './rpm/analyzer.js';
 
 export { apkAnalyzer, parseApkInstalled, splitApkLicense } from './apk.js';
+export { apkFileListAnalyzer, parseApkFileLists } from './apk-files.js';
 export { dpkgCopyrightAnalyzer, parseDebianCopyright } from './dpkg-copyright.js';
 export { dpkgFileListAnalyzer, linkOsOwnedPackages, parseDpkgFileList } from './dpkg-files.js';
 export {
@@ -53,5 +55,6 @@ export const osAnalyzers: Analyzer[] = [
   dpkgCopyrightAnalyzer,
   dpkgFileListAnalyzer,
   apkAnalyzer,
+  apkFileListAnalyzer,
   rpmAnalyzer,
 ];
