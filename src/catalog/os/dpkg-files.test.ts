@@ -106,7 +106,7 @@ describe('parseDpkgFileList', () => {
   it('reads .list and md5sums lines, skipping /. and malformed md5sums lines', () => {
     expect(parseDpkgFileList('/.\n/usr\n/usr/bin/x\n', false)).toEqual(['/usr', '/usr/bin/x']);
     expect(
-      parseDpkgFileList('0123456789abcdef0123456789abcdef  usr/bin/x\nnot a sum\n', true),
+      parseDpkgFileList('0123456789abcdef0123456789abcdef  usr/bin/x\r\nnot a sum\n', true),
     ).toEqual(['/usr/bin/x']);
   });
 });

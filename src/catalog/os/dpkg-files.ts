@@ -14,7 +14,7 @@ const STATUS_D_MD5SUMS = /^var\/lib\/dpkg\/status\.d\/([^/.][^/]*)\.md5sums$/;
 /** The paths (absolute, without a trailing slash) a `.list` or `.md5sums` file names. */
 export function parseDpkgFileList(text: string, md5sums: boolean): string[] {
   const paths: string[] = [];
-  for (const raw of text.split('\n')) {
+  for (const raw of text.split(/\r?\n/)) {
     // md5sums: 32 hex digits, two spaces (or space and `*`), then the path.
     const line = md5sums ? raw.replace(/^[0-9a-f]{32} [ *]/, '') : raw;
     if (line === '' || line === '/.' || (md5sums && line === raw)) continue;
