@@ -12,7 +12,9 @@ import { analysisFingerprint, cacheRecorder, type LayerCache } from './layer-cac
 import { createScanContext } from './context.js';
 import { reconcileInstalled } from './installed.js';
 import { OriginFinder } from './origin.js';
-import { purlFor } from './purl.js';
+import { applyMavenRepoIdentities } from './lang/java/maven-repo.js';
+import { linkOsOwnedPackages } from './os/dpkg-files.js';
+import { purlOrWarning } from './purl-warning.js';
 import type { AnalysisResult, Analyzer, Inventory, OsInfo, Package } from './types.js';
 
 /** Options for {@link catalogImage}. */
@@ -57,10 +59,12 @@ export async function catalogImage(image: Image, options: CatalogOptions = {}): 
       },
     });
     const os = chooseOs(walk.files);
+    applyMavenRepoIdentities(walk.files, (path) => walk.resolve(path));
     const packages = reconcileInstalled(
-      collectPackages(walk.files, os, image.transport === 'dir'),
+      collectPackages(walk.files, os, image.transport === 'dir', (message) => ctx.warn(message)),
       { includeDevDeps: options.includeDevDeps === true },
     );
+    linkOsOwnedPackages(packages, walk.files, (path) => walk.resolve(path));
     const warnings = [...ctx.warnings];
     for (const file of walk.files) {
       for (const result of file.result) warnings.push(...(result.warnings ?? []));
@@ -126,6 +130,7 @@ function collectPackages(
   files: WalkedFile<AnalysisResult[]>[],
   os: OsInfo | undefined,
   isRootfs: boolean,
+  warn: (message: string) => void,
 ): Package[] {
   const packages: Package[] = [];
   const extraLicenses = new Map<string, string[]>();
@@ -153,11 +158,13 @@ function collectPackages(
     for (const result of file.result) {
       for (const found of result.packages ?? []) {
         const extra = extraLicenses.get(`${found.type}/${found.name}`) ?? [];
+        const path = `/${found.path ?? file.path}`;
+        const purl = purlOrWarning(found, os, path, warn);
         own.push({
           ...found,
           licenses: [...new Set([...found.licenses, ...extra])],
-          purl: purlFor(found, os),
-          path: `/${found.path ?? file.path}`,
+          ...(purl === undefined ? {} : { purl }),
+          path,
           ...(isRootfs ? {} : { layerDigest: origins.layerOf(found).digest }),
         });
       }

@@ -62,4 +62,21 @@ describe('purlFor', () => {
       }),
     ).toBe('pkg:maven/org.apache.commons/commons-lang3@3.14.0');
   });
+
+  it('leaves out Go non-versions: (devel), empty, the zero placeholder, anything unparsable', () => {
+    const go = (name: string, version: string) =>
+      purlFor({ type: 'golang', name, version, licenses: [] });
+    expect(go('example.com/app', '(devel)')).toBe('pkg:golang/example.com/app');
+    expect(go('example.com/app', '')).toBe('pkg:golang/example.com/app');
+    expect(go('example.com/lib', 'v0.0.0-00010101000000-000000000000')).toBe(
+      'pkg:golang/example.com/lib',
+    );
+    expect(go('example.com/lib', 'devel +abc')).toBe('pkg:golang/example.com/lib');
+    expect(go('example.com/lib', 'v1.2.3')).toBe('pkg:golang/example.com/lib@v1.2.3');
+    expect(go('example.com/lib', 'v0.0.0-20191109021931-daa7c04131f5')).toBe(
+      'pkg:golang/example.com/lib@v0.0.0-20191109021931-daa7c04131f5',
+    );
+    expect(go('stdlib', '1.22.5')).toBe('pkg:golang/stdlib@1.22.5');
+    expect(go('stdlib', '1.23rc1')).toBe('pkg:golang/stdlib@1.23rc1');
+  });
 });

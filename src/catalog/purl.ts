@@ -4,6 +4,7 @@
  */
 import { PackageURL } from 'packageurl-js';
 
+import { isValidVersion } from '../versions/index.js';
 import type { FoundPackage, OsInfo } from './types.js';
 
 /** Namespaces of OS package purls for families whose os-release ID differs from the purl's. */
@@ -55,7 +56,12 @@ export function purlFor(pkg: FoundPackage, os?: OsInfo): string {
     default:
       break;
   }
-  const version = pkg.type === 'rpm' ? rpmPurlVersion(pkg.version) : pkg.version;
+  const version =
+    pkg.type === 'rpm'
+      ? rpmPurlVersion(pkg.version)
+      : pkg.type === 'golang'
+        ? goPurlVersion(pkg.name, pkg.version)
+        : pkg.version;
   return new PackageURL(
     pkg.type,
     namespace || undefined,
@@ -65,6 +71,37 @@ export function purlFor(pkg: FoundPackage, os?: OsInfo): string {
     undefined,
   ).toString();
 }
+
+/**
+ * The purl of a package, or why it has none: packageurl-js refuses some packages the catalogers
+ * can still report (a Maven archive known only by its file name has no groupId, which the purl
+ * spec requires), and one such package must cost a warning, never the whole inventory.
+ */
+export function tryPurlFor(
+  pkg: FoundPackage,
+  os?: OsInfo,
+): { purl: string } | { purl?: undefined; reason: string } {
+  try {
+    return { purl: purlFor(pkg, os) };
+  } catch (error) {
+    return { reason: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/**
+ * Go build info writes `(devel)` for a main module built from a work tree, and replaced modules
+ * may carry the placeholder `v0.0.0-00010101000000-000000000000`: neither is a version, and a purl
+ * carrying one would name a release that does not exist. Only Go module versions (and Go release
+ * names such as `1.22rc1` for the standard library) go into the purl.
+ */
+function goPurlVersion(name: string, version: string): string | undefined {
+  if (version === ZERO_PSEUDO_VERSION) return undefined;
+  if (isValidVersion('golang', version)) return version;
+  return name === 'stdlib' && GO_RELEASE.test(version) ? version : undefined;
+}
+
+const ZERO_PSEUDO_VERSION = 'v0.0.0-00010101000000-000000000000';
+const GO_RELEASE = /^\d+(?:\.\d+)*(?:(?:rc|beta)\d+)?$/;
 
 /** The purl spec puts an RPM epoch in the `epoch` qualifier, not in the version. */
 function rpmPurlVersion(version: string): string {

@@ -37,8 +37,11 @@ export interface Package {
   type: PackageType;
   /** Group, scope or vendor where the ecosystem has one (Maven groupId, npm scope with its `@`, composer vendor). */
   namespace?: string;
-  /** Package URL; assigned once the OS is known. */
-  purl: string;
+  /**
+   * Package URL; assigned once the OS is known. Absent when the package cannot be named by one
+   * (a Maven archive known without its groupId): the inventory then carries a warning instead.
+   */
+  purl?: string;
   arch?: string;
   /** The source package (Debian source, RPM source rpm, Alpine origin). */
   source?: { name: string; version: string };
@@ -58,12 +61,37 @@ export interface Package {
   dev?: boolean;
   /** An optional dependency (npm `optional`). */
   optional?: boolean;
+  /**
+   * For a language package whose files an OS package installed (Debian's `python3-urllib3` ships
+   * urllib3's dist-info): that OS package. The distribution patches what it ships, so such a
+   * package is matched only through its OS package's advisories.
+   */
+  ownedBy?: PackageLink;
+  /** For an OS package: the language packages whose files it installed. */
+  owns?: PackageLink[];
+}
+
+/** The files one OS package installed. */
+export interface OwnedFiles {
+  type: 'deb' | 'rpm' | 'apk';
+  name: string;
+  arch?: string;
+  paths: string[];
+}
+
+/** A reference from one package of an inventory to another. */
+export interface PackageLink {
+  type: PackageType;
+  name: string;
+  version: string;
+  /** Absent when the linked package has none. */
+  purl?: string;
 }
 
 /** A package as an analyzer reports it: everything but the purl and layer, which come later. */
 export type FoundPackage = Omit<
   Package,
-  'purl' | 'layerDigest' | 'path' | 'locations' | 'dev' | 'optional'
+  'purl' | 'layerDigest' | 'path' | 'locations' | 'dev' | 'optional' | 'ownedBy' | 'owns'
 > & { path?: string };
 
 /** What an analyzer learned from one file. */
@@ -79,6 +107,16 @@ export interface AnalysisResult {
    * every package of that `type` and `name`.
    */
   licenses?: { type: 'deb'; name: string; licenses: string[] }[];
+  /**
+   * A Maven coordinate Debian's `/usr/share/maven-repo` declares for the JAR that
+   * `<artifactId>-<version>.jar` beside this pom links to; applied once the walk is done.
+   */
+  mavenRepoPom?: { groupId: string; artifactId: string; version: string };
+  /**
+   * Files OS packages installed (a dpkg `.list`, an rpm header's file list): language packages
+   * declared by one of these files are linked to that OS package. Paths are absolute.
+   */
+  ownedFiles?: OwnedFiles[];
 }
 
 /** Facts about a file that an analyzer decides on before any content is read. */

@@ -3,7 +3,7 @@
  * vulnerability: fixed versions of every record, the most final status, CVSS scores of every
  * record, the source's own rating, and title, references and dates from the primary record.
  */
-import type { Package } from '../catalog/types.js';
+import type { MatchablePackage } from './eligible.js';
 import { compareText, sortInPlace } from '../util/order.js';
 import type { OsvAffected, OsvRecord } from '../vulndb/index.js';
 import type { MatchCandidate, VulnerabilityGroup } from './merge.js';
@@ -29,7 +29,7 @@ export type FindingTemplate = Omit<
 
 /** The finding for `pkg` (shown as `packageName`) and one vulnerability group. */
 export function buildFinding(
-  pkg: Package,
+  pkg: MatchablePackage,
   packageName: string,
   group: VulnerabilityGroup,
   compare: VersionComparator,
@@ -93,7 +93,7 @@ export function buildFindingTemplate(
 /** The finding of `template` for one package (fields in the report's order). */
 export function instantiateFinding(
   template: FindingTemplate,
-  pkg: Package,
+  pkg: MatchablePackage,
   packageName: string,
 ): Finding {
   const finding: Finding = {

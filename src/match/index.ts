@@ -10,6 +10,12 @@ export {
   type PackageQuery,
   type UnmatchablePackage,
 } from './ecosystems.js';
+export {
+  ineligibility,
+  isMatchable,
+  type Ineligibility,
+  type MatchablePackage,
+} from './eligible.js';
 export { endOfLife, type EolStatus } from './eol.js';
 export { buildFinding, publisherOf } from './finding.js';
 export {

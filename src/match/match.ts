@@ -27,6 +27,7 @@ import { groupByVulnerability, type MatchCandidate, type VulnerabilityGroup } fr
 import { isAffectedBy, SortedEventsCache, type Comparators } from './ranges.js';
 import { statusOf } from './status.js';
 import type { Finding } from './types.js';
+import { isMatchable, type MatchablePackage } from './eligible.js';
 
 /** What the matcher needs from a database: the records about one package. */
 export interface AdvisorySource {
@@ -70,9 +71,14 @@ export function matchInventory(
 
   // Packages grouped by what they are looked up under (binary packages of one source share it),
   // so each package's records are read once and dropped after its group.
-  const byLookup = new Map<string, { pkg: Package; query: PackageQuery }[]>();
+  const byLookup = new Map<string, { pkg: MatchablePackage; query: PackageQuery }[]>();
   const unmatchable = new Map<string, number>();
+  let withoutPurl = 0;
   for (const pkg of inventory.packages) {
+    if (!isMatchable(pkg)) {
+      if (pkg.purl === undefined) withoutPurl++;
+      continue;
+    }
     const query = queryFor(pkg, os);
     if ('reason' in query) {
       const key = os ? `${os.family} ${os.version}`.trim() : 'unknown OS';
@@ -110,6 +116,7 @@ export function matchInventory(
       for (const template of templates) findings.push(instantiateFinding(template, pkg, name));
     }
   }
+  if (withoutPurl > 0) warnings.add(`not matched: ${withoutPurl} packages without a purl`);
   for (const [key, count] of unmatchable)
     if (count > 1) warnings.add(`not matched: ${count} packages in total on ${key}`);
 
@@ -130,7 +137,7 @@ export function matchInventory(
  * through `warn` and give no finding.
  */
 export function matchPackage(
-  pkg: Package,
+  pkg: MatchablePackage,
   query: PackageQuery,
   lookup: (ecosystem: string, name: string) => OsvRecord[],
   warn: (message: string) => void,

@@ -10,6 +10,7 @@ import type { RenderOptions } from './render-options.js';
 import { isCompoundExpression, normalizeSpdxExpression } from './license-expression.js';
 import {
   createdAtOf,
+  qualifiedName,
   sortedPackages,
   subjectName,
   subjectPurl,
@@ -36,6 +37,11 @@ function licensesOf(licenses: readonly string[]): Models.License[] {
 }
 
 /** Moat's facts that CycloneDX has no field for. */
+/** A linked package as a property value: its purl, else `<type>:<name>@<version>`. */
+function linkText(link: NonNullable<Package['ownedBy']>): string {
+  return link.purl ?? `${link.type}:${link.name}@${link.version}`;
+}
+
 function propertiesOf(pkg: Package): Models.Property[] {
   const properties: Array<[string, string | undefined]> = [
     ['moat:layer:digest', pkg.layerDigest],
@@ -50,6 +56,8 @@ function propertiesOf(pkg: Package): Models.Property[] {
       'moat:package:location',
       location,
     ]),
+    ['moat:package:owned-by', pkg.ownedBy && linkText(pkg.ownedBy)],
+    ...(pkg.owns ?? []).map((link): [string, string] => ['moat:package:owns', linkText(link)]),
   ];
   return properties.flatMap(([name, value]) =>
     value === undefined || value === '' ? [] : [new Models.Property(name, value)],
@@ -77,13 +85,16 @@ function groupAndName(pkg: Package): { group?: string; name: string } {
 
 /**
  * One bom-ref per package: the purl, or `purl|path` for a purl an earlier package already took
- * (the same library vendored at two paths), as bom-refs must be unique within a BOM.
+ * (the same library vendored at two paths), as bom-refs must be unique within a BOM. A package
+ * without a purl gets `moat:package:<type>:<name>@<version>|<path>`.
  */
 function withBomRefs(packages: readonly Package[]): Array<[Package, string]> {
   const used = new Set<string>();
   return packages.map((pkg) => {
-    let ref = used.has(pkg.purl) ? `${pkg.purl}|${pkg.path}` : pkg.purl;
-    for (let n = 2; used.has(ref); n++) ref = `${pkg.purl}|${pkg.path}|${n}`;
+    const base =
+      pkg.purl ?? `moat:package:${pkg.type}:${qualifiedName(pkg)}@${pkg.version}|${pkg.path}`;
+    let ref = used.has(base) ? `${base}|${pkg.path}` : base;
+    for (let n = 2; used.has(ref); n++) ref = `${base}|${pkg.path}|${n}`;
     used.add(ref);
     return [pkg, ref];
   });
@@ -154,7 +165,7 @@ export function buildCycloneDxBom(inventory: Inventory, options: RenderOptions =
     });
     bom.components.add(component);
     image.dependencies.add(component.bomRef);
-    bomRefs.set(bomRefKey(pkg.purl, pkg.path), component.bomRef);
+    if (pkg.purl !== undefined) bomRefs.set(bomRefKey(pkg.purl, pkg.path), component.bomRef);
   }
   return { bom, bomRefs };
 }

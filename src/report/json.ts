@@ -15,7 +15,7 @@ function reportPackage(pkg: Package): ReportPackage {
     name: pkg.name,
     version: pkg.version,
     type: pkg.type,
-    purl: pkg.purl,
+    ...(pkg.purl === undefined ? {} : { purl: pkg.purl }),
     ...(pkg.namespace === undefined ? {} : { namespace: pkg.namespace }),
     ...(pkg.source === undefined
       ? {}
@@ -28,6 +28,8 @@ function reportPackage(pkg: Package): ReportPackage {
     ...(pkg.dev === true ? { dev: true as const } : {}),
     ...(pkg.optional === true ? { optional: true as const } : {}),
     ...(pkg.metadata === undefined ? {} : { metadata: { ...pkg.metadata } }),
+    ...(pkg.ownedBy === undefined ? {} : { ownedBy: { ...pkg.ownedBy } }),
+    ...(pkg.owns === undefined ? {} : { owns: pkg.owns.map((link) => ({ ...link })) }),
   };
 }
 

@@ -21,12 +21,21 @@ const packageTypes = [
 
 const digest = z.string().regex(/^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/);
 
+/** A reference to another package of the report. */
+const packageLinkSchema = z.strictObject({
+  type: z.enum(packageTypes),
+  name: z.string(),
+  version: z.string(),
+  purl: z.string().startsWith('pkg:').optional(),
+});
+
 /** One package in the report. */
 export const reportPackageSchema = z.strictObject({
   name: z.string(),
   version: z.string(),
   type: z.enum(packageTypes),
-  purl: z.string().startsWith('pkg:'),
+  /** Absent when no purl can name the package (a Maven archive without its groupId). */
+  purl: z.string().startsWith('pkg:').optional(),
   namespace: z.string().optional(),
   source: z.strictObject({ name: z.string(), version: z.string() }).optional(),
   arch: z.string().optional(),
@@ -37,6 +46,10 @@ export const reportPackageSchema = z.strictObject({
   dev: z.literal(true).optional(),
   optional: z.literal(true).optional(),
   metadata: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  /** The OS package that installed this language package's files. */
+  ownedBy: packageLinkSchema.optional(),
+  /** The language packages whose files this OS package installed. */
+  owns: z.array(packageLinkSchema).optional(),
 });
 
 /** The scanned artifact: the image, its platform, OS and layers. */

@@ -104,7 +104,10 @@ function licenseDeclared(licenses: readonly string[], extracted: ExtractedLicens
 function withPackageIds(packages: readonly Package[]): Array<[Package, string]> {
   const used = new Set<string>();
   return packages.map((pkg) => {
-    const hash = createHash('sha256').update(`${pkg.purl}\n${pkg.path}`).digest('hex').slice(0, 16);
+    const hash = createHash('sha256')
+      .update(`${pkg.purl ?? `${pkg.type}:${qualifiedName(pkg)}@${pkg.version}`}\n${pkg.path}`)
+      .digest('hex')
+      .slice(0, 16);
     const base = `SPDXRef-Package-${pkg.type}-${idSafe(pkg.name)}-${hash}`;
     let id = base;
     for (let n = 2; used.has(id); n++) id = `${base}-${n}`;
@@ -182,7 +185,7 @@ export function buildSpdxDocument(inventory: Inventory, options: RenderOptions =
       licenseDeclared: licenseDeclared(pkg.licenses, extracted),
       primaryPackagePurpose: 'LIBRARY',
       sourceInfo: sourceInfoOf(pkg),
-      externalRefs: purlRef(pkg.purl),
+      ...(pkg.purl === undefined ? {} : { externalRefs: purlRef(pkg.purl) }),
     });
   }
 

@@ -65,7 +65,7 @@ export function sortedPackages(inventory: Inventory): Package[] {
       compareText(a.name, b.name) ||
       compareText(a.version, b.version) ||
       compareText(a.path, b.path) ||
-      compareText(a.purl, b.purl),
+      compareText(a.purl ?? '', b.purl ?? ''),
   );
 }
 

@@ -53,7 +53,7 @@ function row(pkg: Package): string[] {
     qualifiedName(pkg),
     pkg.version,
     pkg.type,
-    pkg.source?.name ?? '',
+    pkg.ownedBy ? `(${pkg.ownedBy.type} ${pkg.ownedBy.name})` : (pkg.source?.name ?? ''),
     shortDigest(pkg.layerDigest),
     pkg.path,
   ].map(printable);

@@ -4,13 +4,17 @@
  */
 import type { Analyzer } from '../types.js';
 import { apkAnalyzer } from './apk.js';
+import { apkFileListAnalyzer } from './apk-files.js';
 import { dpkgCopyrightAnalyzer } from './dpkg-copyright.js';
+import { dpkgFileListAnalyzer } from './dpkg-files.js';
 import { dpkgAnalyzer } from './dpkg.js';
 import { osReleaseAnalyzer } from './release.js';
 import { rpmAnalyzer } from './rpm/analyzer.js';
 
 export { apkAnalyzer, parseApkInstalled, splitApkLicense } from './apk.js';
+export { apkFileListAnalyzer, parseApkFileLists } from './apk-files.js';
 export { dpkgCopyrightAnalyzer, parseDebianCopyright } from './dpkg-copyright.js';
+export { dpkgFileListAnalyzer, linkOsOwnedPackages, parseDpkgFileList } from './dpkg-files.js';
 export {
   dpkgAnalyzer,
   parseControlStanzas,
@@ -49,6 +53,8 @@ export const osAnalyzers: Analyzer[] = [
   osReleaseAnalyzer,
   dpkgAnalyzer,
   dpkgCopyrightAnalyzer,
+  dpkgFileListAnalyzer,
   apkAnalyzer,
+  apkFileListAnalyzer,
   rpmAnalyzer,
 ];

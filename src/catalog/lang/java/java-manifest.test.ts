@@ -42,4 +42,13 @@ describe('manifestIdentity', () => {
       manifestIdentity(parseManifest('Implementation-Title: Apache Commons Lang\n')).artifactId,
     ).toBeUndefined();
   });
+
+  it('takes Implementation-Vendor-Id for a groupId only when it is a reverse-DNS name', () => {
+    const text =
+      'Implementation-Vendor-Id: The Apache Software Foundation\nBundle-SymbolicName: org.apache.commons.lang3\n';
+    expect(manifestIdentity(parseManifest(text)).groupId).toBe('org.apache.commons');
+    expect(
+      manifestIdentity(parseManifest('Implementation-Vendor-Id: Oracle\n')).groupId,
+    ).toBeUndefined();
+  });
 });

@@ -40,6 +40,11 @@ export interface ManifestIdentity {
 }
 
 const ARTIFACT_ID = /^[A-Za-z0-9_.-]+$/;
+/**
+ * A reverse-DNS groupId (`org.apache.commons`). `Implementation-Vendor-Id` often holds a vendor's
+ * name instead ("The Apache Software Foundation"), which is no groupId.
+ */
+const GROUP_ID = /^[A-Za-z][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)+$/;
 
 /** The Maven coordinates a manifest suggests (Implementation-* first, then OSGi Bundle-*). */
 export function manifestIdentity(attributes: ManifestAttributes): ManifestIdentity {
@@ -52,8 +57,10 @@ export function manifestIdentity(attributes: ManifestAttributes): ManifestIdenti
   const dot = symbolicName?.lastIndexOf('.') ?? -1;
   const title = get('Implementation-Title');
   const identity: ManifestIdentity = {};
+  const vendorId = get('Implementation-Vendor-Id');
   const groupId =
-    get('Implementation-Vendor-Id') ?? (dot > 0 ? symbolicName?.slice(0, dot) : undefined);
+    (vendorId && GROUP_ID.test(vendorId) ? vendorId : undefined) ??
+    (dot > 0 ? symbolicName?.slice(0, dot) : undefined);
   const artifactId = title && ARTIFACT_ID.test(title) ? title : undefined;
   const version = get('Implementation-Version') ?? get('Bundle-Version');
   if (groupId) identity.groupId = groupId;

@@ -11,7 +11,7 @@ export const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
 /** Catalogs Java archives by file name (`*.jar, *.war, *.ear, *.par, *.sar, *.jpi, *.hpi, *.kar`). */
 export const javaArchiveAnalyzer: SpoolAnalyzer = {
   name: 'java-archive',
-  version: 1,
+  version: 2,
   input: 'spool',
   magic: [ZIP_MAGIC],
   wants: (file) => file.size > 0 && isJavaArchivePath(file.path),

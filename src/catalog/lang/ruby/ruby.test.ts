@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -51,7 +51,8 @@ describe('gemspec', () => {
   it('wants gemspecs inside a specifications directory only', () => {
     const wants = (path: string) => gemspec.wants({ path, size: 1, mode: 0o100644 });
     expect(wants('usr/local/bundle/specifications/rack-3.0.8.gemspec')).toBe(true);
-    expect(wants('var/lib/gems/3.1.0/specifications/default/json-2.6.1.gemspec')).toBe(false);
+    expect(wants('var/lib/gems/3.1.0/specifications/default/json-2.6.1.gemspec')).toBe(true);
+    expect(wants('usr/lib/ruby/specifications/default/sub/x.gemspec')).toBe(false);
     expect(wants('app/rack.gemspec')).toBe(false);
   });
 
@@ -182,5 +183,25 @@ describe('Gemfile.lock', () => {
     const result = await run(small, 'Gemfile.lock', lock);
     expect(result.packages?.map((p) => p.name)).toEqual(['activesupport', 'concurrent-ruby']);
     expect(result.warnings).toEqual(['Gemfile.lock: more than 2 packages; the rest skipped']);
+  });
+});
+
+describe('gemspec on Ruby default gems (test/fixtures/data/ruby)', () => {
+  const fixtures = join(import.meta.dirname, '../../../../test/fixtures/data/ruby');
+  const defaultDir = 'usr/lib/ruby/gems/3.1.0/specifications/default';
+
+  it.each([
+    ['json-2.6.1.gemspec', 'json', '2.6.1', ['Ruby']],
+    ['bundler-2.3.7.gemspec', 'bundler', '2.3.7', ['MIT']],
+    ['openssl-3.0.1.gemspec', 'openssl', '3.0.1', ['Ruby']],
+  ])('reports %s as a default gem, as `gem list` does', async (file, name, version, licenses) => {
+    const path = `${defaultDir}/${file}`;
+    expect(gemspec.wants({ path, size: 1, mode: 0o100644 })).toBe(true);
+    const text = readFileSync(join(fixtures, file), 'latin1');
+    const result = await run(gemspec, path, text);
+    expect(result.warnings).toBeUndefined();
+    expect(result.packages).toEqual([
+      { type: 'gem', name, version, licenses, metadata: { defaultGem: true } },
+    ]);
   });
 });

@@ -1,6 +1,8 @@
 /**
- * Ruby: installed gems from the specifications rubygems writes (`specifications/*.gemspec`) and
- * locked gems from `Gemfile.lock`.
+ * Ruby: installed gems from the specifications rubygems writes (`specifications/*.gemspec`, and
+ * `specifications/default/*.gemspec` for the default gems that ship inside Ruby itself, such as
+ * json or openssl, which `gem list` reports as `json (default: 2.6.1)`) and locked gems from
+ * `Gemfile.lock`.
  *
  * A gemspec is Ruby code. It is never evaluated: only assignments of plain string literals
  * (`s.name = "rack".freeze`, `s.version = Gem::Version.new("3.0.8")`, `s.licenses = ["MIT"]`)
@@ -77,6 +79,9 @@ export function readGemspecLiterals(text: string): {
   return fields;
 }
 
+/** `specifications/x.gemspec` or `specifications/default/x.gemspec` (a gem bundled with Ruby). */
+const GEMSPEC_PATH = /(?:^|\/)specifications\/(default\/)?[^/]+\.gemspec$/;
+
 function readGemspec(content: Buffer, findings: FileFindings): void {
   const spec = readGemspecLiterals(decodeText(content));
   if (!spec.name || !spec.version) {
@@ -89,7 +94,10 @@ function readGemspec(content: Buffer, findings: FileFindings): void {
     version: spec.version,
     licenses: spec.licenses,
   };
-  if (spec.platform && spec.platform !== 'ruby') pkg.metadata = { platform: spec.platform };
+  const metadata: NonNullable<FoundPackage['metadata']> = {};
+  if (spec.platform && spec.platform !== 'ruby') metadata.platform = spec.platform;
+  if (GEMSPEC_PATH.exec(findings.path)?.[1]) metadata.defaultGem = true;
+  if (Object.keys(metadata).length > 0) pkg.metadata = metadata;
   findings.add(pkg);
 }
 
@@ -140,8 +148,8 @@ function readGemfileLock(content: Buffer, findings: FileFindings): void {
 /** The cataloger of installed gem specifications (`specifications/*.gemspec`). */
 export const gemspecCataloger: TextCataloger = {
   name: 'gemspec',
-  version: 1,
-  wants: (path) => /(?:^|\/)specifications\/[^/]+\.gemspec$/.test(path),
+  version: 2,
+  wants: (path) => GEMSPEC_PATH.test(path),
   read: readGemspec,
 };
 

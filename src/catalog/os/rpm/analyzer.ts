@@ -16,15 +16,15 @@ export const rpmDatabasePaths: readonly string[] = [
 /** Catalogs rpm packages from the rpm database in any of its three formats. */
 export const rpmAnalyzer: SpoolAnalyzer = {
   name: 'rpm',
-  version: 1,
+  version: 2,
   input: 'spool',
   wants: (file) => rpmDatabasePaths.includes(file.path) && file.size > 0,
   async analyze(file): Promise<AnalysisResult> {
     // Messages name the spooled copy; name the file as it lies in the image instead.
     const rename = (message: string) => message.split(file.spoolPath).join(`/${file.path}`);
     try {
-      const { packages, warnings } = await readRpmDatabase(file.spoolPath);
-      return { packages, warnings: warnings.map(rename) };
+      const { packages, warnings, ownedFiles } = await readRpmDatabase(file.spoolPath);
+      return { packages, warnings: warnings.map(rename), ownedFiles };
     } catch (error) {
       if (error instanceof InvalidInputError) {
         throw new InvalidInputError(error.code, rename(error.message), { cause: error });

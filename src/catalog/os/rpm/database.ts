@@ -6,11 +6,16 @@
 import { open } from 'node:fs/promises';
 
 import { InvalidInputError, isMoatError } from '../../../errors.js';
-import type { FoundPackage } from '../../types.js';
+import type { FoundPackage, OwnedFiles } from '../../types.js';
 import type { ParsedPackages } from '../parsed.js';
 import type { RpmBlob, WarnFn } from './blob.js';
 import { isBdbHash, readBdbBlobs } from './bdb.js';
-import { parseRpmHeader, parseSourceRpm, type RpmHeaderPackage } from './header.js';
+import {
+  parseRpmFilePaths,
+  parseRpmHeader,
+  parseSourceRpm,
+  type RpmHeaderPackage,
+} from './header.js';
 import { isNdb, readNdbBlobs } from './ndb.js';
 import { isSqlite, readSqliteBlobs } from './sqlite.js';
 
@@ -64,13 +69,37 @@ async function* blobsOf(path: string, warn: WarnFn): AsyncGenerator<RpmBlob> {
   }
 }
 
+/** The files a header lists, or undefined (with a warning when the list is malformed). */
+function filesOf(
+  header: RpmHeaderPackage,
+  blob: Buffer,
+  what: string,
+  warn: WarnFn,
+): OwnedFiles | undefined {
+  let paths: string[];
+  try {
+    paths = parseRpmFilePaths(blob);
+  } catch (error) {
+    if (!isMoatError(error)) throw error;
+    warn(`${what}: file list skipped: ${error.message}`);
+    return undefined;
+  }
+  if (paths.length === 0) return undefined;
+  const owned: OwnedFiles = { type: 'rpm', name: header.name, paths };
+  if (header.arch) owned.arch = header.arch;
+  return owned;
+}
+
 /**
  * Reads every installed package of an rpm database file in any of its three formats.
  * @throws InvalidInputError PACKAGE_DB_INVALID when the file is not a readable rpm database.
  * @example const { packages } = await readRpmDatabase('/var/lib/rpm/rpmdb.sqlite');
  */
-export async function readRpmDatabase(path: string): Promise<ParsedPackages> {
+export async function readRpmDatabase(
+  path: string,
+): Promise<ParsedPackages & { ownedFiles: OwnedFiles[] }> {
   const packages: FoundPackage[] = [];
+  const ownedFiles: OwnedFiles[] = [];
   const warnings: string[] = [];
   const warn = (message: string) => warnings.push(message);
   for await (const { id, blob } of blobsOf(path, warn)) {
@@ -84,6 +113,8 @@ export async function readRpmDatabase(path: string): Promise<ParsedPackages> {
     }
     if (header.name === 'gpg-pubkey') continue;
     packages.push(rpmPackageFromHeader(header));
+    const owned = filesOf(header, blob, `${path}: ${id}`, warn);
+    if (owned) ownedFiles.push(owned);
   }
-  return { packages, warnings };
+  return { packages, warnings, ownedFiles };
 }

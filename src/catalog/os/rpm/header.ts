@@ -185,6 +185,30 @@ export function parseRpmHeader(blob: Buffer): RpmHeaderPackage {
   return pkg;
 }
 
+/** The tags of an rpm header's file list: each file is `DIRNAMES[DIRINDEXES[i]] + BASENAMES[i]`. */
+const fileTags = { dirIndexes: 1116, baseNames: 1117, dirNames: 1118 } as const;
+const fileTagSet: ReadonlySet<number> = new Set(Object.values(fileTags));
+
+/**
+ * The absolute paths of the files one header says its package installed (empty for a header
+ * without a file list, or one whose indexes point past its directory list).
+ * @throws InvalidInputError PACKAGE_DB_INVALID when the blob is malformed.
+ */
+export function parseRpmFilePaths(blob: Buffer): string[] {
+  const tags = parseRpmHeaderTags(blob, fileTagSet);
+  const baseNames = tags.get(fileTags.baseNames) ?? [];
+  const dirNames = tags.get(fileTags.dirNames) ?? [];
+  const dirIndexes = tags.get(fileTags.dirIndexes) ?? [];
+  if (baseNames.length !== dirIndexes.length) return [];
+  const paths: string[] = [];
+  for (const [i, base] of baseNames.entries()) {
+    const dir = dirNames[Number(dirIndexes[i])];
+    if (typeof dir !== 'string' || typeof base !== 'string') return [];
+    paths.push(`${dir}${base}`);
+  }
+  return paths;
+}
+
 /**
  * Splits a source rpm file name (`util-linux-2.32.1-42.el8_8.src.rpm`) into name and
  * `version-release`; undefined when it does not have that shape.
