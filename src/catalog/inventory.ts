@@ -56,7 +56,7 @@ export async function catalogImage(image: Image, options: CatalogOptions = {}): 
     const packages = collectPackages(walk.files, os, image.transport === 'dir');
     const warnings = [...ctx.warnings];
     for (const file of walk.files) {
-      for (const result of file.result) warnings.push(...(result.warnings ?? []));
+      for (const result of file.result) for (const w of result.warnings ?? []) warnings.push(w);
     }
     const labels = image.config.config?.Labels ?? {};
     const diffIds = image.config.rootfs?.diff_ids ?? [];
