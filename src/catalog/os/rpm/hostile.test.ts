@@ -110,6 +110,38 @@ describe('readRpmDatabase on a hostile Berkeley DB file', () => {
   });
 });
 
+describe('readRpmDatabase on records that overlap inside one page', () => {
+  /** A hash page of 64 KiB whose 1000 inline items all start at different bytes of one region. */
+  function overlappingInlineItems(): Buffer {
+    const pageSize = 65536;
+    const file = Buffer.alloc(pageSize * 2);
+    file.writeUInt32LE(0x061561, 12);
+    file.writeUInt32LE(pageSize, 20);
+    file.writeUInt32LE(1, 32);
+    const page = file.subarray(pageSize);
+    page[25] = 13;
+    const pairs = 1000;
+    page.writeUInt16LE(pairs * 2, 20);
+    page.fill(1, 30000); // every item starts with H_KEYDATA
+    for (let k = 0; k < pairs; k++) {
+      page.writeUInt16LE(pageSize - 1, 26 + k * 4);
+      page.writeUInt16LE(30000 + k, 26 + k * 4 + 2);
+    }
+    return file;
+  }
+
+  it('stops once the records add up to more than the file, with a warning', async () => {
+    const path = join(tmp, 'overlap-inline.bdb');
+    await writeFile(path, overlappingInlineItems());
+    const { packages, warnings } = await readRpmDatabase(path);
+    expect(packages).toEqual([]);
+    expect(warnings.at(-1)).toBe(
+      `${path}: records add up to more than the file's 131072 bytes; reading stopped`,
+    );
+    expect(warnings.length).toBeLessThan(10);
+  });
+});
+
 describe('readRpmDatabase on a hostile NDB file', () => {
   /** The fixture with every free slot turned into a copy of the first slot. */
   async function slotsPointingBack(): Promise<{ path: string; copies: number }> {
