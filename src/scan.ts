@@ -88,7 +88,8 @@ export async function scanImage(target: string, options: ScanOptions = {}): Prom
   const vex: VexStatement[] = [];
   if (options.vex !== undefined && options.vex.length > 0) {
     const { loadVex } = await import('./filter/vex.js');
-    for (const path of options.vex) vex.push(...(await loadVex(path)));
+    for (const path of options.vex)
+      for (const statement of await loadVex(path)) vex.push(statement);
   }
   const dbPath = await prepareVulnDb(options, warn);
 

@@ -162,7 +162,7 @@ export class FileCapture {
       const tasks = spoolers.map((a) => () => a.analyze({ ...info, spoolPath }, this.ctx));
       if (buffers.length > 0) {
         const content = await readFile(spoolPath);
-        tasks.push(...buffers.map((a) => () => a.analyze({ ...info, content }, this.ctx)));
+        for (const a of buffers) tasks.push(() => a.analyze({ ...info, content }, this.ctx));
       }
       return await this.runAll(tasks, info);
     } finally {

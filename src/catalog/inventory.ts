@@ -67,7 +67,7 @@ export async function catalogImage(image: Image, options: CatalogOptions = {}): 
     linkOsOwnedPackages(packages, walk.files, (path) => walk.resolve(path));
     const warnings = [...ctx.warnings];
     for (const file of walk.files) {
-      for (const result of file.result) warnings.push(...(result.warnings ?? []));
+      for (const result of file.result) for (const w of result.warnings ?? []) warnings.push(w);
     }
     const labels = image.config.config?.Labels ?? {};
     const diffIds = image.config.rootfs?.diff_ids ?? [];

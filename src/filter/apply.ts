@@ -40,7 +40,7 @@ export function applyFilters(
   const ignored: IgnoredFinding[] = [];
   const take = (outcome: FilterOutcome) => {
     kept = outcome.kept;
-    ignored.push(...outcome.ignored);
+    for (const finding of outcome.ignored) ignored.push(finding);
   };
   if (options.severities !== undefined) take(filterBySeverity(kept, options.severities));
   if (options.ignoreUnfixed === true) take(filterUnfixed(kept));

@@ -98,7 +98,7 @@ async function* walkDirectory(
       yield entry;
       if (type === 'dir') children.push(path);
     }
-    pending.push(...children.reverse());
+    for (let i = children.length - 1; i >= 0; i--) pending.push(children[i] as string);
   }
 }
 

@@ -88,7 +88,7 @@ export class RegistryAuthenticator {
       if (bearer.params.service !== undefined) this.bearer.service = bearer.params.service;
       const scopes = [scope];
       const asked = bearer.params.scope;
-      if (asked !== undefined && asked !== scope) scopes.push(...asked.split(' '));
+      if (asked !== undefined && asked !== scope) for (const s of asked.split(' ')) scopes.push(s);
       const token = await this.fetchToken(scopes);
       this.tokens.set(this.cacheKey(scope), token);
       return true;

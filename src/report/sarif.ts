@@ -28,7 +28,7 @@ const bands: Record<Severity, { min: number; max: number; typical: number }> = {
  */
 export function securitySeverity(finding: Finding): string {
   const band = bands[finding.severity];
-  const best = Math.max(-1, ...finding.cvss.map((c) => c.score));
+  const best = finding.cvss.reduce((most, c) => Math.max(most, c.score), -1);
   const score = best >= band.min && best <= band.max ? best : band.typical;
   return score.toFixed(1);
 }

@@ -71,4 +71,20 @@ describe('renderTable', () => {
     shuffled.packages.reverse();
     expect(renderTable(shuffled)).toBe(renderTable(sampleInventory()));
   });
+
+  test('200 000 packages are drawn, one line each, in the order of every format', () => {
+    const inventory = sampleInventory();
+    const [template] = inventory.packages;
+    if (template === undefined) throw new TypeError('fixture is empty');
+    inventory.packages = Array.from({ length: 200_000 }, (_, i) => ({
+      ...template,
+      name: `pkg-${String(i).padStart(6, '0')}`,
+      purl: `pkg:deb/debian/pkg-${i}@1.0`,
+    }));
+    const lines = renderTable(inventory).split('\n');
+    // The header, a blank line, a border, the head, a rule, the rows, a border, the final newline.
+    expect(lines).toHaveLength(200_000 + 7);
+    expect(lines[5]).toMatch(/^\| pkg-000000 +\| 1:1\.2\.13\.dfsg-1 +\| deb +\| zlib +\|/);
+    expect(lines.at(-3)).toMatch(/^\| pkg-199999 /);
+  });
 });

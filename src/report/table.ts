@@ -3,34 +3,9 @@
  * package count, then one row per package in plain ASCII. Text from the image is untrusted, so
  * control characters are replaced before they can reach a terminal.
  */
-import Table from 'cli-table3';
 import type { Inventory, Package } from '../catalog/types.js';
+import { printable, renderAsciiTable } from './ascii-table.js';
 import { qualifiedName, sortedPackages } from './subject.js';
-
-/** Plain-ASCII table borders (no box-drawing characters, which some CI logs mangle). */
-export const asciiBorders = {
-  top: '-',
-  'top-mid': '+',
-  'top-left': '+',
-  'top-right': '+',
-  bottom: '-',
-  'bottom-mid': '+',
-  'bottom-left': '+',
-  'bottom-right': '+',
-  left: '|',
-  'left-mid': '+',
-  mid: '-',
-  'mid-mid': '+',
-  right: '|',
-  'right-mid': '+',
-  middle: '|',
-};
-
-/** Replaces C0/C1 control characters (ANSI escapes, newlines) with `?` so a cell is one inert line. */
-export function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
-}
 
 /** `sha256:0123456789ab…` shortened to its first 12 hex digits, as `docker images` shows ids. */
 export function shortDigest(digest: string | undefined): string {
@@ -66,12 +41,6 @@ export function renderTable(inventory: Inventory): string {
     `Target: ${inventory.target} | OS: ${osLabel(inventory)} | Packages: ${packages.length}`,
   );
   if (packages.length === 0) return `${header}\n\nNo packages found.\n`;
-  const table = new Table({
-    head: ['NAME', 'VERSION', 'TYPE', 'SOURCE', 'LAYER', 'PATH'],
-    chars: asciiBorders,
-    // No colours: output must not depend on whether stdout is a terminal.
-    style: { head: [], border: [], compact: true },
-  });
-  table.push(...packages.map(row));
-  return `${header}\n\n${table.toString()}\n`;
+  const columns = ['NAME', 'VERSION', 'TYPE', 'SOURCE', 'LAYER', 'PATH'].map((head) => ({ head }));
+  return `${header}\n\n${renderAsciiTable(columns, packages.map(row))}\n`;
 }

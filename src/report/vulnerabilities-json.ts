@@ -78,7 +78,11 @@ export function buildScanReport(input: VulnerabilityReportInput): Report {
   report.suppressed = [...ignored]
     .sort((a, b) => compareFindings(a.finding, b.finding))
     .map((i) => ({ ...reportVulnerability(i.finding), suppression: reportSuppression(i.reason) }));
-  report.warnings.push(...(input.warnings ?? []).filter((w) => !report.warnings.includes(w)));
+  // A Set, not includes(): a scan of a hostile image can carry many warnings.
+  const known = new Set(report.warnings);
+  for (const warning of input.warnings ?? []) {
+    if (!known.has(warning)) report.warnings.push(warning);
+  }
   report.summary.vulnerabilities = {
     total: findings.length,
     bySeverity: countBySeverity(findings),

@@ -41,4 +41,18 @@ describe('scan table', () => {
       'No vulnerabilities found.',
     );
   });
+
+  test('150 000 findings are all drawn, long titles wrapped', () => {
+    const scan = sampleScan();
+    const [template] = scan.findings;
+    if (template === undefined) throw new TypeError('fixture is empty');
+    scan.findings = Array.from({ length: 150_000 }, (_, i) => ({
+      ...template,
+      id: `CVE-2024-${String(i).padStart(6, '0')}`,
+      title: `A flaw number ${i} in a library that many images carry, told in more than sixty columns`,
+    }));
+    const text = renderScanTable(scan);
+    expect(text.match(/\| CVE-2024-\d{6} /g)).toHaveLength(150_000);
+    expect(text).toMatch(/\| A flaw number 149999 in a library that many images carry, +\|\n/);
+  });
 });

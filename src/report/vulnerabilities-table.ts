@@ -4,11 +4,10 @@
  * packages, then each language ecosystem) with LIBRARY, VULNERABILITY, SEVERITY, STATUS,
  * INSTALLED, FIXED and TITLE. Plain ASCII, no colours, control characters replaced.
  */
-import Table from 'cli-table3';
-
 import type { Finding } from '../match/types.js';
 import { compareText } from '../util/order.js';
-import { asciiBorders, osLabel, printable, shortDigest } from './table.js';
+import { printable, renderAsciiTable } from './ascii-table.js';
+import { osLabel, shortDigest } from './table.js';
 import type { VulnerabilityReportInput } from './vulnerabilities-input.js';
 import { countBySeverity, severityOrder, sortedFindings } from './vulnerabilities-order.js';
 
@@ -52,17 +51,16 @@ function row(finding: Finding): string[] {
   ].map(printable);
 }
 
+const findingColumns = [
+  ...['LIBRARY', 'VULNERABILITY', 'SEVERITY', 'STATUS', 'INSTALLED', 'FIXED'].map((head) => ({
+    head,
+  })),
+  // Titles can be long; wrap them rather than stretch every row.
+  { head: 'TITLE', wrapWidth: 60 },
+];
+
 function findingsTable(findings: readonly Finding[]): string {
-  const table = new Table({
-    head: ['LIBRARY', 'VULNERABILITY', 'SEVERITY', 'STATUS', 'INSTALLED', 'FIXED', 'TITLE'],
-    chars: asciiBorders,
-    style: { head: [], border: [], compact: true },
-    // Titles can be long; wrap them rather than stretch every row.
-    colWidths: [null, null, null, null, null, null, 60],
-    wordWrap: true,
-  });
-  table.push(...findings.map(row));
-  return table.toString();
+  return renderAsciiTable(findingColumns, findings.map(row));
 }
 
 function layerSummary(input: VulnerabilityReportInput, findings: readonly Finding[]): string[] {

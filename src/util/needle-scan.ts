@@ -11,7 +11,7 @@ export class NeedleScan {
   private readonly overlap: number;
 
   constructor(private readonly needles: readonly Buffer[]) {
-    this.overlap = Math.max(0, ...needles.map((n) => n.length - 1));
+    this.overlap = needles.reduce((most, n) => Math.max(most, n.length - 1), 0);
   }
 
   /** Scans the next chunk of the stream. */

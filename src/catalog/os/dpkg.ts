@@ -5,51 +5,21 @@
  * skipped with a warning naming the file and line. Format: deb-control(5), dpkg-query(1).
  */
 import type { BufferAnalyzer, FoundPackage } from '../types.js';
+import { controlStanzas, maxControlFieldBytes } from './deb822.js';
 import type { ParsedPackages } from './parsed.js';
 
-/** One deb822 stanza: lower-cased field names to values (continuations joined by `\n`). */
-export interface ControlStanza {
-  /** 1-based line on which the stanza starts. */
-  line: number;
-  fields: Map<string, string>;
-  /** The first malformed line, when there is one. */
-  malformedLine?: number;
-}
+export { parseControlStanzas, type ControlStanza } from './deb822.js';
 
-/** Splits deb822 text into stanzas; never throws. */
-export function parseControlStanzas(text: string): ControlStanza[] {
-  const stanzas: ControlStanza[] = [];
-  let current: ControlStanza | undefined;
-  let lastField: string | undefined;
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = (lines[i] ?? '').replace(/\r$/, '');
-    if (line.trim() === '') {
-      current = undefined;
-      lastField = undefined;
-      continue;
-    }
-    if (!current) {
-      current = { line: i + 1, fields: new Map() };
-      stanzas.push(current);
-    }
-    if (line.startsWith('#')) continue;
-    if (line.startsWith(' ') || line.startsWith('\t')) {
-      if (lastField === undefined) current.malformedLine ??= i + 1;
-      else current.fields.set(lastField, `${current.fields.get(lastField)}\n${line.trim()}`);
-      continue;
-    }
-    const match = /^([^\s:][^:\s]*):[ \t]*(.*)$/.exec(line);
-    if (!match) {
-      current.malformedLine ??= i + 1;
-      lastField = undefined;
-      continue;
-    }
-    lastField = (match[1] ?? '').toLowerCase();
-    current.fields.set(lastField, (match[2] ?? '').trim());
-  }
-  return stanzas;
-}
+/** The fields a package is built from: the only ones kept, so memory stays bounded per stanza. */
+const readFields: ReadonlySet<string> = new Set([
+  'package',
+  'version',
+  'status',
+  'architecture',
+  'source',
+]);
+/** Most warnings kept for one file; the rest are counted in one last warning. */
+export const maxDpkgWarnings = 100;
 
 /** Options of {@link parseDpkgStatus}. */
 export interface DpkgStatusOptions {
@@ -74,10 +44,21 @@ export function parseDpkgStatus(text: string, options: DpkgStatusOptions = {}): 
   const file = `/${options.path ?? 'var/lib/dpkg/status'}`;
   const packages: FoundPackage[] = [];
   const warnings: string[] = [];
+  // A hostile file can hold millions of bad stanzas: its warnings are capped.
+  let unsaid = 0;
+  const warn = (message: string) => {
+    if (warnings.length < maxDpkgWarnings) warnings.push(message);
+    else unsaid++;
+  };
   let wellFormed = 0;
-  for (const stanza of parseControlStanzas(text)) {
+  for (const stanza of controlStanzas(text, { only: readFields })) {
     if (stanza.malformedLine !== undefined) {
-      warnings.push(`${file}:${stanza.malformedLine}: malformed line, stanza skipped`);
+      warn(`${file}:${stanza.malformedLine}: malformed line, stanza skipped`);
+      continue;
+    }
+    if (stanza.cutFields !== undefined) {
+      const names = stanza.cutFields.join(', ');
+      warn(`${file}:${stanza.line}: ${names} over ${maxControlFieldBytes} bytes, stanza skipped`);
       continue;
     }
     const f = stanza.fields;
@@ -85,7 +66,7 @@ export function parseDpkgStatus(text: string, options: DpkgStatusOptions = {}): 
     const version = f.get('version');
     const status = f.get('status');
     if (!name) {
-      warnings.push(`${file}:${stanza.line}: stanza without Package skipped`);
+      warn(`${file}:${stanza.line}: stanza without Package skipped`);
       continue;
     }
     wellFormed++;
@@ -93,7 +74,7 @@ export function parseDpkgStatus(text: string, options: DpkgStatusOptions = {}): 
       status === undefined ? options.assumeInstalled : status.split(/\s+/)[2] === 'installed';
     if (!installed) continue;
     if (!version) {
-      warnings.push(`${file}:${stanza.line}: package ${name} without Version skipped`);
+      warn(`${file}:${stanza.line}: package ${name} without Version skipped`);
       continue;
     }
     const pkg: FoundPackage = { name, version, type: 'deb', licenses: [] };
@@ -102,6 +83,7 @@ export function parseDpkgStatus(text: string, options: DpkgStatusOptions = {}): 
     pkg.source = parseSourceField(f.get('source') ?? name, version);
     packages.push(pkg);
   }
+  if (unsaid > 0) warnings.push(`${file}: ${unsaid} more warnings about this file left out`);
   if (wellFormed === 0) warnings.push(`${file}: no dpkg package stanza found`);
   return { packages, warnings };
 }

@@ -25,8 +25,8 @@ async function extractAll(elf: ElfFile, path: string): Promise<AnalysisResult> {
   for (const [name, extract] of extractors) {
     try {
       const result = await extract(elf, path);
-      packages.push(...(result.packages ?? []));
-      warnings.push(...(result.warnings ?? []));
+      for (const pkg of result.packages ?? []) packages.push(pkg);
+      for (const warning of result.warnings ?? []) warnings.push(warning);
     } catch (error) {
       warnings.push(`${path}: ${name}: ${describeFailure(error)}`);
     }

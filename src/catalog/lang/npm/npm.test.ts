@@ -125,7 +125,7 @@ async function packageJsonsUnder(
   const found: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const full = join(dir, entry.name);
-    if (entry.isDirectory()) found.push(...(await packageJsonsUnder(root, full)));
+    if (entry.isDirectory()) for (const p of await packageJsonsUnder(root, full)) found.push(p);
     else if (entry.name === 'package.json') found.push(relative(root, full));
   }
   return found;

@@ -2,7 +2,9 @@
  * Reads header blobs out of rpm's Berkeley DB `Packages` file (hash access method) without
  * libdb: the metadata page gives byte order and page size; each hash page holds key/data pairs
  * whose data items point (H_OFFPAGE) to chains of overflow pages holding the blob. Page numbers
- * are bounded by the file, chains by a visited set. Layouts: Berkeley DB's `dbinc/db_page.h`.
+ * are bounded by the file; every overflow page belongs to at most one record (a file-wide owner
+ * table), so a chain that loops or runs into another record's pages ends there and the whole walk
+ * reads each page at most twice. Layouts: Berkeley DB's `dbinc/db_page.h`.
  */
 import type { FileHandle } from 'node:fs/promises';
 
@@ -75,21 +77,49 @@ class PageReader {
   }
 }
 
+/**
+ * Which record claimed each overflow page (0: none yet). Berkeley DB's hash access method never
+ * shares an overflow page between records, so a second claim marks a hostile or broken file.
+ */
+class OverflowOwners {
+  private readonly owner: Uint32Array;
+  private records = 0;
+
+  constructor(pageCount: number) {
+    this.owner = new Uint32Array(pageCount);
+  }
+
+  /** A new record id for the next chain. */
+  nextRecord(): number {
+    return ++this.records;
+  }
+
+  /** Claims a page for a record; a reason string when it is already taken. */
+  claim(pgno: number, record: number): string | undefined {
+    const owner = this.owner[pgno] ?? 0;
+    if (owner === record) return `overflow chain loops at page ${pgno}`;
+    if (owner !== 0) return `overflow page ${pgno} is shared with another record`;
+    this.owner[pgno] = record;
+    return undefined;
+  }
+}
+
 /** Follows one overflow chain; returns a reason string when the chain is broken. */
 async function readOverflow(
   reader: PageReader,
+  owners: OverflowOwners,
   first: number,
   total: number,
 ): Promise<Buffer | string> {
   if (total > maxHeaderDataBytes) return `record of ${total} bytes exceeds the limit`;
   const parts: Buffer[] = [];
-  const seen = new Set<number>();
+  const record = owners.nextRecord();
   let collected = 0;
   let pgno = first;
   while (collected < total) {
     if (pgno === 0 || pgno >= reader.meta.pageCount) return `overflow page ${pgno} out of range`;
-    if (seen.has(pgno)) return `overflow chain loops at page ${pgno}`;
-    seen.add(pgno);
+    const taken = owners.claim(pgno, record);
+    if (taken) return taken;
     const page = await reader.page(pgno);
     if (page.length < pageHeaderSize || page[25] !== pageType.overflow) {
       return `page ${pgno} is not an overflow page`;
@@ -115,10 +145,13 @@ function* hashPageValues(
   if (pageHeaderSize + entries * 2 > size) return;
   const offsets: number[] = [];
   for (let i = 0; i < entries; i++) offsets.push(reader.u16(page, pageHeaderSize + i * 2));
+  // Two index entries naming one item would yield its record twice.
+  const used = new Set<number>();
   for (let i = 1; i < entries; i += 2) {
     const at = offsets[i] ?? 0;
     const end = offsets[i - 1] ?? size; // items are laid out downwards from the page end
-    if (at < pageHeaderSize + entries * 2 || at >= size) continue;
+    if (at < pageHeaderSize + entries * 2 || at >= size || used.has(at)) continue;
+    used.add(at);
     if (page[at] === itemType.offPage && at + 12 <= size) {
       yield {
         index: i,
@@ -132,7 +165,8 @@ function* hashPageValues(
 
 /**
  * Yields every rpm header blob in a Berkeley DB hash `Packages` file. Records whose overflow
- * chain is broken, loops or runs out of the file are skipped with a warning.
+ * chain is broken, loops, runs into another record's pages or out of the file are skipped with a
+ * warning.
  * @throws InvalidInputError PACKAGE_DB_INVALID when the metadata page is not a usable hash database.
  */
 export async function* readBdbBlobs(
@@ -141,6 +175,7 @@ export async function* readBdbBlobs(
   warn: WarnFn,
 ): AsyncGenerator<RpmBlob> {
   const reader = new PageReader(handle, await readMeta(handle, path));
+  const owners = new OverflowOwners(reader.meta.pageCount);
   for (let pgno = 1; pgno < reader.meta.pageCount; pgno++) {
     const page = await reader.page(pgno);
     if (page.length < pageHeaderSize) break;
@@ -153,7 +188,7 @@ export async function* readBdbBlobs(
         continue;
       }
       if (!value.offPage) continue;
-      const blob = await readOverflow(reader, value.offPage.pgno, value.offPage.length);
+      const blob = await readOverflow(reader, owners, value.offPage.pgno, value.offPage.length);
       if (typeof blob === 'string') warn(`${path}: ${id} skipped: ${blob}`);
       else yield { id, blob };
     }

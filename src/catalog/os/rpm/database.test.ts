@@ -7,6 +7,12 @@ import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import {
+  buildBdb,
+  realBlob,
+  renamed,
+  sqliteFixture,
+} from '../../../../test/fixtures/rpmdb-builder.js';
 import { isMoatError } from '../../../errors.js';
 import { createScanContext } from '../../context.js';
 import type { FoundPackage } from '../../types.js';
@@ -36,7 +42,6 @@ async function readsOrRejectsCleanly(path: string, file: Buffer): Promise<boolea
 const fixtures = join(import.meta.dirname, '../../../../test/fixtures/data/rpmdb');
 const bdbFixture = join(fixtures, 'bdb-libuuid/Packages');
 const ndbFixture = join(fixtures, 'ndb-sle15-bci/Packages.db');
-const sqliteFixture = join(fixtures, 'sqlite-cbl-mariner-2.0/rpmdb.sqlite');
 
 /** A package as a line of the fixtures' expected.tsv: name, epoch, version, release, arch, srpm. */
 function tsvLine(p: FoundPackage): string {
@@ -86,69 +91,6 @@ describe('readRpmDatabase on real databases (test/fixtures/data/rpmdb)', () => {
     ]);
   });
 });
-
-/** The header blob of one package of the SQLite fixture: a real header to build databases from. */
-function realBlob(name: string): Buffer {
-  const db = new Database(sqliteFixture, { readonly: true });
-  try {
-    const rows = db.prepare('SELECT blob FROM Packages').all() as { blob: Buffer }[];
-    const found = rows.find((r) => r.blob.includes(Buffer.from(`\0${name}\0`)));
-    if (!found) throw new TypeError(`no ${name} in the fixture`);
-    return found.blob;
-  } finally {
-    db.close();
-  }
-}
-
-/**
- * Writes a Berkeley DB hash file with 512-byte pages: page 1 holds one key/H_OFFPAGE pair per
- * blob, each blob on its own overflow chain. `loop` makes a chain's second page point back to
- * its first.
- */
-function buildBdb(blobs: Buffer[], opts: { littleEndian: boolean; loop?: number }): Buffer {
-  const pageSize = 512;
-  const capacity = pageSize - 26;
-  const pages: Buffer[] = [Buffer.alloc(pageSize), Buffer.alloc(pageSize)];
-  const le = opts.littleEndian;
-  const u16 = (b: Buffer, v: number, at: number) =>
-    le ? b.writeUInt16LE(v, at) : b.writeUInt16BE(v, at);
-  const u32 = (b: Buffer, v: number, at: number) =>
-    le ? b.writeUInt32LE(v, at) : b.writeUInt32BE(v, at);
-  const hash = pages[1] as Buffer;
-  hash[25] = 13;
-  u16(hash, blobs.length * 2, 20);
-  let itemEnd = pageSize;
-  blobs.forEach((blob, i) => {
-    const first = pages.length;
-    for (let at = 0; at < blob.length; at += capacity) {
-      const page = Buffer.alloc(pageSize);
-      const part = blob.subarray(at, at + capacity);
-      page[25] = 7;
-      u16(page, part.length, 22);
-      const last = at + capacity >= blob.length;
-      u32(page, last ? 0 : pages.length + 1, 16);
-      if (opts.loop === i && pages.length === first + 1) u32(page, first, 16);
-      part.copy(page, 26);
-      pages.push(page);
-    }
-    itemEnd -= 5; // key: H_KEYDATA + 4-byte record number
-    hash[itemEnd] = 1;
-    u32(hash, i + 1, itemEnd + 1);
-    u16(hash, itemEnd, 26 + i * 4);
-    itemEnd -= 12; // data: H_OFFPAGE, page number, total length
-    hash[itemEnd] = 3;
-    u32(hash, first, itemEnd + 4);
-    u32(hash, blob.length, itemEnd + 8);
-    u16(hash, itemEnd, 26 + i * 4 + 2);
-  });
-  const meta = pages[0] as Buffer;
-  u32(meta, 0x061561, 12);
-  u32(meta, 9, 16);
-  u32(meta, pageSize, 20);
-  meta[25] = 8;
-  u32(meta, pages.length - 1, 32);
-  return Buffer.concat(pages);
-}
 
 async function writeTemp(name: string, content: Buffer): Promise<string> {
   const path = join(tmp, name);
@@ -274,20 +216,6 @@ describe('readRpmDatabase on a corrupted NDB file', () => {
     expect(warnings[0]).toMatch(/pkgidx 1 skipped: blob at \d+ .* outside the file/);
   });
 });
-
-/** A copy of a header blob with its NAME string overwritten by one of the same length. */
-function renamed(blob: Buffer, name: string): Buffer {
-  const copy = Buffer.from(blob);
-  const entries = copy.readUInt32BE(0);
-  for (let i = 0; i < entries; i++) {
-    if (copy.readUInt32BE(8 + i * 16) !== 1000) continue;
-    const at = 8 + entries * 16 + copy.readUInt32BE(8 + i * 16 + 8);
-    const old = copy.toString('utf8', at, copy.indexOf(0, at));
-    if (old.length !== name.length) throw new TypeError(`${old} and ${name} differ in length`);
-    copy.write(name, at, 'utf8');
-  }
-  return copy;
-}
 
 describe('readRpmDatabase on a hand-made SQLite database', () => {
   it('leaves out gpg-pubkey pseudo-packages', async () => {

@@ -1,9 +1,11 @@
 /**
  * The rpm database reader: recognises the storage format by its magic (SQLite, NDB, Berkeley DB
  * hash), decodes every header blob and turns it into packages. gpg-pubkey pseudo-packages are
- * left out; a blob that breaks the header format is skipped with a warning.
+ * left out; a blob that breaks the header format is skipped with a warning. Every record's bytes
+ * lie in the file once, so records adding up to more than the file's size mean records share
+ * storage: reading stops there with a warning, whatever the storage format's own checks missed.
  */
-import { open } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 
 import { InvalidInputError, isMoatError } from '../../../errors.js';
 import type { FoundPackage, OwnedFiles } from '../../types.js';
@@ -18,6 +20,9 @@ import {
 } from './header.js';
 import { isNdb, readNdbBlobs } from './ndb.js';
 import { isSqlite, readSqliteBlobs } from './sqlite.js';
+
+/** Most warnings kept for one database; the rest are counted in one last warning. */
+export const maxRecordWarnings = 100;
 
 /** The storage formats rpm has used for its package database. */
 export type RpmDbFormat = 'sqlite' | 'ndb' | 'bdb';
@@ -52,20 +57,38 @@ export function rpmPackageFromHeader(header: RpmHeaderPackage): FoundPackage {
 async function* blobsOf(path: string, warn: WarnFn): AsyncGenerator<RpmBlob> {
   const handle = await open(path, 'r');
   try {
-    const head = Buffer.alloc(16);
-    const { bytesRead } = await handle.read(head, 0, 16, 0);
-    const format = detectRpmDbFormat(head.subarray(0, bytesRead));
-    if (format === 'sqlite') {
-      yield* readSqliteBlobs(path, warn);
-    } else if (format === 'ndb') {
-      yield* readNdbBlobs(handle, path, warn);
-    } else if (format === 'bdb') {
-      yield* readBdbBlobs(handle, path, warn);
-    } else {
-      throw new InvalidInputError('PACKAGE_DB_INVALID', `${path}: not an rpm database`);
+    const { size } = await handle.stat();
+    let recordBytes = 0;
+    for await (const record of formatBlobsOf(handle, path, warn)) {
+      recordBytes += record.blob.length;
+      if (recordBytes > size) {
+        warn(`${path}: records add up to more than the file's ${size} bytes; reading stopped`);
+        return;
+      }
+      yield record;
     }
   } finally {
     await handle.close();
+  }
+}
+
+/** The blobs of the storage format the file's magic names. */
+async function* formatBlobsOf(
+  handle: FileHandle,
+  path: string,
+  warn: WarnFn,
+): AsyncGenerator<RpmBlob> {
+  const head = Buffer.alloc(16);
+  const { bytesRead } = await handle.read(head, 0, 16, 0);
+  const format = detectRpmDbFormat(head.subarray(0, bytesRead));
+  if (format === 'sqlite') {
+    yield* readSqliteBlobs(path, warn);
+  } else if (format === 'ndb') {
+    yield* readNdbBlobs(handle, path, warn);
+  } else if (format === 'bdb') {
+    yield* readBdbBlobs(handle, path, warn);
+  } else {
+    throw new InvalidInputError('PACKAGE_DB_INVALID', `${path}: not an rpm database`);
   }
 }
 
@@ -101,7 +124,12 @@ export async function readRpmDatabase(
   const packages: FoundPackage[] = [];
   const ownedFiles: OwnedFiles[] = [];
   const warnings: string[] = [];
-  const warn = (message: string) => warnings.push(message);
+  // A hostile file can break every record: its warnings are capped like its records.
+  let unsaid = 0;
+  const warn = (message: string) => {
+    if (warnings.length < maxRecordWarnings) warnings.push(message);
+    else unsaid++;
+  };
   for await (const { id, blob } of blobsOf(path, warn)) {
     let header: RpmHeaderPackage;
     try {
@@ -116,5 +144,6 @@ export async function readRpmDatabase(
     const owned = filesOf(header, blob, `${path}: ${id}`, warn);
     if (owned) ownedFiles.push(owned);
   }
+  if (unsaid > 0) warnings.push(`${path}: ${unsaid} more warnings about this database left out`);
   return { packages, warnings, ownedFiles };
 }

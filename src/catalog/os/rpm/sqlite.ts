@@ -1,6 +1,8 @@
 /**
  * Reads header blobs out of rpm's SQLite database (`rpmdb.sqlite`, rpm ≥ 4.16): table
- * `Packages(hnum INTEGER PRIMARY KEY, blob BLOB)`, opened read-only.
+ * `Packages(hnum INTEGER PRIMARY KEY, blob BLOB)`, opened read-only. Only a plain stored table is
+ * read: a view, a virtual table or a computed column would run code the file defines (a
+ * recursive query never ends), and a stored table's rows are bounded by the file.
  */
 import type BetterSqlite3 from 'better-sqlite3';
 
@@ -32,8 +34,11 @@ export function* readSqliteBlobs(path: string, warn: WarnFn): Generator<RpmBlob>
   try {
     let rows: IterableIterator<unknown>;
     try {
+      const refusal = packagesTableRefusal(db);
+      if (refusal) throw new InvalidInputError('PACKAGE_DB_INVALID', `${path}: SQLite: ${refusal}`);
       rows = db.prepare('SELECT hnum, blob FROM Packages ORDER BY hnum').iterate();
     } catch (cause) {
+      if (cause instanceof InvalidInputError) throw cause;
       throw new InvalidInputError('PACKAGE_DB_INVALID', `${path}: SQLite: no Packages table`, {
         cause,
       });
@@ -57,4 +62,32 @@ export function* readSqliteBlobs(path: string, warn: WarnFn): Generator<RpmBlob>
   } finally {
     db.close();
   }
+}
+
+/**
+ * Why `Packages` cannot be read safely, or undefined when it is a stored table whose `hnum` and
+ * `blob` are stored columns. Only the schema is read here; none of the file's SQL is run.
+ */
+function packagesTableRefusal(db: BetterSqlite3.Database): string | undefined {
+  const entry = db
+    .prepare("SELECT type, sql FROM sqlite_master WHERE name = 'Packages' COLLATE NOCASE")
+    .get() as { type: unknown; sql: unknown } | undefined;
+  if (!entry) return 'no Packages table';
+  if (entry.type !== 'table') return `Packages is a ${String(entry.type)}, not a table`;
+  if (typeof entry.sql === 'string' && /^\s*CREATE\s+VIRTUAL\b/i.test(entry.sql)) {
+    return 'Packages is a virtual table';
+  }
+  // table_xinfo's `hidden`: 0 a plain column, 3 a stored generated one; 2 is computed per read.
+  const columns = db.prepare('PRAGMA table_xinfo(Packages)').all() as {
+    name: unknown;
+    hidden: unknown;
+  }[];
+  for (const wanted of ['hnum', 'blob']) {
+    const column = columns.find((c) => String(c.name).toLowerCase() === wanted);
+    if (!column) return `Packages has no ${wanted} column`;
+    if (column.hidden !== 0 && column.hidden !== 3) {
+      return `Packages.${wanted} is computed, not stored`;
+    }
+  }
+  return undefined;
 }
