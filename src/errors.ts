@@ -36,6 +36,8 @@ export const errorCodes = {
   BUNDLE_INVALID: 'input',
   BUNDLE_SIGNATURE_INVALID: 'input',
   KEY_INVALID: 'input',
+  HTTP_TIMEOUT: 'input',
+  HTTP_BODY_INVALID: 'input',
   INTERNAL: 'internal',
 } as const;
 
