@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { timedFetch } from './timed-fetch.js';
+import { httpTimeoutsFromEnv, timedFetch } from './timed-fetch.js';
 
 const servers: Server[] = [];
 const sockets: Socket[] = [];
@@ -112,5 +112,21 @@ describe('timedFetch', () => {
       code: 'HTTP_BODY_INVALID',
       message: `${url}: body is longer than the 4096 bytes expected`,
     });
+  });
+});
+
+describe('httpTimeoutsFromEnv', () => {
+  it('reads seconds, decimals allowed, into milliseconds', () => {
+    const env = { MOAT_HTTP_CONNECT_TIMEOUT: '2.5', MOAT_HTTP_TOTAL_TIMEOUT: '60' };
+    expect(httpTimeoutsFromEnv(env)).toEqual({ connectMs: 2500, totalMs: 60_000 });
+  });
+
+  it.each(['0', '-1', 'soon', '1e3', '9999999999'])('refuses %j naming the variable', (value) => {
+    expect(() => httpTimeoutsFromEnv({ MOAT_HTTP_IDLE_TIMEOUT: value })).toThrow(
+      expect.objectContaining({
+        code: 'USAGE',
+        message: expect.stringMatching(/^MOAT_HTTP_IDLE_TIMEOUT=/),
+      }),
+    );
   });
 });

@@ -29,6 +29,34 @@ export const defaultTransferTimeouts: Required<HttpTimeouts> = {
   totalMs: 2 * 60 * 60_000,
 };
 
+const timeoutVariables = [
+  ['MOAT_HTTP_CONNECT_TIMEOUT', 'connectMs'],
+  ['MOAT_HTTP_IDLE_TIMEOUT', 'idleMs'],
+  ['MOAT_HTTP_TOTAL_TIMEOUT', 'totalMs'],
+] as const;
+
+/**
+ * The timeouts set in the environment: `MOAT_HTTP_CONNECT_TIMEOUT`, `MOAT_HTTP_IDLE_TIMEOUT`
+ * and `MOAT_HTTP_TOTAL_TIMEOUT`, each in seconds (decimals allowed).
+ * @throws MoatError USAGE naming the variable when a value is not a positive number.
+ */
+export function httpTimeoutsFromEnv(env: Record<string, string | undefined>): HttpTimeouts {
+  const timeouts: HttpTimeouts = {};
+  for (const [variable, key] of timeoutVariables) {
+    const text = env[variable];
+    if (text === undefined || text === '') continue;
+    const seconds = /^\d+(\.\d+)?$/.test(text.trim()) ? Number(text) : Number.NaN;
+    if (!(seconds > 0) || seconds * 1000 > 2 ** 31 - 1) {
+      throw new MoatError(
+        'USAGE',
+        `${variable}=${JSON.stringify(text)}: expected a number of seconds between 0.001 and 2147483`,
+      );
+    }
+    timeouts[key] = Math.max(1, Math.round(seconds * 1000));
+  }
+  return timeouts;
+}
+
 /** A server that did not answer, fell silent, or did not finish in time. */
 export class HttpTimeoutError extends MoatError<'HTTP_TIMEOUT'> {
   override name = 'HttpTimeoutError';

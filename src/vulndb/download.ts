@@ -10,7 +10,12 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
 
 import { LimitExceededError, MoatError, isMoatError } from '../errors.js';
-import { defaultTransferTimeouts, timedFetch, type HttpTimeouts } from '../util/timed-fetch.js';
+import {
+  defaultTransferTimeouts,
+  httpTimeoutsFromEnv,
+  timedFetch,
+  type HttpTimeouts,
+} from '../util/timed-fetch.js';
 
 /** Options of {@link downloadToFile}. */
 export interface DownloadOptions {
@@ -18,7 +23,10 @@ export interface DownloadOptions {
   /** The validators of the copy already held, for a conditional GET. */
   etag?: string | null;
   lastModified?: string | null;
-  /** Defaults: 30 s to the response headers, 60 s of silence mid-body, 2 hours in all. */
+  /**
+   * Defaults: 30 s to the response headers, 60 s of silence mid-body, 2 hours in all; the
+   * `MOAT_HTTP_*_TIMEOUT` environment variables override them, these options override both.
+   */
   timeouts?: HttpTimeouts;
 }
 
@@ -47,7 +55,11 @@ export async function downloadToFile(
       { headers, redirect: 'follow' },
       {
         label: url,
-        timeouts: { ...defaultTransferTimeouts, ...options.timeouts },
+        timeouts: {
+          ...defaultTransferTimeouts,
+          ...httpTimeoutsFromEnv(process.env),
+          ...options.timeouts,
+        },
         maxBytes: options.maxBytes,
         tooLong: (max) => new LimitExceededError(`${url}: more than ${max} bytes`),
       },
