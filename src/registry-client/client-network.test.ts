@@ -40,7 +40,8 @@ const descriptor = {
   digest: `sha256:${createHash('sha256').update(blob).digest('hex')}`,
   size: blob.length,
 };
-const fast = { connectMs: 200, idleMs: 200, totalMs: 5_000 };
+// Generous to connect (the first fetch loads undici), short where the test waits for silence.
+const fast = { connectMs: 5_000, idleMs: 200, totalMs: 5_000 };
 const noRetry = { maxAttempts: 1 };
 
 async function drain(stream: Readable): Promise<void> {
