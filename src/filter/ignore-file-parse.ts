@@ -7,7 +7,7 @@ import { z } from 'zod';
 
 import type { IgnoreEntry, IgnoreFile } from './ignore-file.js';
 import { defaultFilterLimits, type FilterLimits } from './limits.js';
-import { compilePathPattern } from './path-pattern.js';
+import { compilePathPattern } from './path-pattern-compile.js';
 import { parsePurlPattern } from './purl-match.js';
 import { FilterDocumentError, readDocument } from './read-document.js';
 

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 
-import { compilePathPattern } from './path-pattern.js';
+import { compilePathPattern } from './path-pattern-compile.js';
 import { parsePurlPattern } from './purl-match.js';
 import { FilterDocumentError } from './read-document.js';
 import { timestampOf, type VexProduct, type VexStatement } from './vex-statement.js';
