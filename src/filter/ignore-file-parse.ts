@@ -11,10 +11,13 @@ import { compilePathPattern } from './path-pattern-compile.js';
 import { parsePurlPattern } from './purl-match.js';
 import { FilterDocumentError, readDocument } from './read-document.js';
 
-const isoDay = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expires must be a date written YYYY-MM-DD')
-  .refine((day) => !Number.isNaN(Date.parse(`${day}T00:00:00Z`)), 'expires is not a real date');
+// zod's ISO date knows month lengths and leap years; Date.parse takes 2024-02-30 for March 1.
+const isoDay = z.iso.date({
+  error: (issue) =>
+    issue.code === 'invalid_format'
+      ? `expires ${JSON.stringify(issue.input)} is not a real calendar date written YYYY-MM-DD`
+      : undefined,
+});
 
 const entrySchema = z
   .strictObject({
@@ -54,7 +57,8 @@ export function parseIgnoreFile(
   limits: FilterLimits = defaultFilterLimits,
 ): IgnoreFile {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  // logLevel 'error': the yaml package would otherwise print its own warnings to stderr.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, logLevel: 'error' });
   const yamlError = doc.errors[0];
   if (yamlError !== undefined) {
     const line = lines.linePos(yamlError.pos[0]).line;
@@ -62,7 +66,16 @@ export function parseIgnoreFile(
       `${path}:${line}: not valid YAML: ${firstLine(yamlError.message)}`,
     );
   }
-  const value: unknown = doc.toJS();
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: limits.maxYamlAliases });
+  } catch (cause) {
+    // yaml throws a ReferenceError when aliases expand past maxAliasCount (an "alias bomb").
+    throw new FilterDocumentError(
+      `${path}: YAML aliases expand past the limit of ${limits.maxYamlAliases}; refusing the file`,
+      { cause },
+    );
+  }
   if (value === null || value === undefined) return { path, entries: [] };
   if (typeof value === 'string') {
     // `.trivyignore` style: ids one per line (YAML reads the lines as one plain scalar).
