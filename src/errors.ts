@@ -90,5 +90,5 @@ export class LimitExceededError extends MoatError<'LIMIT_EXCEEDED'> {
 export function isMoatError(error: unknown): error is MoatError {
   if (error instanceof MoatError) return true;
   const code: unknown = error instanceof Error ? (error as { code?: unknown }).code : undefined;
-  return typeof code === 'string' && code in errorCodes;
+  return typeof code === 'string' && Object.hasOwn(errorCodes, code);
 }
