@@ -86,7 +86,7 @@ describe('moat scan refuses hostile documents with exit 2 and one line', () => {
 
   test('an ignore file with a collection as a key', async () => {
     const path = await file('collection-key.yaml', '? [a, b]\n: 1\n');
-    expectOneLine(await scan('--ignorefile', path), path);
+    expectOneLine(await scan('--ignorefile', path), path, 'unknown key "[ a, b ]" at the top');
   });
 });
 
@@ -109,7 +109,7 @@ describe('moat scan treats prototype names as unknown names', () => {
     'an ignore file with a %s: key is refused naming the key',
     async (name) => {
       const path = await file(`${name}.yaml`, `${name}:\n  - id: CVE-1\n`);
-      expectOneLine(await scan('--ignorefile', path), path, name);
+      expectOneLine(await scan('--ignorefile', path), path, `unknown key "${name}" at the top`);
     },
   );
 
@@ -120,7 +120,7 @@ describe('moat scan treats prototype names as unknown names', () => {
         `entry-${name}.yaml`,
         `vulnerabilities:\n  - id: CVE-1\n    ${name}: x\n`,
       );
-      expectOneLine(await scan('--ignorefile', path), path, name);
+      expectOneLine(await scan('--ignorefile', path), path, `unknown key "${name}" in an entry`);
     },
   );
 });

@@ -19,21 +19,44 @@ const isoDay = z.iso.date({
       : undefined,
 });
 
+/** zod's own words ("Unrecognized key", "Invalid input") replaced by the ignore file's terms. */
+function unknownKey(where: string, expected: string) {
+  return (issue: { code?: string; keys?: string[] }): string | undefined =>
+    issue.code === 'unrecognized_keys'
+      ? `unknown key ${JSON.stringify(issue.keys?.[0] ?? '')} ${where} (expected ${expected})`
+      : undefined;
+}
+
+const entryKeys = 'id, purl, path, expires or statement';
+
 const entrySchema = z
-  .strictObject({
-    id: z.string().min(1).optional(),
-    purl: z.string().min(1).optional(),
-    path: z.string().min(1).optional(),
-    expires: isoDay.optional(),
-    statement: z.string().optional(),
-  })
+  .strictObject(
+    {
+      id: z.string().min(1).optional(),
+      purl: z.string().min(1).optional(),
+      path: z.string().min(1).optional(),
+      expires: isoDay.optional(),
+      statement: z.string().optional(),
+    },
+    { error: unknownKey('in an entry', entryKeys) },
+  )
   .refine((e) => e.id ?? e.purl ?? e.path, 'an entry needs at least one of id, purl or path');
 
-const listSchema = z.array(z.union([z.string().min(1), entrySchema]));
-const documentSchema = z.union([
-  z.strictObject({ vulnerabilities: listSchema.nullable() }),
-  listSchema,
-]);
+const listSchema = z.array(
+  z.union([z.string().min(1), entrySchema], {
+    error: `an entry is an id or a mapping of ${entryKeys}`,
+  }),
+  { error: (issue) => (issue.code === 'invalid_type' ? 'expected a list of entries' : undefined) },
+);
+const mappingSchema = z.strictObject(
+  { vulnerabilities: listSchema.nullish() },
+  {
+    error: (issue) =>
+      issue.code === 'invalid_type'
+        ? 'expected a list of entries, or "vulnerabilities:" holding one'
+        : unknownKey('at the top', '"vulnerabilities"')(issue),
+  },
+);
 
 /**
  * Reads and validates an ignore file.
@@ -87,7 +110,10 @@ export function parseIgnoreFile(
         .map((id) => ({ line: 1, id })),
     };
   }
-  const parsed = documentSchema.safeParse(value);
+  // Chosen by shape rather than a union, so that errors speak of the shape the file has.
+  const parsed = Array.isArray(value)
+    ? listSchema.safeParse(value)
+    : mappingSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = lineOf(doc, lines, issue?.path ?? []);
