@@ -170,12 +170,11 @@ function guardedBody(
   const { label, expectedBytes, maxBytes } = options;
   const reader = source.getReader();
   let received = 0;
-  const finish = (error?: Error): never | void => {
+  // Throwing from pull() errors the stream with that error; the request is released first.
+  const fail = (error: Error): never => {
     options.done();
-    if (error !== undefined) {
-      void reader.cancel(error).catch(() => undefined);
-      throw error;
-    }
+    void reader.cancel(error).catch(() => undefined);
+    throw error;
   };
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
@@ -194,32 +193,35 @@ function guardedBody(
         chunk = await reader.read();
       } catch (error) {
         const timedOut = options.timedOut();
-        if (timedOut !== undefined) return finish(timedOut);
-        const short =
-          expectedBytes !== undefined ? ` after ${received} of ${expectedBytes} bytes` : '';
-        return finish(new HttpBodyError(`${label}: connection broke${short}`, { cause: error }));
+        if (timedOut !== undefined) return fail(timedOut);
+        const of = expectedBytes !== undefined ? ` of ${expectedBytes}` : '';
+        return fail(
+          new HttpBodyError(`${label}: connection broke after ${received}${of} bytes`, {
+            cause: error,
+          }),
+        );
       } finally {
         clearTimeout(idle);
       }
       if (chunk.done) {
         if (expectedBytes !== undefined && received < expectedBytes) {
-          return finish(
+          return fail(
             new HttpBodyError(
               `${label}: body ended after ${received} bytes, Content-Length said ${expectedBytes}`,
             ),
           );
         }
-        finish();
+        options.done();
         controller.close();
         return;
       }
       received += chunk.value.byteLength;
       if (expectedBytes !== undefined && received > expectedBytes) {
-        return finish(
+        return fail(
           new HttpBodyError(`${label}: body is longer than its Content-Length of ${expectedBytes}`),
         );
       }
-      if (maxBytes !== undefined && received > maxBytes) return finish(options.tooLong(maxBytes));
+      if (maxBytes !== undefined && received > maxBytes) return fail(options.tooLong(maxBytes));
       controller.enqueue(chunk.value);
     },
     cancel(reason) {
