@@ -131,6 +131,12 @@ export function parseIgnoreFile(
     if (item.purl !== undefined && purl === undefined) {
       throw new FilterDocumentError(`${path}:${line}: "${item.purl}" is not a valid purl`);
     }
+    // Matching is linear in path × pattern; a pattern longer than any real path only costs time.
+    if (item.path !== undefined && item.path.length > limits.maxPathPatternLength) {
+      throw new FilterDocumentError(
+        `${path}:${line}: path pattern longer than ${limits.maxPathPatternLength} characters`,
+      );
+    }
     return {
       line,
       ...(item.id !== undefined ? { id: item.id } : {}),

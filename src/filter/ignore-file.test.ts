@@ -175,3 +175,13 @@ describe('ignore files the yaml package would complain about', () => {
     expect(parseIgnoreFile(text, '.moatignore').entries[0]?.expires).toBe('2024-02-29');
   });
 });
+
+describe('ignore entry path patterns', () => {
+  test('a path pattern longer than the limit is refused naming the file and line', () => {
+    const pattern = 'a*'.repeat(600);
+    const text = `vulnerabilities:\n  - id: CVE-1\n  - path: "${pattern}"\n`;
+    expect(() => parseIgnoreFile(text, '.moatignore')).toThrow(
+      '.moatignore:3: path pattern longer than 1024 characters',
+    );
+  });
+});

@@ -12,6 +12,8 @@ export interface FilterLimits {
   maxVexStatements: number;
   /** Most YAML alias expansions in one ignore file (the yaml package's `maxAliasCount`). */
   maxYamlAliases: number;
+  /** Longest `path` pattern of an ignore entry, in characters. */
+  maxPathPatternLength: number;
 }
 
 /** The defaults: far above any hand-written file, far below what could exhaust memory. */
@@ -21,4 +23,5 @@ export const defaultFilterLimits: FilterLimits = {
   maxVexBytes: 32 * 1024 * 1024,
   maxVexStatements: 100_000,
   maxYamlAliases: 100,
+  maxPathPatternLength: 1024,
 };
