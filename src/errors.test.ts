@@ -23,3 +23,11 @@ describe('MoatError', () => {
     expect(new LimitExceededError('too many').code).toBe('LIMIT_EXCEEDED');
   });
 });
+
+describe('isMoatError and prototype names', () => {
+  it('is false for an error whose code is an Object member such as constructor', () => {
+    for (const code of ['constructor', 'toString', '__proto__']) {
+      expect(isMoatError(Object.assign(new Error('x'), { code }))).toBe(false);
+    }
+  });
+});

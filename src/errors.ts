@@ -37,6 +37,8 @@ export const errorCodes = {
   BUNDLE_INVALID: 'input',
   BUNDLE_SIGNATURE_INVALID: 'input',
   KEY_INVALID: 'input',
+  HTTP_TIMEOUT: 'input',
+  HTTP_BODY_INVALID: 'input',
   INTERNAL: 'internal',
 } as const;
 
@@ -89,5 +91,5 @@ export class LimitExceededError extends MoatError<'LIMIT_EXCEEDED'> {
 export function isMoatError(error: unknown): error is MoatError {
   if (error instanceof MoatError) return true;
   const code: unknown = error instanceof Error ? (error as { code?: unknown }).code : undefined;
-  return typeof code === 'string' && code in errorCodes;
+  return typeof code === 'string' && Object.hasOwn(errorCodes, code);
 }

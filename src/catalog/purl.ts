@@ -35,7 +35,10 @@ export function purlFor(pkg: FoundPackage, os?: OsInfo): string {
     case 'deb':
     case 'apk':
     case 'rpm':
-      namespace = os ? (osNamespaces[os.family] ?? os.family) : undefined;
+      namespace = os
+        ? ((Object.hasOwn(osNamespaces, os.family) ? osNamespaces[os.family] : undefined) ??
+          os.family)
+        : undefined;
       if (pkg.arch) qualifiers.arch = pkg.arch;
       if (pkg.type === 'rpm' && typeof pkg.metadata?.epoch === 'number' && pkg.metadata.epoch > 0) {
         qualifiers.epoch = String(pkg.metadata.epoch);

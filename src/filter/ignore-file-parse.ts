@@ -7,30 +7,56 @@ import { z } from 'zod';
 
 import type { IgnoreEntry, IgnoreFile } from './ignore-file.js';
 import { defaultFilterLimits, type FilterLimits } from './limits.js';
-import { compilePathPattern } from './path-pattern.js';
+import { compilePathPattern } from './path-pattern-compile.js';
 import { parsePurlPattern } from './purl-match.js';
 import { FilterDocumentError, readDocument } from './read-document.js';
 
-const isoDay = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expires must be a date written YYYY-MM-DD')
-  .refine((day) => !Number.isNaN(Date.parse(`${day}T00:00:00Z`)), 'expires is not a real date');
+// zod's ISO date knows month lengths and leap years; Date.parse takes 2024-02-30 for March 1.
+const isoDay = z.iso.date({
+  error: (issue) =>
+    issue.code === 'invalid_format'
+      ? `expires ${JSON.stringify(issue.input)} is not a real calendar date written YYYY-MM-DD`
+      : undefined,
+});
+
+/** zod's own words ("Unrecognized key", "Invalid input") replaced by the ignore file's terms. */
+function unknownKey(where: string, expected: string) {
+  return (issue: { code?: string; keys?: string[] }): string | undefined =>
+    issue.code === 'unrecognized_keys'
+      ? `unknown key ${JSON.stringify(issue.keys?.[0] ?? '')} ${where} (expected ${expected})`
+      : undefined;
+}
+
+const entryKeys = 'id, purl, path, expires or statement';
 
 const entrySchema = z
-  .strictObject({
-    id: z.string().min(1).optional(),
-    purl: z.string().min(1).optional(),
-    path: z.string().min(1).optional(),
-    expires: isoDay.optional(),
-    statement: z.string().optional(),
-  })
+  .strictObject(
+    {
+      id: z.string().min(1).optional(),
+      purl: z.string().min(1).optional(),
+      path: z.string().min(1).optional(),
+      expires: isoDay.optional(),
+      statement: z.string().optional(),
+    },
+    { error: unknownKey('in an entry', entryKeys) },
+  )
   .refine((e) => e.id ?? e.purl ?? e.path, 'an entry needs at least one of id, purl or path');
 
-const listSchema = z.array(z.union([z.string().min(1), entrySchema]));
-const documentSchema = z.union([
-  z.strictObject({ vulnerabilities: listSchema.nullable() }),
-  listSchema,
-]);
+const listSchema = z.array(
+  z.union([z.string().min(1), entrySchema], {
+    error: `an entry is an id or a mapping of ${entryKeys}`,
+  }),
+  { error: (issue) => (issue.code === 'invalid_type' ? 'expected a list of entries' : undefined) },
+);
+const mappingSchema = z.strictObject(
+  { vulnerabilities: listSchema.nullish() },
+  {
+    error: (issue) =>
+      issue.code === 'invalid_type'
+        ? 'expected a list of entries, or "vulnerabilities:" holding one'
+        : unknownKey('at the top', '"vulnerabilities"')(issue),
+  },
+);
 
 /**
  * Reads and validates an ignore file.
@@ -54,7 +80,8 @@ export function parseIgnoreFile(
   limits: FilterLimits = defaultFilterLimits,
 ): IgnoreFile {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  // logLevel 'error': the yaml package would otherwise print its own warnings to stderr.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, logLevel: 'error' });
   const yamlError = doc.errors[0];
   if (yamlError !== undefined) {
     const line = lines.linePos(yamlError.pos[0]).line;
@@ -62,7 +89,16 @@ export function parseIgnoreFile(
       `${path}:${line}: not valid YAML: ${firstLine(yamlError.message)}`,
     );
   }
-  const value: unknown = doc.toJS();
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: limits.maxYamlAliases });
+  } catch (cause) {
+    // yaml throws a ReferenceError when aliases expand past maxAliasCount (an "alias bomb").
+    throw new FilterDocumentError(
+      `${path}: YAML aliases expand past the limit of ${limits.maxYamlAliases}; refusing the file`,
+      { cause },
+    );
+  }
   if (value === null || value === undefined) return { path, entries: [] };
   if (typeof value === 'string') {
     // `.trivyignore` style: ids one per line (YAML reads the lines as one plain scalar).
@@ -74,7 +110,10 @@ export function parseIgnoreFile(
         .map((id) => ({ line: 1, id })),
     };
   }
-  const parsed = documentSchema.safeParse(value);
+  // Chosen by shape rather than a union, so that errors speak of the shape the file has.
+  const parsed = Array.isArray(value)
+    ? listSchema.safeParse(value)
+    : mappingSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = lineOf(doc, lines, issue?.path ?? []);
@@ -91,6 +130,12 @@ export function parseIgnoreFile(
     const purl = item.purl === undefined ? undefined : parsePurlPattern(item.purl);
     if (item.purl !== undefined && purl === undefined) {
       throw new FilterDocumentError(`${path}:${line}: "${item.purl}" is not a valid purl`);
+    }
+    // Matching is linear in path × pattern; a pattern longer than any real path only costs time.
+    if (item.path !== undefined && item.path.length > limits.maxPathPatternLength) {
+      throw new FilterDocumentError(
+        `${path}:${line}: path pattern longer than ${limits.maxPathPatternLength} characters`,
+      );
     }
     return {
       line,

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 
 import { LimitExceededError } from '../errors.js';
 import { finding } from './__fixtures__/finding.js';
@@ -134,6 +134,54 @@ describe('bad ignore files', () => {
   test('a missing file is an input error naming it', async () => {
     await expect(loadIgnoreFile('/nonexistent/.moatignore')).rejects.toThrow(
       /\/nonexistent\/\.moatignore: cannot read/,
+    );
+  });
+});
+
+describe('ignore files the yaml package would complain about', () => {
+  test('a collection used as a key is refused without a raw warning on stderr', () => {
+    // The yaml package warns through process.emitWarning, which Node prints as "(node:…) Warning".
+    const emitWarning = vi.spyOn(process, 'emitWarning');
+    try {
+      expect(() => parseIgnoreFile('? [a, b]\n: 1\n', '.moatignore')).toThrow(FilterDocumentError);
+      expect(emitWarning).not.toHaveBeenCalled();
+    } finally {
+      emitWarning.mockRestore();
+    }
+  });
+
+  test('an alias bomb is refused naming the file', () => {
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (const [i, name] of [...'bcdefgh'].entries()) {
+      levels.push(`${name}: &${name} [${Array(10).fill(`*${'abcdefg'[i]}`).join(', ')}]`);
+    }
+    expect(() => parseIgnoreFile(`${levels.join('\n')}\n`, '.moatignore')).toThrow(
+      /^\.moatignore: YAML aliases expand past the limit of 100; refusing the file$/,
+    );
+  });
+
+  test.each(['2024-02-30', '2023-02-29', '2024-04-31', '2024-13-01'])(
+    'expires: %s is refused naming the date, file and line',
+    (day) => {
+      const text = `vulnerabilities:\n  - id: CVE-1\n    expires: ${day}\n`;
+      expect(() => parseIgnoreFile(text, '.moatignore')).toThrow(
+        `.moatignore:3: expires "${day}" is not a real calendar date written YYYY-MM-DD`,
+      );
+    },
+  );
+
+  test('expires: 2024-02-29, a leap day, is accepted', () => {
+    const text = 'vulnerabilities:\n  - id: CVE-1\n    expires: 2024-02-29\n';
+    expect(parseIgnoreFile(text, '.moatignore').entries[0]?.expires).toBe('2024-02-29');
+  });
+});
+
+describe('ignore entry path patterns', () => {
+  test('a path pattern longer than the limit is refused naming the file and line', () => {
+    const pattern = 'a*'.repeat(600);
+    const text = `vulnerabilities:\n  - id: CVE-1\n  - path: "${pattern}"\n`;
+    expect(() => parseIgnoreFile(text, '.moatignore')).toThrow(
+      '.moatignore:3: path pattern longer than 1024 characters',
     );
   });
 });

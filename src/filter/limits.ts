@@ -10,6 +10,10 @@ export interface FilterLimits {
   maxVexBytes: number;
   /** Most statements (OpenVEX) or vulnerabilities (CycloneDX) one VEX document may hold. */
   maxVexStatements: number;
+  /** Most YAML alias expansions in one ignore file (the yaml package's `maxAliasCount`). */
+  maxYamlAliases: number;
+  /** Longest `path` pattern of an ignore entry, in characters. */
+  maxPathPatternLength: number;
 }
 
 /** The defaults: far above any hand-written file, far below what could exhaust memory. */
@@ -18,4 +22,6 @@ export const defaultFilterLimits: FilterLimits = {
   maxIgnoreEntries: 10_000,
   maxVexBytes: 32 * 1024 * 1024,
   maxVexStatements: 100_000,
+  maxYamlAliases: 100,
+  maxPathPatternLength: 1024,
 };

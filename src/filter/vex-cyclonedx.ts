@@ -6,9 +6,10 @@
  */
 import { z } from 'zod';
 
-import { compilePathPattern } from './path-pattern.js';
+import { compilePathPattern } from './path-pattern-compile.js';
 import { parsePurlPattern } from './purl-match.js';
 import { FilterDocumentError } from './read-document.js';
+import { vexTimestamp } from './vex-timestamp.js';
 import { timestampOf, type VexProduct, type VexStatement } from './vex-statement.js';
 
 const vulnerabilitySchema = z.object({
@@ -19,11 +20,11 @@ const vulnerabilitySchema = z.object({
       state: z.string().optional(),
       justification: z.string().optional(),
       detail: z.string().optional(),
-      lastUpdated: z.string().optional(),
+      lastUpdated: vexTimestamp.optional(),
     })
     .optional(),
   affects: z.array(z.object({ ref: z.string() })).optional(),
-  updated: z.string().optional(),
+  updated: vexTimestamp.optional(),
 });
 
 /** The parts of a CycloneDX VEX document Moat reads. */

@@ -8,6 +8,7 @@ import { z } from 'zod';
 
 import { parsePurlPattern, type PurlPattern } from './purl-match.js';
 import { FilterDocumentError } from './read-document.js';
+import { vexTimestamp } from './vex-timestamp.js';
 import { timestampOf, type VexProduct, type VexStatement } from './vex-statement.js';
 
 const component = z.union([
@@ -41,13 +42,13 @@ const statementSchema = z.object({
   justification: z.string().optional(),
   impact_statement: z.string().optional(),
   status_notes: z.string().optional(),
-  timestamp: z.string().optional(),
+  timestamp: vexTimestamp.optional(),
 });
 
 /** The parts of an OpenVEX document Moat reads. */
 export const openVexSchema = z.object({
   '@context': z.string().startsWith('https://openvex.dev/ns'),
-  timestamp: z.string().optional(),
+  timestamp: vexTimestamp.optional(),
   statements: z.array(statementSchema),
 });
 

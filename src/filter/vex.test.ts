@@ -251,3 +251,32 @@ describe('unknown documents', () => {
     );
   });
 });
+
+describe('VEX timestamps', () => {
+  test.each(['2024-02-30T10:00:00Z', '2023-02-29T00:00:00+01:00', 'yesterday'])(
+    'an OpenVEX document dated %s is refused naming the file and the value',
+    (timestamp) => {
+      expect(() => parseVex(openVex([], timestamp), 'app.openvex.json')).toThrow(
+        `app.openvex.json: not valid OpenVEX at timestamp: ${JSON.stringify(timestamp)} is not a real date and time`,
+      );
+    },
+  );
+
+  test('a CycloneDX analysis last updated on 2023-02-29 is refused naming the file and the value', () => {
+    const text = cdxVex([
+      {
+        id: 'CVE-2021-23337',
+        analysis: { state: 'not_affected', lastUpdated: '2023-02-29T08:00:00Z' },
+        affects: [{ ref: 'pkg:npm/lodash@4.17.20' }],
+      },
+    ]);
+    expect(() => parseVex(text, 'app.cdx.json')).toThrow(
+      'app.cdx.json: not valid CycloneDX VEX at vulnerabilities.0.analysis.lastUpdated: "2023-02-29T08:00:00Z" is not a real date and time',
+    );
+  });
+
+  test('a leap day with fractional seconds and an offset is a real date and time', () => {
+    const text = openVex([], '2024-02-29T23:59:59.123456+05:30');
+    expect(parseVex(text, 'app.openvex.json')).toEqual([]);
+  });
+});

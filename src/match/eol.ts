@@ -77,11 +77,12 @@ const minorKeyed = new Set(['ubuntu', 'alpine']);
  */
 export function endOfLife(os: OsInfo | undefined, now: Date): EolStatus | undefined {
   if (!os) return undefined;
-  const releases = table[os.family];
+  // Own keys only: os-release comes from the image, and `ID=constructor` names no family.
+  const releases = Object.hasOwn(table, os.family) ? table[os.family] : undefined;
   if (!releases) return undefined;
   const [major = '', minor] = os.version.split('.');
   const key = minorKeyed.has(os.family) ? `${major}.${minor ?? ''}` : major;
-  const date = releases[key];
+  const date = Object.hasOwn(releases, key) ? releases[key] : undefined;
   if (!date) return undefined;
   // A release ends at the end of its last day (UTC).
   return { eol: now.getTime() >= Date.parse(`${date}T23:59:59.999Z`) + 1, date };

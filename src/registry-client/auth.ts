@@ -10,6 +10,7 @@ import { MoatError } from '../errors.js';
 import type { Credentials } from './credentials.js';
 import { registryErrorFrom } from './registry-errors.js';
 import type { RetryOptions } from './retry.js';
+import type { HttpTimeouts } from '../util/timed-fetch.js';
 import { sendWithRetry } from './send.js';
 import { readBodyBounded } from './transport.js';
 import { parseWwwAuthenticate } from './www-authenticate.js';
@@ -20,7 +21,8 @@ export interface AuthenticatorOptions {
   host: string;
   credentials?: Credentials;
   retry?: RetryOptions;
-  headersTimeoutMs?: number;
+  /** Connect, idle and total timeouts for token requests. */
+  timeouts?: HttpTimeouts;
 }
 
 interface CachedToken {
@@ -136,9 +138,7 @@ export class RegistryAuthenticator {
     const response = await sendWithRetry(url, {
       headers: { accept: 'application/json' },
       ...(credentials ? { authorization: basicHeader(credentials) } : {}),
-      ...(this.options.headersTimeoutMs !== undefined
-        ? { headersTimeoutMs: this.options.headersTimeoutMs }
-        : {}),
+      ...(this.options.timeouts !== undefined ? { timeouts: this.options.timeouts } : {}),
       ...(this.options.retry !== undefined ? { retry: this.options.retry } : {}),
       context,
       peer: 'token server',

@@ -172,7 +172,7 @@ describe('RegistryClient network failures', () => {
     });
     const events: RetryEvent[] = [];
     const retry = { ...fastRetry, maxAttempts: 2, onRetry: (e: RetryEvent) => events.push(e) };
-    const client = new RegistryClient({ host: registry.host, retry, headersTimeoutMs: 50 });
+    const client = new RegistryClient({ host: registry.host, retry, timeouts: { connectMs: 50 } });
     await expect(client.getManifest('a/b', 'v1')).rejects.toMatchObject({
       code: 'REGISTRY_UNAVAILABLE',
     });

@@ -12,6 +12,11 @@ import { parseDigest } from '../image/digest.js';
 import { mediaTypes } from '../image/media-types.js';
 import { verifyBlob } from '../image/verify.js';
 import { defaultLimits } from '../util/limits.js';
+import {
+  defaultHttpTimeouts,
+  defaultTransferTimeouts,
+  type HttpTimeouts,
+} from '../util/timed-fetch.js';
 import { pullScope, RegistryAuthenticator } from './auth.js';
 import type { Credentials } from './credentials.js';
 import { registryErrorFrom, type RequestContext } from './registry-errors.js';
@@ -29,8 +34,11 @@ export interface RegistryClientOptions {
   /** Largest manifest accepted, in bytes (default `defaultLimits.maxJsonBytes`). */
   maxManifestBytes?: number;
   retry?: RetryOptions;
-  /** Give up on a request whose response headers take longer (default 30 s). */
-  headersTimeoutMs?: number;
+  /**
+   * Connect, idle and total timeouts. Defaults: 30 s to the response headers, 60 s of silence
+   * mid-body, and a total of 10 minutes per manifest or token request, 2 hours per blob.
+   */
+  timeouts?: HttpTimeouts;
 }
 
 /** A manifest or index exactly as the registry served it. */
@@ -45,6 +53,13 @@ export interface FetchedManifest {
 export interface BlobDescriptor {
   digest: string;
   size: number;
+}
+
+/** Per-request overrides: a blob's longer total timeout and its byte bound. */
+interface BodyRules {
+  timeouts?: HttpTimeouts;
+  maxBytes?: number;
+  tooLong?: (maxBytes: number) => Error;
 }
 
 /** Every manifest media type Moat reads, for the `Accept` header. */
@@ -80,9 +95,7 @@ export class RegistryClient {
       host: options.host,
       ...(options.credentials ? { credentials: options.credentials } : {}),
       ...(options.retry ? { retry: options.retry } : {}),
-      ...(options.headersTimeoutMs !== undefined
-        ? { headersTimeoutMs: options.headersTimeoutMs }
-        : {}),
+      ...(options.timeouts !== undefined ? { timeouts: options.timeouts } : {}),
     });
   }
 
@@ -146,9 +159,30 @@ export class RegistryClient {
       reference: descriptor.digest,
       kind: 'blob',
     };
-    const response = await this.get(`/v2/${repository}/blobs/${descriptor.digest}`, {}, context);
+    const where = `blob ${this.host}/${repository}@${descriptor.digest}`;
+    // The blob is hashed as it arrives, so it must come exactly as stored, never re-encoded;
+    // and it may not run past the size its descriptor declares.
+    const response = await this.get(
+      `/v2/${repository}/blobs/${descriptor.digest}`,
+      { 'accept-encoding': 'identity' },
+      context,
+      {
+        timeouts: { ...defaultTransferTimeouts, ...this.options.timeouts },
+        maxBytes: descriptor.size,
+        tooLong: (size) =>
+          new IntegrityError('SIZE_MISMATCH', `${where}: longer than its declared ${size} bytes`),
+      },
+    );
+    const declared = response.headers.get('content-length');
+    if (declared !== null && /^\d+$/.test(declared) && Number(declared) !== descriptor.size) {
+      await response.body?.cancel();
+      throw new IntegrityError(
+        'SIZE_MISMATCH',
+        `${where}: the registry sends ${declared} bytes, the descriptor declares ${descriptor.size}`,
+      );
+    }
     if (response.body === null) {
-      throw new MoatError('REGISTRY_PROTOCOL', `blob ${descriptor.digest}: empty response`);
+      throw new MoatError('REGISTRY_PROTOCOL', `${where}: empty response`);
     }
     return Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
   }
@@ -175,12 +209,13 @@ export class RegistryClient {
     path: string,
     headers: Record<string, string>,
     context: RequestContext,
+    body: BodyRules = {},
   ): Promise<Response> {
     const url = new URL(path, this.baseUrl);
     const scope = pullScope(context.repository);
     for (let round = 0; ; round += 1) {
       const authorization = this.auth.authorizationFor(scope);
-      const response = await this.send(url, headers, authorization, context);
+      const response = await this.send(url, headers, authorization, context, body);
       if (response.status === 401 && round === 0) {
         const challenge = response.headers.get('www-authenticate');
         await response.body?.cancel();
@@ -202,13 +237,14 @@ export class RegistryClient {
     headers: Record<string, string>,
     authorization: string | undefined,
     context: RequestContext,
+    body: BodyRules,
   ): Promise<Response> {
     return sendWithRetry(url, {
       headers,
       ...(authorization !== undefined ? { authorization } : {}),
-      ...(this.options.headersTimeoutMs !== undefined
-        ? { headersTimeoutMs: this.options.headersTimeoutMs }
-        : {}),
+      timeouts: body.timeouts ?? { ...defaultHttpTimeouts, ...this.options.timeouts },
+      ...(body.maxBytes !== undefined ? { maxBytes: body.maxBytes } : {}),
+      ...(body.tooLong !== undefined ? { tooLong: body.tooLong } : {}),
       ...(this.options.retry !== undefined ? { retry: this.options.retry } : {}),
       context,
     });

@@ -120,7 +120,7 @@ export async function resolveCredentials(
   const config = await readDockerConfig(configPath);
   const auths = config?.auths ?? {};
   for (const key of configKeysFor(host)) {
-    const entry = auths[key];
+    const entry = Object.hasOwn(auths, key) ? auths[key] : undefined;
     if (entry === undefined) continue;
     if (entry.auth !== undefined && entry.auth !== '') {
       return decodeAuth(entry.auth, configPath, key);

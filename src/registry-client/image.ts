@@ -15,6 +15,7 @@ import { defaultPlatform, formatPlatform, selectManifestFromIndex } from '../ima
 import { layerEntriesFromBlob } from '../image/tar-entries.js';
 import type { Image, LayerEntry, OpenImageOptions } from '../image/types.js';
 import { defaultLimits, type Limits } from '../util/limits.js';
+import { httpTimeoutsFromEnv, type HttpTimeouts } from '../util/timed-fetch.js';
 import { RegistryClient, type FetchedManifest } from './client.js';
 import { resolveCredentials } from './credentials.js';
 import {
@@ -33,7 +34,11 @@ export interface RegistryImageOptions extends OpenImageOptions {
   /** Home directory holding `.docker/config.json`; default the user's. */
   homeDir?: string;
   retry?: RetryOptions;
-  headersTimeoutMs?: number;
+  /**
+   * Connect, idle and total timeouts (see {@link RegistryClientOptions.timeouts}); over the
+   * `MOAT_HTTP_*_TIMEOUT` variables of `env`.
+   */
+  timeouts?: HttpTimeouts;
 }
 
 /** The `repo:tag` Docker would show: Docker Hub names lose `docker.io/` and `library/`. */
@@ -107,9 +112,7 @@ export async function openRegistryImage(
     ...(credentials ? { credentials } : {}),
     ...(options.insecure !== undefined ? { insecure: options.insecure } : {}),
     ...(options.retry ? { retry: options.retry } : {}),
-    ...(options.headersTimeoutMs !== undefined
-      ? { headersTimeoutMs: options.headersTimeoutMs }
-      : {}),
+    timeouts: { ...httpTimeoutsFromEnv(options.env ?? process.env), ...options.timeouts },
   });
   const name = formatReference(parsed);
   const fetched = await resolveImageManifest(client, parsed, options, limits);

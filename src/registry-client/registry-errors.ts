@@ -6,6 +6,7 @@
 import { z } from 'zod';
 
 import { isMoatError, MoatError, type MoatErrorCode } from '../errors.js';
+import { HttpTimeoutError } from '../util/timed-fetch.js';
 import { readBodyBounded } from './transport.js';
 
 /** What a request was about, for error messages and status-based fallbacks. */
@@ -77,7 +78,7 @@ export async function registryErrorFrom(
 
 /** Wraps a network failure that outlived every retry. */
 export function unavailableError(error: unknown, context: RequestContext): MoatError {
-  if (isMoatError(error)) return error;
+  if (isMoatError(error) && !(error instanceof HttpTimeoutError)) return error;
   const reason = error instanceof Error ? describeCause(error) : String(error);
   return new MoatError(
     'REGISTRY_UNAVAILABLE',

@@ -7,12 +7,17 @@ import { MoatError } from '../errors.js';
 import { unavailableError, type RequestContext } from './registry-errors.js';
 import { isRetryableStatus, withRetry, type RetryOptions } from './retry.js';
 import { exchange } from './transport.js';
+import { HttpTimeoutError, type HttpTimeouts } from '../util/timed-fetch.js';
 
 /** What {@link sendWithRetry} needs beyond the URL. */
 export interface SendOptions {
   headers: Record<string, string>;
   authorization?: string;
-  headersTimeoutMs?: number;
+  timeouts?: HttpTimeouts;
+  /** The body fails as soon as it passes this many bytes (a blob's declared size). */
+  maxBytes?: number;
+  /** The error for a body past `maxBytes`. */
+  tooLong?: (maxBytes: number) => Error;
   retry?: RetryOptions;
   /** Names the request in errors. */
   context: RequestContext;
@@ -28,9 +33,9 @@ export function sendWithRetry(url: URL, options: SendOptions): Promise<Response>
       const { response } = await exchange(url, {
         headers: options.headers,
         ...(options.authorization !== undefined ? { authorization: options.authorization } : {}),
-        ...(options.headersTimeoutMs !== undefined
-          ? { headersTimeoutMs: options.headersTimeoutMs }
-          : {}),
+        ...(options.timeouts !== undefined ? { timeouts: options.timeouts } : {}),
+        ...(options.maxBytes !== undefined ? { maxBytes: options.maxBytes } : {}),
+        ...(options.tooLong !== undefined ? { tooLong: options.tooLong } : {}),
       });
       if (!isRetryableStatus(response.status)) return { kind: 'done', value: response };
       return {
@@ -41,7 +46,11 @@ export function sendWithRetry(url: URL, options: SendOptions): Promise<Response>
         discard: () => void response.body?.cancel(),
       };
     },
-    { ...options.retry, isFinalError: (e) => e instanceof MoatError },
+    {
+      ...options.retry,
+      // A server that never answered may answer the next time; attempts stay bounded.
+      isFinalError: (e) => e instanceof MoatError && !(e instanceof HttpTimeoutError),
+    },
   ).catch((error: unknown) => {
     throw unavailableError(error, options.context);
   });

@@ -1,9 +1,11 @@
 /**
- * One HTTP exchange with a registry over Node's built-in fetch: a timeout until response headers
- * arrive, redirects followed by hand so that the registry's `Authorization` header never reaches
- * another host (registries redirect blob reads to object storage), and a bounded body reader.
+ * One HTTP exchange with a registry: connect, idle and total timeouts and checked byte counts
+ * (util/timed-fetch.ts), redirects followed by hand so that the registry's `Authorization` header
+ * never reaches another host (registries redirect blob reads to object storage), and a bounded
+ * body reader.
  */
 import { LimitExceededError, MoatError } from '../errors.js';
+import { timedFetch, type HttpTimeouts } from '../util/timed-fetch.js';
 
 /** What one exchange needs beyond the URL. */
 export interface ExchangeOptions {
@@ -11,8 +13,12 @@ export interface ExchangeOptions {
   headers: Record<string, string>;
   /** Sent only to the origin of the first URL, never after a redirect to another origin. */
   authorization?: string;
-  /** Give up when response headers take longer than this (default 30 s). */
-  headersTimeoutMs?: number;
+  /** Connect, idle and total timeouts (util/timed-fetch.ts defaults). */
+  timeouts?: HttpTimeouts;
+  /** The body fails as soon as it passes this many bytes (a blob's declared size). */
+  maxBytes?: number;
+  /** The error for a body past `maxBytes`. */
+  tooLong?: (maxBytes: number) => Error;
   /** Most redirects followed (default 5). */
   maxRedirects?: number;
 }
@@ -24,29 +30,6 @@ export interface Exchange {
 }
 
 const redirectStatuses = new Set([301, 302, 303, 307, 308]);
-
-/** Thrown when no response headers arrived in time; counts as a retryable network failure. */
-export class HeadersTimeoutError extends Error {
-  override name = 'HeadersTimeoutError';
-}
-
-async function fetchWithTimeout(url: URL, init: RequestInit, timeoutMs: number): Promise<Response> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), timeoutMs);
-  try {
-    return await fetch(url, { ...init, signal: controller.signal, redirect: 'manual' });
-  } catch (error) {
-    if (controller.signal.aborted) {
-      throw new HeadersTimeoutError(`${url.host}: no response within ${timeoutMs} ms`, {
-        cause: error,
-      });
-    }
-    throw error;
-  } finally {
-    // Headers are in (or the request failed): the body may now take as long as it needs.
-    clearTimeout(timer);
-  }
-}
 
 /**
  * Sends one request, following redirects; `Authorization` goes only to the first URL's origin.
@@ -61,10 +44,15 @@ export async function exchange(url: URL, options: ExchangeOptions): Promise<Exch
     if (options.authorization !== undefined && current.origin === origin) {
       headers.authorization = options.authorization;
     }
-    const response = await fetchWithTimeout(
+    const response = await timedFetch(
       current,
-      { method: options.method ?? 'GET', headers },
-      options.headersTimeoutMs ?? 30_000,
+      { method: options.method ?? 'GET', headers, redirect: 'manual' },
+      {
+        label: `${current.host}${current.pathname}`,
+        ...(options.timeouts !== undefined ? { timeouts: options.timeouts } : {}),
+        ...(options.maxBytes !== undefined ? { maxBytes: options.maxBytes } : {}),
+        ...(options.tooLong !== undefined ? { tooLong: options.tooLong } : {}),
+      },
     );
     const location = response.headers.get('location');
     if (!redirectStatuses.has(response.status) || location === null) {

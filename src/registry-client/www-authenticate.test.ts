@@ -62,4 +62,16 @@ describe('parseWwwAuthenticate', () => {
   it('returns no challenges for an empty header', () => {
     expect(parseWwwAuthenticate('')).toEqual([]);
   });
+
+  it('keeps parameters named after Object members as plain parameters', () => {
+    const [challenge] = parseWwwAuthenticate(
+      'Bearer constructor="c",__proto__="p",toString="t",realm="https://t"',
+    );
+    expect(Object.entries(challenge?.params ?? {})).toEqual([
+      ['constructor', 'c'],
+      ['__proto__', 'p'],
+      ['tostring', 't'],
+      ['realm', 'https://t'],
+    ]);
+  });
 });

@@ -93,12 +93,14 @@ export function parseWwwAuthenticate(header: string): AuthChallenge[] {
     cursor.skipSpaceAndCommas();
     const scheme = cursor.token();
     if (scheme === '') break;
-    const challenge: AuthChallenge = { scheme: scheme.toLowerCase(), params: {} };
+    // The server names the parameters: `constructor` or `__proto__` must be plain own keys.
+    const params = Object.create(null) as Record<string, string>;
+    const challenge: AuthChallenge = { scheme: scheme.toLowerCase(), params };
     challenges.push(challenge);
     cursor.skipSpace();
     if (!cursor.atParam()) {
       const token68 = cursor.token68();
-      if (token68 !== '') challenge.params.token68 = token68;
+      if (token68 !== '') params.token68 = token68;
       continue;
     }
     while (cursor.atParam()) {
@@ -107,7 +109,7 @@ export function parseWwwAuthenticate(header: string): AuthChallenge[] {
       cursor.pos += 1; // '='
       cursor.skipSpace();
       const value = cursor.peek() === '"' ? cursor.quoted() : cursor.bare();
-      if (!(name in challenge.params)) challenge.params[name] = value;
+      if (!Object.hasOwn(params, name)) params[name] = value;
       cursor.skipSpaceAndCommas();
     }
   }

@@ -85,7 +85,9 @@ function analysisOf(reason: VexReason): Models.Vulnerability.Analysis {
         ? AnalysisState.FalsePositive
         : AnalysisState.Resolved;
   const justification =
-    reason.justification === undefined ? undefined : justifications[reason.justification];
+    reason.justification === undefined || !Object.hasOwn(justifications, reason.justification)
+      ? undefined
+      : justifications[reason.justification];
   return new Models.Vulnerability.Analysis({
     state,
     ...(justification !== undefined ? { justification } : {}),

@@ -82,7 +82,8 @@ export function tokenizeApkVersion(version: string): ApkToken[] {
       if (kind > Kind.SuffixNumber) fail(`suffix ${where} not allowed here`);
       at++;
       text = take(/[a-z]*/y);
-      suffixRank = SUFFIX_RANKS[text];
+      // Own keys only: `_constructor` is an unknown suffix, not Object's.
+      suffixRank = Object.hasOwn(SUFFIX_RANKS, text) ? SUFFIX_RANKS[text] : undefined;
       if (suffixRank === undefined) fail(`unknown suffix "_${text}"`);
       kind = Kind.Suffix;
     } else if (c === '~') {

@@ -51,7 +51,9 @@ export function normalizeComposerVersion(version: string): string {
   if (stability) {
     if (stability === 'stable') return base;
     const lower = stability.toLowerCase();
-    base += `-${STABILITY[lower] ?? lower}${number ? number.replace(/^[.-]+/, '') : ''}`;
+    // Own keys only: `constructor` is not a stability, whatever Object.prototype says.
+    const known = Object.hasOwn(STABILITY, lower) ? STABILITY[lower] : undefined;
+    base += `-${known ?? lower}${number ? number.replace(/^[.-]+/, '') : ''}`;
   }
   return dev ? `${base}-dev` : base;
 }

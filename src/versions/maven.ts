@@ -29,7 +29,9 @@ function qualifier(text: string, followedByDigit: boolean): MavenItem {
   if (followedByDigit && value.length === 1) {
     value = { a: 'alpha', b: 'beta', m: 'milestone' }[value] ?? value;
   }
-  return { kind: 'qualifier', value: ALIASES[value] ?? value };
+  // Own keys only: a qualifier such as `constructor` is a plain word, not Object's.
+  const alias = Object.hasOwn(ALIASES, value) ? ALIASES[value] : undefined;
+  return { kind: 'qualifier', value: alias ?? value };
 }
 
 const item = (isDigit: boolean, text: string): MavenItem =>

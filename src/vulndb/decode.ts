@@ -35,7 +35,12 @@ export async function decodeDocument(
     if (format === 'json') value = JSON.parse(text);
     else {
       yaml ??= await import('yaml');
-      value = yaml.parse(text, { maxAliasCount: limits.maxYamlAliases, uniqueKeys: false });
+      // logLevel 'error': yaml.parse would print each YAMLWarning object to stderr itself.
+      value = yaml.parse(text, {
+        maxAliasCount: limits.maxYamlAliases,
+        uniqueKeys: false,
+        logLevel: 'error',
+      });
     }
   } catch (error) {
     if (error instanceof ReferenceError && ALIAS_BOMB.test(error.message)) {

@@ -1,6 +1,7 @@
 /**
  * Downloads one source over HTTP(S) to a local file, with conditional GET (ETag and
- * If-Modified-Since) and a byte limit; a 304 answer means there is nothing new.
+ * If-Modified-Since), a byte limit and connect, idle and total timeouts (util/timed-fetch.ts); a
+ * 304 answer means there is nothing new.
  */
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -9,6 +10,12 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
 
 import { LimitExceededError, MoatError, isMoatError } from '../errors.js';
+import {
+  defaultTransferTimeouts,
+  httpTimeoutsFromEnv,
+  timedFetch,
+  type HttpTimeouts,
+} from '../util/timed-fetch.js';
 
 /** Options of {@link downloadToFile}. */
 export interface DownloadOptions {
@@ -16,6 +23,11 @@ export interface DownloadOptions {
   /** The validators of the copy already held, for a conditional GET. */
   etag?: string | null;
   lastModified?: string | null;
+  /**
+   * Defaults: 30 s to the response headers, 60 s of silence mid-body, 2 hours in all; the
+   * `MOAT_HTTP_*_TIMEOUT` environment variables override them, these options override both.
+   */
+  timeouts?: HttpTimeouts;
 }
 
 /** The outcome of a download. */
@@ -25,7 +37,8 @@ export type DownloadResult =
 
 /**
  * Fetches `url` into `dest` unless the server says the held copy is current.
- * @throws MoatError DB_SOURCE_UNAVAILABLE for network errors and non-2xx answers, LIMIT_EXCEEDED.
+ * @throws MoatError DB_SOURCE_UNAVAILABLE for network errors and non-2xx answers, LIMIT_EXCEEDED,
+ * HTTP_TIMEOUT for a server that stalls or trickles, HTTP_BODY_INVALID for a cut-off body.
  */
 export async function downloadToFile(
   url: string,
@@ -37,8 +50,22 @@ export async function downloadToFile(
   if (options.lastModified) headers['if-modified-since'] = options.lastModified;
   let response: Response;
   try {
-    response = await fetch(url, { headers, redirect: 'follow' });
+    response = await timedFetch(
+      url,
+      { headers, redirect: 'follow' },
+      {
+        label: url,
+        timeouts: {
+          ...defaultTransferTimeouts,
+          ...httpTimeoutsFromEnv(process.env),
+          ...options.timeouts,
+        },
+        maxBytes: options.maxBytes,
+        tooLong: (max) => new LimitExceededError(`${url}: more than ${max} bytes`),
+      },
+    );
   } catch (cause) {
+    if (isMoatError(cause)) throw cause;
     throw new MoatError('DB_SOURCE_UNAVAILABLE', `${url}: ${describe(cause)}`, { cause });
   }
   if (response.status === 304) {
@@ -51,14 +78,13 @@ export async function downloadToFile(
   }
   let bytes = 0;
   try {
+    // The byte limit is enforced by the body itself (timedFetch's maxBytes); this only counts.
     await pipeline(
       Readable.fromWeb(response.body as ReadableStream<Uint8Array>),
       new Transform({
         transform(chunk: Buffer, _encoding, done) {
           bytes += chunk.length;
-          if (bytes > options.maxBytes) {
-            done(new LimitExceededError(`${url}: more than ${options.maxBytes} bytes`));
-          } else done(null, chunk);
+          done(null, chunk);
         },
       }),
       createWriteStream(dest),

@@ -101,7 +101,8 @@ async function importLocked(
     withdrawn: 0,
     skipped: 0,
     skipReasons: [],
-    unknownEcosystems: {},
+    // Ecosystem names come from the source: `__proto__` must count, not reset the prototype.
+    unknownEcosystems: Object.create(null) as Record<string, number>,
   };
   const copy = await workingCopyOf(dbPath);
   let db: VulnDb | undefined;

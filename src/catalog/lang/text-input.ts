@@ -64,6 +64,8 @@ export function decodeYaml(text: string, allDocuments = false): Decoded {
       uniqueKeys: false,
       prettyErrors: false,
       schema: 'failsafe',
+      // Else yaml prints its own warnings (collection keys) to stderr, unasked.
+      logLevel: 'error',
     });
     if (!Array.isArray(docs)) return { ok: true, value: allDocuments ? [] : null };
     const values: unknown[] = [];

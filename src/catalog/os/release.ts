@@ -161,7 +161,8 @@ export const osReleaseAnalyzer: BufferAnalyzer = {
   version: 1,
   input: 'buffer',
   maxFileBytes: 64 * 1024,
-  wants: (file) => file.path in osReleasePriorities,
+  // Own keys only: a file named `constructor` at the image root is not a release file.
+  wants: (file) => Object.hasOwn(osReleasePriorities, file.path),
   analyze(file): Promise<AnalysisResult> {
     const os = parserFor(file.path)(file.content.toString('utf8'));
     const priority = osReleasePriorities[file.path] ?? 0;
