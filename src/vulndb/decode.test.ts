@@ -12,7 +12,12 @@ describe('decodeDocument (YAML)', () => {
     // yaml.parse hands each YAMLWarning to process.emitWarning unless told otherwise.
     const emitWarning = vi.spyOn(process, 'emitWarning');
     const text = '%FUTURE directive\n---\nid: PYSEC-1\n';
-    const decoded = await decodeDocument(Buffer.from(text), 'yaml', defaultVulnDbLimits);
+    const decoded = await decodeDocument(
+      Buffer.from(text),
+      'yaml',
+      defaultVulnDbLimits,
+      'record.yaml',
+    );
     expect(decoded).toEqual({ ok: true, values: [{ id: 'PYSEC-1' }] });
     expect(emitWarning).not.toHaveBeenCalled();
   });
