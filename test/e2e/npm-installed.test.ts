@@ -34,7 +34,7 @@ async function npmLs(app: string, ...flags: string[]): Promise<string[]> {
     const [name, node] = next;
     if (node.version === undefined) continue; // an optional package not installed here
     found.add(`${name}@${node.version}`);
-    pending.push(...Object.entries(node.dependencies ?? {}));
+    for (const entry of Object.entries(node.dependencies ?? {})) pending.push(entry);
   }
   return [...found].sort();
 }
