@@ -79,11 +79,24 @@ export function compactRemovals<R>(ops: readonly LayerOp<R>[]): LayerOp<R>[] {
   return out;
 }
 
-/** Waits for every pending result of a layer's operations. */
+/**
+ * Waits for every pending result of a layer's operations. Only file operations wait: a promise
+ * per removal would cost a million promises on a million-entry layer.
+ */
 export async function resolveLayerOps<R>(ops: PendingLayerOp<R>[]): Promise<LayerOp<R>[]> {
-  return Promise.all(
-    ops.map(async (op): Promise<LayerOp<R>> =>
-      op.op === 'file' ? { op: 'file', path: op.path, result: await op.result } : op,
-    ),
-  );
+  const resolved: LayerOp<R>[] = [];
+  const waits: Promise<void>[] = [];
+  for (const [i, op] of ops.entries()) {
+    if (op.op !== 'file') {
+      resolved[i] = op;
+      continue;
+    }
+    waits.push(
+      op.result.then((result) => {
+        resolved[i] = { op: 'file', path: op.path, result };
+      }),
+    );
+  }
+  await Promise.all(waits);
+  return resolved;
 }

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 
 import { memoryImage, type MemoryEntry } from '../../test/fixtures/memory-image.js';
+import type { LayerOp } from './layer-ops.js';
 import type { LayerEntry } from './types.js';
 import { readAll } from '../util/streams.js';
 import { walkImage } from './walker.js';
@@ -133,5 +134,24 @@ describe('walkImage on sources that can drop content unread', () => {
     const result = await walkImage(image, () => undefined);
     expect(result.files).toEqual([]);
     expect(discarded).toBe(1);
+  });
+});
+
+describe('walkImage recording a layer', () => {
+  it('records a run of removals as one operation, not one per entry', async () => {
+    const files = Array.from({ length: 1000 }, (_, i) => ({ path: `usr/f${i}`, content: 'x' }));
+    const recorded: LayerOp<string>[][] = [];
+    await walkImage(memoryImage([files]), () => undefined, {
+      recorder: {
+        replay: () => Promise.resolve(undefined),
+        record: (_digest, ops) => {
+          recorded.push(ops);
+          return Promise.resolve();
+        },
+      },
+    });
+    expect(recorded[0]).toHaveLength(1);
+    expect(recorded[0]?.[0]).toMatchObject({ op: 'removes', subtree: true });
+    expect((recorded[0]?.[0] as { paths: string[] }).paths).toHaveLength(1000);
   });
 });
