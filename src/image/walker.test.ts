@@ -140,7 +140,7 @@ describe('walkImage on sources that can drop content unread', () => {
 describe('walkImage recording a layer', () => {
   it('records a run of removals as one operation, not one per entry', async () => {
     const files = Array.from({ length: 1000 }, (_, i) => ({ path: `usr/f${i}`, content: 'x' }));
-    const recorded: LayerOp<string>[][] = [];
+    const recorded: LayerOp<unknown>[][] = [];
     await walkImage(memoryImage([files]), () => undefined, {
       recorder: {
         replay: () => Promise.resolve(undefined),
