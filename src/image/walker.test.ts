@@ -5,7 +5,7 @@ import { memoryImage, type MemoryEntry } from '../../test/fixtures/memory-image.
 import type { LayerOp } from './layer-ops.js';
 import type { LayerEntry } from './types.js';
 import { readAll } from '../util/streams.js';
-import { walkImage } from './walker.js';
+import { maxRecordedPathChars, walkImage } from './walker.js';
 
 type Spec = MemoryEntry;
 
@@ -153,5 +153,24 @@ describe('walkImage recording a layer', () => {
     expect(recorded[0]).toHaveLength(1);
     expect(recorded[0]?.[0]).toMatchObject({ op: 'removes', subtree: true });
     expect((recorded[0]?.[0] as { paths: string[] }).paths).toHaveLength(1000);
+  });
+});
+
+describe('walkImage recording a layer of long paths', () => {
+  it('does not record a layer whose paths exceed the recording budget', async () => {
+    const stem = 'p'.repeat(4000);
+    const count = Math.ceil(maxRecordedPathChars / 4000) + 1;
+    const files = Array.from({ length: count }, (_, i) => ({ path: `${stem}/${i}`, content: '' }));
+    let recorded = 0;
+    await walkImage(memoryImage([files]), () => undefined, {
+      recorder: {
+        replay: () => Promise.resolve(undefined),
+        record: () => {
+          recorded += 1;
+          return Promise.resolve();
+        },
+      },
+    });
+    expect(recorded).toBe(0);
   });
 });

@@ -20,6 +20,8 @@ import {
 import type { Image, LayerEntry } from './types.js';
 
 const whiteoutPrefix = '.wh.';
+/** Most path characters one layer's recording may hold; past it the layer is not recorded. */
+export const maxRecordedPathChars = 64 * 1024 * 1024;
 const opaqueMarker = '.wh..wh..opq';
 
 /** The layer a file came from. */
@@ -110,13 +112,23 @@ export async function walkImage<R>(
       continue;
     }
     const ops: PendingLayerOp<R>[] = [];
+    let recording = recorder !== undefined;
+    let recordedChars = 0;
     for await (const entry of image.layerEntries(index)) {
       for (const op of await opsOf(entry, layer, visit)) {
         view.applyOp(op, layer);
-        if (recorder) recordOp(ops, op);
+        if (!recording) continue;
+        recordOp(ops, op);
+        recordedChars += 'path' in op ? op.path.length : 0;
+        // A layer of long paths would hold them all, and again as the cache's JSON: such a layer
+        // is read afresh next time instead.
+        if (recordedChars > maxRecordedPathChars) {
+          recording = false;
+          ops.length = 0;
+        }
       }
     }
-    if (recorder) await recorder.record(layer.digest, await resolveLayerOps(ops));
+    if (recorder && recording) await recorder.record(layer.digest, await resolveLayerOps(ops));
   }
   return view.finish();
 }
