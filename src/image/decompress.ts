@@ -88,7 +88,7 @@ function frameWindowBytes(decoder: Decompress): number | undefined {
  * A zstd decoder that respects backpressure: input goes to fzstd in small slices, and the blocks
  * each slice completes are handed on one by one, each only when the reader asks for more.
  */
-function zstdDecompressor(): Duplex {
+function zstdDecompressor(name: string): Duplex {
   return Duplex.from(async function* (source: AsyncIterable<Buffer>) {
     let blocks: Uint8Array[] = [];
     const decoder = new Decompress((block) => {
@@ -99,7 +99,7 @@ function zstdDecompressor(): Duplex {
       const window = frameWindowBytes(decoder);
       if (window !== undefined && window > maxZstdWindowBytes) {
         throw new LimitExceededError(
-          `zstd frame needs a ${window}-byte window; at most ${maxZstdWindowBytes} bytes are allowed`,
+          `${name}: zstd frame needs a ${window}-byte window; at most ${maxZstdWindowBytes} bytes are allowed`,
         );
       }
       const ready = blocks;
@@ -116,10 +116,10 @@ function zstdDecompressor(): Duplex {
   });
 }
 
-/** A stream that decompresses `compression`, or undefined for plain tar. */
-export function decompressor(compression: LayerCompression): Duplex | undefined {
+/** A stream that decompresses `compression` (`name` names the blob), or undefined for plain tar. */
+export function decompressor(compression: LayerCompression, name: string): Duplex | undefined {
   if (compression === 'gzip') return createGunzip({ chunkSize: blobChunkBytes });
-  if (compression === 'zstd') return zstdDecompressor();
+  if (compression === 'zstd') return zstdDecompressor(name);
   return undefined;
 }
 

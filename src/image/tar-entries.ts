@@ -126,7 +126,7 @@ export async function* readLayerEntries(
     // included) reaches this iteration instead of surfacing as an unhandled 'error' event.
     const stages: Array<NodeJS.ReadableStream | NodeJS.WritableStream> = [blob];
     if (options.blob) stages.push(verifyBlob(options.blob, name));
-    const inflate = decompressor(compression);
+    const inflate = decompressor(compression, name);
     if (inflate) stages.push(inflate);
     if (options.diffId) stages.push(verifyDigestOnly(options.diffId, `${name} (uncompressed)`));
     const piped = (pipeline as (...s: unknown[]) => Promise<void>)(...stages, extract);
