@@ -12,6 +12,7 @@ import { Readable } from 'node:stream';
 
 import { drain } from '../util/streams.js';
 import {
+  appendLayerOp,
   resolveLayerOps,
   type LayerOp,
   type LayerRecorder,
@@ -118,7 +119,7 @@ export async function walkImage<R>(
       for (const op of await opsOf(entry, layer, visit)) {
         view.applyOp(op, layer);
         if (!recording) continue;
-        recordOp(ops, op);
+        appendLayerOp(ops, op);
         recordedChars += 'path' in op ? op.path.length : 0;
         // A layer of long paths would hold them all, and again as the cache's JSON: such a layer
         // is read afresh next time instead.
@@ -131,18 +132,6 @@ export async function walkImage<R>(
     if (recorder && recording) await recorder.record(layer.digest, await resolveLayerOps(ops));
   }
   return view.finish();
-}
-
-/**
- * Appends `op` to a layer's recording, merging a removal into the run before it: nearly every
- * entry of a layer is a removal, and one object per entry cost ~100 bytes on top of its path
- * (a million-entry layer held ~100 MB of them until the layer ended).
- */
-function recordOp<R>(ops: PendingLayerOp<R>[], op: PendingLayerOp<R>): void {
-  const last = ops[ops.length - 1];
-  if (op.op !== 'remove') ops.push(op);
-  else if (last?.op === 'removes' && last.subtree === op.subtree) last.paths.push(op.path);
-  else ops.push({ op: 'removes', paths: [op.path], subtree: op.subtree });
 }
 
 /** A replayed file operation carries a plain result; the view keeps promises. */
