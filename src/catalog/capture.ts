@@ -8,7 +8,7 @@ import { createWriteStream } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { finished } from 'node:stream/promises';
+import { pipeline } from 'node:stream/promises';
 
 import type { LayerPosition, Visit, VisitedFile } from '../image/walker.js';
 import { drain } from '../util/streams.js';
@@ -125,24 +125,21 @@ export class FileCapture {
     scan: NeedleScan,
   ): Promise<string> {
     const path = join(await this.ctx.tempDir(), `spool-${this.spoolCounter++}`);
-    const out = createWriteStream(path, { flags: 'wx', mode: 0o600 });
-    const write = (chunk: Buffer) =>
-      out.write(chunk)
-        ? Promise.resolve()
-        : new Promise<void>((resolve) => out.once('drain', resolve));
-    try {
+    // A pipeline, so that a write error (a full disk) rejects here instead of being an
+    // unhandled 'error' event, and the file is written only as fast as the disk takes it.
+    await pipeline(
+      async function* () {
       for (const chunk of head) {
         scan.push(chunk);
-        await write(chunk);
+          yield chunk;
       }
       for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
         scan.push(next.value);
-        await write(next.value);
-      }
-    } finally {
-      out.end();
-      await finished(out);
+          yield next.value;
     }
+      },
+      createWriteStream(path, { flags: 'wx', mode: 0o600 }),
+    );
     return path;
   }
 

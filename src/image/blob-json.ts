@@ -2,6 +2,9 @@
  * Reading small JSON blobs (manifests, indexes, configs) from a {@link FileSource}, verified
  * against their descriptor's digest and size and bounded by `maxJsonBytes`.
  */
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
 import { LimitExceededError } from '../errors.js';
 import type { Limits } from '../util/limits.js';
 import type { FileSource } from './file-source.js';
@@ -28,9 +31,11 @@ export async function readVerifiedBlob(
       `${name}: JSON document exceeds the limit of ${limits.maxJsonBytes} bytes`,
     );
   }
-  const stream = await source.open(path);
-  const verified = verifyBlob(descriptor, name);
-  stream.on('error', (error) => verified.destroy(error));
-  stream.pipe(verified);
-  return readBounded(verified, limits.maxJsonBytes, name);
+  let bytes: Buffer = Buffer.alloc(0);
+  // A pipeline, so that a digest mismatch found at the end rejects here rather than being
+  // emitted with nobody listening.
+  await pipeline(await source.open(path), verifyBlob(descriptor, name), async (verified) => {
+    bytes = await readBounded(verified as Readable, limits.maxJsonBytes, name);
+  });
+  return bytes;
 }

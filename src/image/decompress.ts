@@ -1,14 +1,15 @@
 /**
  * Layer decompression chosen by magic bytes rather than by media type (registries and archives
  * mislabel layers often enough): gzip `1f 8b`, zstd `28 b5 2f fd`, anything else is plain tar.
- * zstd is decoded by fzstd's streaming decoder so no native module is needed.
+ * zstd is decoded by fzstd's streaming decoder so no native module is needed; it is fed in small
+ * slices so that a highly compressed layer cannot inflate faster than it is read.
  */
-import { Transform, type TransformCallback, type Readable } from 'node:stream';
+import { Duplex, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
 import { Decompress } from 'fzstd';
 
-import { InvalidInputError, isMoatError, type MoatError } from '../errors.js';
+import { InvalidInputError, isMoatError, LimitExceededError, type MoatError } from '../errors.js';
 import type { LayerCompression } from './media-types.js';
 import { blobChunkBytes } from './io-sizes.js';
 
@@ -60,34 +61,65 @@ export async function peekBytes(stream: Readable, n: number): Promise<Buffer> {
   return head.subarray(0, n);
 }
 
-class ZstdDecompress extends Transform {
-  private readonly decoder = new Decompress((data) => {
-    this.push(Buffer.from(data));
-  });
+/**
+ * Compressed bytes handed to fzstd per call. fzstd emits every block a call completes before it
+ * returns, and a 4-byte RLE block inflates to 128 KiB, so one call may emit up to
+ * 128 KiB × (slice / 4) bytes that nobody asked for yet: 256 bytes keep that under 8.2 MiB,
+ * where one 256 KiB file read would have been 8 GiB.
+ */
+const zstdSliceBytes = 256;
 
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    try {
-      this.decoder.push(chunk);
-      callback();
-    } catch (error) {
-      callback(error as Error);
-    }
-  }
+/**
+ * Largest zstd window (history) accepted, 64 MiB (window log 26). fzstd allocates the whole
+ * window the frame header declares, up to 2 GiB; and with the 128 MiB window of `zstd --long=27`
+ * fzstd 0.1.1 was seen to emit wrong bytes, so a clear limit error beats a corrupt-tar one.
+ * `zstd` writes windows of 8 MiB or less unless told `--long` or `--ultra`.
+ */
+export const maxZstdWindowBytes = 64 * 1024 * 1024;
 
-  override _flush(callback: TransformCallback): void {
-    try {
-      this.decoder.push(new Uint8Array(0), true);
-      callback();
-    } catch (error) {
-      callback(error as Error);
-    }
-  }
+/** The window size of the frame fzstd is decoding, read from its (pinned) internal state. */
+function frameWindowBytes(decoder: Decompress): number | undefined {
+  const state = (decoder as unknown as { s?: unknown }).s;
+  const window = typeof state === 'object' && state !== null ? (state as { e?: unknown }).e : 0;
+  return typeof window === 'number' ? window : undefined;
 }
 
-/** A Transform that decompresses `compression`, or undefined for plain tar. */
-export function decompressor(compression: LayerCompression): Transform | undefined {
+/**
+ * A zstd decoder that respects backpressure: input goes to fzstd in small slices, and the blocks
+ * each slice completes are handed on one by one, each only when the reader asks for more.
+ */
+function zstdDecompressor(name: string): Duplex {
+  return Duplex.from(async function* (source: AsyncIterable<Buffer>) {
+    let blocks: Uint8Array[] = [];
+    const decoder = new Decompress((block) => {
+      if (block.length > 0) blocks.push(block);
+    });
+    const feed = function* (slice: Uint8Array, final: boolean) {
+      decoder.push(slice, final);
+      const window = frameWindowBytes(decoder);
+      if (window !== undefined && window > maxZstdWindowBytes) {
+        throw new LimitExceededError(
+          `${name}: zstd frame needs a ${window}-byte window; at most ${maxZstdWindowBytes} bytes are allowed`,
+        );
+      }
+      const ready = blocks;
+      blocks = [];
+      // fzstd hands over a fresh array per block: wrap it, do not copy it.
+      for (const block of ready) yield Buffer.from(block.buffer, block.byteOffset, block.length);
+    };
+    for await (const chunk of source) {
+      for (let at = 0; at < chunk.length; at += zstdSliceBytes) {
+        yield* feed(chunk.subarray(at, at + zstdSliceBytes), false);
+      }
+    }
+    yield* feed(new Uint8Array(0), true);
+  });
+}
+
+/** A stream that decompresses `compression` (`name` names the blob), or undefined for plain tar. */
+export function decompressor(compression: LayerCompression, name: string): Duplex | undefined {
   if (compression === 'gzip') return createGunzip({ chunkSize: blobChunkBytes });
-  if (compression === 'zstd') return new ZstdDecompress();
+  if (compression === 'zstd') return zstdDecompressor(name);
   return undefined;
 }
 

@@ -17,7 +17,6 @@ import { mediaTypes } from './media-types.js';
 import { readLayerEntries } from './tar-entries.js';
 import { indexTar, type TarIndex } from './tar-index.js';
 import type { Image, LayerDescriptor, OpenImageOptions } from './types.js';
-import { verifyBlob } from './verify.js';
 import { sha256Digest } from './digest.js';
 
 const manifestSchema = z.array(
@@ -210,15 +209,10 @@ async function* layerEntries(
   options: OpenImageOptions,
 ) {
   const name = `${archive.name}: ${layerPath}`;
-  let stream = await archive.open(layerPath);
-  if (digestInName.test(layerPath)) {
-    const verified = verifyBlob(layer, name);
-    stream.on('error', (error) => verified.destroy(error));
-    stream = stream.pipe(verified);
-  }
-  yield* readLayerEntries(stream, {
+  yield* readLayerEntries(await archive.open(layerPath), {
     name,
     limits,
+    ...(digestInName.test(layerPath) ? { blob: layer } : {}),
     ...(layer.diffId ? { diffId: layer.diffId } : {}),
     ...(options.onWarning ? { onWarning: options.onWarning } : {}),
   });

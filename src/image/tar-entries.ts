@@ -15,7 +15,7 @@ import { archiveError, decompressor, peekBytes, sniffCompression } from './decom
 import { normaliseEntryPath } from './entry-path.js';
 import { layerCompression } from './media-types.js';
 import type { EntryType, LayerDescriptor, LayerEntry } from './types.js';
-import { verifyBlob } from './verify.js';
+import { verifyBlob, type ExpectedBlob } from './verify.js';
 
 /** Options for {@link readLayerEntries}. */
 export interface ReadLayerOptions {
@@ -25,6 +25,8 @@ export interface ReadLayerOptions {
   onWarning?: (message: string) => void;
   /** When given, the uncompressed tar must hash to this digest (a config `diff_id`). */
   diffId?: string;
+  /** When given, the blob as read (still compressed) must have this digest and size. */
+  blob?: ExpectedBlob;
 }
 
 type TarEntry = ReturnType<typeof tar.extract> extends AsyncIterable<infer E> ? E : never;
@@ -120,8 +122,11 @@ export async function* readLayerEntries(
   let failure: unknown;
   try {
     const compression = sniffCompression(await peekBytes(blob, 4));
+    // One pipeline holds every stage, so an error anywhere (a digest checked at the very end
+    // included) reaches this iteration instead of surfacing as an unhandled 'error' event.
     const stages: Array<NodeJS.ReadableStream | NodeJS.WritableStream> = [blob];
-    const inflate = decompressor(compression);
+    if (options.blob) stages.push(verifyBlob(options.blob, name));
+    const inflate = decompressor(compression, name);
     if (inflate) stages.push(inflate);
     if (options.diffId) stages.push(verifyDigestOnly(options.diffId, `${name} (uncompressed)`));
     const piped = (pipeline as (...s: unknown[]) => Promise<void>)(...stages, extract);
@@ -220,10 +225,5 @@ export async function* layerEntriesFromBlob(
   options: ReadLayerOptions,
 ): AsyncGenerator<LayerEntry, void, undefined> {
   layerCompression(descriptor.mediaType);
-  const blob = await open();
-  const verified = verifyBlob(descriptor, options.name);
-  blob.on('error', (error) => verified.destroy(error));
-  verified.on('close', () => blob.destroy());
-  blob.pipe(verified);
-  yield* readLayerEntries(verified, options);
+  yield* readLayerEntries(await open(), { ...options, blob: descriptor });
 }

@@ -2,9 +2,10 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 
 import { memoryImage, type MemoryEntry } from '../../test/fixtures/memory-image.js';
+import type { LayerOp } from './layer-ops.js';
 import type { LayerEntry } from './types.js';
 import { readAll } from '../util/streams.js';
-import { walkImage } from './walker.js';
+import { maxRecordedPathChars, walkImage } from './walker.js';
 
 type Spec = MemoryEntry;
 
@@ -133,5 +134,43 @@ describe('walkImage on sources that can drop content unread', () => {
     const result = await walkImage(image, () => undefined);
     expect(result.files).toEqual([]);
     expect(discarded).toBe(1);
+  });
+});
+
+describe('walkImage recording a layer', () => {
+  it('records a run of removals as one operation, not one per entry', async () => {
+    const files = Array.from({ length: 1000 }, (_, i) => ({ path: `usr/f${i}`, content: 'x' }));
+    const recorded: LayerOp<unknown>[][] = [];
+    await walkImage(memoryImage([files]), () => undefined, {
+      recorder: {
+        replay: () => Promise.resolve(undefined),
+        record: (_digest, ops) => {
+          recorded.push(ops);
+          return Promise.resolve();
+        },
+      },
+    });
+    expect(recorded[0]).toHaveLength(1);
+    expect(recorded[0]?.[0]).toMatchObject({ op: 'removes', subtree: true });
+    expect((recorded[0]?.[0] as { paths: string[] }).paths).toHaveLength(1000);
+  });
+});
+
+describe('walkImage recording a layer of long paths', () => {
+  it('does not record a layer whose paths exceed the recording budget', async () => {
+    const stem = 'p'.repeat(4000);
+    const count = Math.ceil(maxRecordedPathChars / 4000) + 1;
+    const files = Array.from({ length: count }, (_, i) => ({ path: `${stem}/${i}`, content: '' }));
+    let recorded = 0;
+    await walkImage(memoryImage([files]), () => undefined, {
+      recorder: {
+        replay: () => Promise.resolve(undefined),
+        record: () => {
+          recorded += 1;
+          return Promise.resolve();
+        },
+      },
+    });
+    expect(recorded).toBe(0);
   });
 });

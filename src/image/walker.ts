@@ -13,6 +13,7 @@ import { Readable } from 'node:stream';
 import { drain } from '../util/streams.js';
 import { FlatView } from './flat-view.js';
 import {
+  appendLayerOp,
   resolveLayerOps,
   type LayerOp,
   type LayerRecorder,
@@ -21,6 +22,8 @@ import {
 import type { Image, LayerEntry } from './types.js';
 
 const whiteoutPrefix = '.wh.';
+/** Most path characters one layer's recording may hold; past it the layer is not recorded. */
+export const maxRecordedPathChars = 64 * 1024 * 1024;
 const opaqueMarker = '.wh..wh..opq';
 
 /** The layer a file came from. */
@@ -111,13 +114,23 @@ export async function walkImage<R>(
       continue;
     }
     const ops: PendingLayerOp<R>[] = [];
+    let recording = recorder !== undefined;
+    let recordedChars = 0;
     for await (const entry of image.layerEntries(index)) {
       for (const op of await opsOf(entry, layer, visit)) {
         view.applyOp(op, layer);
-        ops.push(op);
+        if (!recording) continue;
+        appendLayerOp(ops, op);
+        recordedChars += 'path' in op ? op.path.length : 0;
+        // A layer of long paths would hold them all, and again as the cache's JSON: such a layer
+        // is read afresh next time instead.
+        if (recordedChars > maxRecordedPathChars) {
+          recording = false;
+          ops.length = 0;
       }
     }
-    if (recorder) await recorder.record(layer.digest, await resolveLayerOps(ops));
+    }
+    if (recorder && recording) await recorder.record(layer.digest, await resolveLayerOps(ops));
   }
   return view.finish();
 }
