@@ -61,8 +61,9 @@ describe('moat sbom on a polyglot image built with dpkg, npm and umoci', () => {
   beforeAll(async () => {
     image = await polyglotImage();
     layerName = (digest) => {
-      const n = digest === undefined ? -1 : image.layers.indexOf(digest);
-      return n < 0 ? `no image layer (${String(digest)})` : `layer ${n + 1} (${digest})`;
+      if (digest === undefined) return 'no layer';
+      const n = image.layers.indexOf(digest);
+      return n < 0 ? `no image layer (${digest})` : `layer ${n + 1} (${digest.slice(0, 19)}…)`;
     };
     const run = await moat(['sbom', image.target, '--format', 'json', '--quiet']);
     stdout = run.stdout;
