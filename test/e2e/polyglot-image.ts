@@ -38,7 +38,7 @@ export interface PolyglotImage {
   target: string;
   /** Layer digests of the image, bottom first. */
   layers: string[];
-  /** `name\tversion\tarch` of every dpkg package after each layer, `dpkg-query` sorted. */
+  /** `name\tversion\tarch` of every dpkg package after each layer, as `dpkg-query` lists it. */
   dpkgAfterLayer: string[][];
   npmAll: NpmLsNode;
   npmProd: NpmLsNode;
@@ -77,7 +77,8 @@ export async function polyglotImage(): Promise<PolyglotImage> {
   };
   const dpkgAfterLayer: string[][] = [];
   for (let n = 1; n <= manifest.layers.length; n++)
-    dpkgAfterLayer.push((await text(`dpkg-layer-${n}.tsv`)).split('\n').filter(Boolean));
+    // Sorted here: `sort` in the builder follows the machine's locale.
+    dpkgAfterLayer.push((await text(`dpkg-layer-${n}.tsv`)).split('\n').filter(Boolean).sort());
   return {
     target: `oci:${layout}:polyglot`,
     layers: manifest.layers.map((l) => l.digest),
