@@ -15,15 +15,9 @@ import { createScanContext } from '../../src/catalog/context.js';
 import { binaryLanguageAnalyzers } from '../../src/catalog/lang/binary.js';
 import type { AnalysisResult, FoundPackage, SpoolAnalyzer } from '../../src/catalog/types.js';
 import type { Limits } from '../../src/util/limits.js';
+import { requireTools } from './require-tools.js';
 
-function has(tool: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+requireTools(['go', 'objcopy', 'cc', 'jar', 'javac', 'zip']);
 
 function analyzer(name: string): SpoolAnalyzer {
   const found = binaryLanguageAnalyzers.find((a) => a.name === name);
@@ -95,7 +89,7 @@ const names = (packages: FoundPackage[] = []) =>
   packages.map((p) => `${p.name}@${p.version}`).sort();
 const goEnv = { CGO_ENABLED: '0', GOFLAGS: '-mod=vendor', GOPROXY: 'off', GO111MODULE: 'on' };
 
-describe.skipIf(!has('go'))('Go binaries built with the Debian toolchain', () => {
+describe('Go binaries built with the Debian toolchain', () => {
   const std = () => join(work, 'std');
   beforeAll(async () => {
     await writeFiles(std(), {
@@ -187,76 +181,73 @@ const audit = {
   ],
 };
 
-describe.skipIf(!has('objcopy') || !has('cc'))(
-  'cargo-auditable section in a real executable',
-  () => {
-    let binary: string;
-    beforeAll(async () => {
-      const dir = join(work, 'rust');
-      await writeFiles(dir, { 'main.c': 'int main(void) { return 0; }\n' });
-      await writeFile(join(dir, 'dep-v0'), deflateSync(Buffer.from(JSON.stringify(audit))));
-      run('cc', ['-o', 'plain', 'main.c'], dir);
-      run(
-        'objcopy',
-        [
-          '--add-section',
-          '.dep-v0=dep-v0',
-          '--set-section-flags',
-          '.dep-v0=noload,readonly',
-          'plain',
-          'hello',
-        ],
-        dir,
-      );
-      binary = join(dir, 'hello');
-    });
+describe('cargo-auditable section in a real executable', () => {
+  let binary: string;
+  beforeAll(async () => {
+    const dir = join(work, 'rust');
+    await writeFiles(dir, { 'main.c': 'int main(void) { return 0; }\n' });
+    await writeFile(join(dir, 'dep-v0'), deflateSync(Buffer.from(JSON.stringify(audit))));
+    run('cc', ['-o', 'plain', 'main.c'], dir);
+    run(
+      'objcopy',
+      [
+        '--add-section',
+        '.dep-v0=dep-v0',
+        '--set-section-flags',
+        '.dep-v0=noload,readonly',
+        'plain',
+        'hello',
+      ],
+      dir,
+    );
+    binary = join(dir, 'hello');
+  });
 
-    it('lists the crates of the .dep-v0 section', async () => {
-      const result = await analyze('elf-binary', binary);
-      expect(result.packages).toEqual([
-        {
-          type: 'cargo',
-          name: 'hello',
-          version: '0.1.0',
-          licenses: [],
-          metadata: { source: 'local', root: true },
-        },
-        {
-          type: 'cargo',
-          name: 'serde',
-          version: '1.0.197',
-          licenses: [],
-          metadata: { source: 'crates.io' },
-        },
-        {
-          type: 'cargo',
-          name: 'serde_derive',
-          version: '1.0.197',
-          licenses: [],
-          metadata: { source: 'crates.io', kind: 'build' },
-        },
-      ]);
-    });
+  it('lists the crates of the .dep-v0 section', async () => {
+    const result = await analyze('elf-binary', binary);
+    expect(result.packages).toEqual([
+      {
+        type: 'cargo',
+        name: 'hello',
+        version: '0.1.0',
+        licenses: [],
+        metadata: { source: 'local', root: true },
+      },
+      {
+        type: 'cargo',
+        name: 'serde',
+        version: '1.0.197',
+        licenses: [],
+        metadata: { source: 'crates.io' },
+      },
+      {
+        type: 'cargo',
+        name: 'serde_derive',
+        version: '1.0.197',
+        licenses: [],
+        metadata: { source: 'crates.io', kind: 'build' },
+      },
+    ]);
+  });
 
-    it('finds no Go build info in a C program', async () => {
-      const result = await analyze('elf-binary', binary);
-      expect(result.packages?.filter((p) => p.type === 'golang')).toEqual([]);
-      expect(result.warnings).toBeUndefined();
-    });
+  it('finds no Go build info in a C program', async () => {
+    const result = await analyze('elf-binary', binary);
+    expect(result.packages?.filter((p) => p.type === 'golang')).toEqual([]);
+    expect(result.warnings).toBeUndefined();
+  });
 
-    it('warns about, and survives, the same executable cut short', async () => {
-      const { size } = await stat(binary);
-      const cut = join(work, 'rust', 'cut');
-      await writeFile(cut, (await readFile(binary)).subarray(0, Math.floor(size / 2)), {
-        mode: 0o755,
-      });
-      const result = await analyze('elf-binary', cut);
-      expect(result.warnings).toEqual([expect.stringMatching(/rust\/cut: ELF: .*past the end/)]);
+  it('warns about, and survives, the same executable cut short', async () => {
+    const { size } = await stat(binary);
+    const cut = join(work, 'rust', 'cut');
+    await writeFile(cut, (await readFile(binary)).subarray(0, Math.floor(size / 2)), {
+      mode: 0o755,
     });
-  },
-);
+    const result = await analyze('elf-binary', cut);
+    expect(result.warnings).toEqual([expect.stringMatching(/rust\/cut: ELF: .*past the end/)]);
+  });
+});
 
-describe.skipIf(!has('jar') || !has('javac'))('Java archives made by the JDK jar tool', () => {
+describe('Java archives made by the JDK jar tool', () => {
   let dir: string;
   beforeAll(async () => {
     dir = join(work, 'java');
@@ -362,7 +353,7 @@ describe.skipIf(!has('jar') || !has('javac'))('Java archives made by the JDK jar
     );
   });
 
-  it.skipIf(!has('zip'))('skips a zip bomb made by zip -9', async () => {
+  it('skips a zip bomb made by zip -9', async () => {
     const bombDir = join(dir, 'bomb');
     await mkdir(join(bombDir, 'lib'), { recursive: true });
     await writeFile(join(bombDir, 'lib/huge.jar'), Buffer.alloc(64 * 1024 * 1024));

@@ -24,19 +24,6 @@ export interface DebianImage {
 
 const cacheDir = process.env.MOAT_E2E_CACHE ?? join(tmpdir(), 'moat-e2e-cache');
 
-/** The Debian tools these tests need, and which of them are missing. */
-export async function missingTools(tools: string[]): Promise<string[]> {
-  const missing: string[] = [];
-  for (const tool of tools) {
-    try {
-      await run('sh', ['-c', `command -v ${tool}`]);
-    } catch {
-      missing.push(tool);
-    }
-  }
-  return missing;
-}
-
 /** Builds (or reuses) the Debian image in every local transport. */
 export async function debianImage(): Promise<DebianImage> {
   const dir = join(cacheDir, 'debian-bookworm-minbase');

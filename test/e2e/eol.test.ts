@@ -5,15 +5,15 @@
  * security support (Debian: end of LTS, else end of regular support; Ubuntu: end of standard
  * support for servers, else end of support). `.ci/run` installs the package.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 
 import { describe, expect, it } from 'vitest';
 
 import { endOfLife } from '../../src/match/eol.js';
+import { requireTools } from './require-tools.js';
 
 const dir = '/usr/share/distro-info';
-const present = existsSync(`${dir}/debian.csv`) && existsSync(`${dir}/ubuntu.csv`);
-if (!present) console.warn(`skipping: ${dir}/*.csv not found (apt-get install distro-info-data)`);
+requireTools([], [`${dir}/debian.csv`, `${dir}/ubuntu.csv`]);
 
 interface Release {
   version: string;
@@ -38,7 +38,7 @@ function releases(file: string, pick: readonly string[]): Release[] {
 
 const today = new Date().toISOString().slice(0, 10);
 
-describe.skipIf(!present)('end-of-life table against distro-info-data', () => {
+describe('end-of-life table against distro-info-data', () => {
   it.each([
     ['debian', 'debian.csv', ['eol-lts', 'eol']],
     ['ubuntu', 'ubuntu.csv', ['eol-server', 'eol']],

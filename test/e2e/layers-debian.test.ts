@@ -15,12 +15,13 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { moat } from './cli.js';
-import { debianImage, missingTools } from './debian-image.js';
+import { debianImage } from './debian-image.js';
+import { requireTools } from './require-tools.js';
 
 const run = promisify(execFile);
 const cacheDir = process.env.MOAT_E2E_CACHE ?? join(tmpdir(), 'moat-e2e-cache');
 const dir = join(cacheDir, 'debian-layered');
-const missing = await missingTools(['debootstrap', 'umoci', 'skopeo', 'dpkg', 'apt-get']);
+requireTools(['debootstrap', 'umoci', 'skopeo', 'dpkg', 'apt-get']);
 
 interface Layout {
   manifests: Array<{ digest: string; annotations?: Record<string, string> }>;
@@ -65,59 +66,56 @@ interface ReportPackage {
   layer: { digest: string } | null;
 }
 
-describe.skipIf(missing.length > 0)(
-  `layer attribution on a real 3-layer Debian image${missing.length ? ` (skipped: missing ${missing.join(', ')})` : ''}`,
-  () => {
-    let digests: string[];
-    let expected: Map<string, number>;
-    beforeAll(async () => {
-      const base = await debianImage();
-      await run(
-        fileURLToPath(new URL('../fixtures/build-debian-layered-image.sh', import.meta.url)),
-        [dir, join(base.ociLayout, '..')],
-        { maxBuffer: 64 * 1024 * 1024 },
-      );
-      digests = await layerDigests(join(dir, 'oci'), 'layered');
-      expected = await oracleLayers();
-    }, 600_000);
+describe('layer attribution on a real 3-layer Debian image', () => {
+  let digests: string[];
+  let expected: Map<string, number>;
+  beforeAll(async () => {
+    const base = await debianImage();
+    await run(
+      fileURLToPath(new URL('../fixtures/build-debian-layered-image.sh', import.meta.url)),
+      [dir, join(base.ociLayout, '..')],
+      { maxBuffer: 64 * 1024 * 1024 },
+    );
+    digests = await layerDigests(join(dir, 'oci'), 'layered');
+    expected = await oracleLayers();
+  }, 600_000);
 
-    /** Each Debian package of a `moat sbom` run as `name\tversion\tarch` → its layer index. */
-    async function attributed(...flags: string[]): Promise<Map<string, number>> {
-      const result = await moat([
-        'sbom',
-        `oci:${join(dir, 'oci')}:layered`,
-        '--format',
-        'json',
-        '--quiet',
-        ...flags,
-      ]);
-      expect(result.code).toBe(0);
-      const report = JSON.parse(result.stdout) as { packages: ReportPackage[] };
-      return new Map(
-        report.packages
-          .filter((p) => p.type === 'deb')
-          .map((p) => [
-            `${p.name}\t${p.version}\t${p.arch ?? ''}`,
-            digests.indexOf(p.layer?.digest ?? ''),
-          ]),
-      );
+  /** Each Debian package of a `moat sbom` run as `name\tversion\tarch` → its layer index. */
+  async function attributed(...flags: string[]): Promise<Map<string, number>> {
+    const result = await moat([
+      'sbom',
+      `oci:${join(dir, 'oci')}:layered`,
+      '--format',
+      'json',
+      '--quiet',
+      ...flags,
+    ]);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as { packages: ReportPackage[] };
+    return new Map(
+      report.packages
+        .filter((p) => p.type === 'deb')
+        .map((p) => [
+          `${p.name}\t${p.version}\t${p.arch ?? ''}`,
+          digests.indexOf(p.layer?.digest ?? ''),
+        ]),
+    );
+  }
+
+  it('puts every package on the layer where dpkg-query first lists it', async () => {
+    expect(digests).toHaveLength(3);
+    // The image really is what the test needs: packages from layers 1 and 2, none from 3.
+    expect(new Set(expected.values())).toEqual(new Set([0, 1]));
+    expect(await attributed('--no-cache')).toEqual(expected);
+  });
+
+  it('attributes the same way when the layers come from the layer cache', async () => {
+    const cache = await mkdtemp(join(tmpdir(), 'moat-layers-cache-'));
+    try {
+      expect(await attributed('--cache-dir', cache)).toEqual(expected);
+      expect(await attributed('--cache-dir', cache)).toEqual(expected);
+    } finally {
+      await rm(cache, { recursive: true, force: true });
     }
-
-    it('puts every package on the layer where dpkg-query first lists it', async () => {
-      expect(digests).toHaveLength(3);
-      // The image really is what the test needs: packages from layers 1 and 2, none from 3.
-      expect(new Set(expected.values())).toEqual(new Set([0, 1]));
-      expect(await attributed('--no-cache')).toEqual(expected);
-    });
-
-    it('attributes the same way when the layers come from the layer cache', async () => {
-      const cache = await mkdtemp(join(tmpdir(), 'moat-layers-cache-'));
-      try {
-        expect(await attributed('--cache-dir', cache)).toEqual(expected);
-        expect(await attributed('--cache-dir', cache)).toEqual(expected);
-      } finally {
-        await rm(cache, { recursive: true, force: true });
-      }
-    });
-  },
-);
+  });
+});

@@ -13,10 +13,10 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { moat } from './cli.js';
-import { missingTools } from './debian-image.js';
+import { requireTools } from './require-tools.js';
 
 const run = promisify(execFile);
-const missing = await missingTools(['npm', 'umoci', 'tar']);
+requireTools(['npm', 'umoci', 'tar']);
 
 interface NpmTree {
   version?: string;
@@ -83,68 +83,65 @@ const npmIds = (packages: ReportPackage[]) =>
     .map((p) => `${fullName(p)}@${p.version}`)
     .sort();
 
-describe.skipIf(missing.length > 0)(
-  `installed npm packages after a real npm install${missing.length ? ` (skipped: missing ${missing.join(', ')})` : ''}`,
-  () => {
-    let dir: string;
-    let root: string;
-    let app: string;
-    beforeAll(async () => {
-      dir = await mkdtemp(join(tmpdir(), 'moat-npm-'));
-      root = join(dir, 'root');
-      app = join(root, 'app');
-      await mkdir(app, { recursive: true });
-      const manifest = {
-        name: 'app',
-        version: '1.0.0',
-        private: true,
-        dependencies: { esbuild: '0.20.2' },
-        devDependencies: { 'is-number': '7.0.0' },
-      };
-      await writeFile(join(app, 'package.json'), JSON.stringify(manifest));
-      await run('npm', ['install', '--no-audit', '--no-fund'], { cwd: app, timeout: 300_000 });
-    }, 320_000);
-    afterAll(async () => {
-      await rm(dir, { recursive: true, force: true });
-    });
+describe('installed npm packages after a real npm install', () => {
+  let dir: string;
+  let root: string;
+  let app: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'moat-npm-'));
+    root = join(dir, 'root');
+    app = join(root, 'app');
+    await mkdir(app, { recursive: true });
+    const manifest = {
+      name: 'app',
+      version: '1.0.0',
+      private: true,
+      dependencies: { esbuild: '0.20.2' },
+      devDependencies: { 'is-number': '7.0.0' },
+    };
+    await writeFile(join(app, 'package.json'), JSON.stringify(manifest));
+    await run('npm', ['install', '--no-audit', '--no-fund'], { cwd: app, timeout: 300_000 });
+  }, 320_000);
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
 
-    it('reports exactly what npm ls lists, each once with its lockfile as a second location', async () => {
-      const oracle = await npmLs(app);
-      expect(oracle).toContain('is-number@7.0.0');
-      const packages = await sbom(await imageOf(root, join(dir, 'full')));
-      const npm = packages.filter((p) => p.type === 'npm');
-      expect(npmIds(packages)).toEqual(oracle);
-      for (const pkg of npm) expect(pkg.locations).toContain('/app/package-lock.json');
-      expect(npm.find((p) => p.name === 'is-number')?.dev).toBe(true);
-      const platform = npm.filter((p) => p.namespace === '@esbuild');
-      expect(platform.length).toBe(1);
-      expect(platform[0]?.optional).toBe(true);
-    });
+  it('reports exactly what npm ls lists, each once with its lockfile as a second location', async () => {
+    const oracle = await npmLs(app);
+    expect(oracle).toContain('is-number@7.0.0');
+    const packages = await sbom(await imageOf(root, join(dir, 'full')));
+    const npm = packages.filter((p) => p.type === 'npm');
+    expect(npmIds(packages)).toEqual(oracle);
+    for (const pkg of npm) expect(pkg.locations).toContain('/app/package-lock.json');
+    expect(npm.find((p) => p.name === 'is-number')?.dev).toBe(true);
+    const platform = npm.filter((p) => p.namespace === '@esbuild');
+    expect(platform.length).toBe(1);
+    expect(platform[0]?.optional).toBe(true);
+  });
 
-    it('analyses the hard-linked esbuild binary once, with both of its paths', async () => {
-      const packages = await sbom(await imageOf(root, join(dir, 'linked')));
-      const golang = packages.filter((p) => p.type === 'golang');
-      expect(golang.length).toBeGreaterThan(0);
-      expect(new Set(golang.map((p) => p.purl)).size).toBe(golang.length);
-      const platformBinary = npmIds(packages).find((id) => id.startsWith('@esbuild/'));
-      const binaryDir = platformBinary?.slice(0, platformBinary.lastIndexOf('@'));
-      for (const pkg of golang) {
-        expect([...(pkg.locations ?? [])].sort()).toEqual(
-          [
-            `/app/node_modules/${binaryDir}/bin/esbuild`,
-            '/app/node_modules/esbuild/bin/esbuild',
-          ].sort(),
-        );
-      }
-    });
+  it('analyses the hard-linked esbuild binary once, with both of its paths', async () => {
+    const packages = await sbom(await imageOf(root, join(dir, 'linked')));
+    const golang = packages.filter((p) => p.type === 'golang');
+    expect(golang.length).toBeGreaterThan(0);
+    expect(new Set(golang.map((p) => p.purl)).size).toBe(golang.length);
+    const platformBinary = npmIds(packages).find((id) => id.startsWith('@esbuild/'));
+    const binaryDir = platformBinary?.slice(0, platformBinary.lastIndexOf('@'));
+    for (const pkg of golang) {
+      expect([...(pkg.locations ?? [])].sort()).toEqual(
+        [
+          `/app/node_modules/${binaryDir}/bin/esbuild`,
+          '/app/node_modules/esbuild/bin/esbuild',
+        ].sort(),
+      );
+    }
+  });
 
-    it('leaves out a dev dependency the lockfile lists but npm pruned', async () => {
-      await run('npm', ['prune', '--omit=dev', '--no-audit', '--no-fund'], { cwd: app });
-      const oracle = await npmLs(app, '--omit=dev');
-      expect(oracle).not.toContain('is-number@7.0.0');
-      const target = await imageOf(root, join(dir, 'pruned'));
-      expect(npmIds(await sbom(target))).toEqual(oracle);
-      expect(npmIds(await sbom(target, '--include-dev-deps'))).toEqual(oracle);
-    });
-  },
-);
+  it('leaves out a dev dependency the lockfile lists but npm pruned', async () => {
+    await run('npm', ['prune', '--omit=dev', '--no-audit', '--no-fund'], { cwd: app });
+    const oracle = await npmLs(app, '--omit=dev');
+    expect(oracle).not.toContain('is-number@7.0.0');
+    const target = await imageOf(root, join(dir, 'pruned'));
+    expect(npmIds(await sbom(target))).toEqual(oracle);
+    expect(npmIds(await sbom(target, '--include-dev-deps'))).toEqual(oracle);
+  });
+});

@@ -12,21 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLocalImage } from '../../src/image/open.js';
 import { resolveTarget } from '../../src/image/target.js';
 import { describeLayers } from '../fixtures/image-builder.js';
+import { requireTools } from './require-tools.js';
 
-function has(tool: string): boolean {
-  try {
-    execFileSync(tool, ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+requireTools(['umoci', 'skopeo']);
 
-const missing = ['umoci', 'skopeo'].filter((tool) => !has(tool));
-if (missing.length > 0)
-  console.warn(`skipping transports e2e: ${missing.join(', ')} not installed`);
-
-describe.skipIf(missing.length > 0)('transports (umoci + skopeo)', () => {
+describe('transports (umoci + skopeo)', () => {
   let dir: string;
   const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { cwd: dir, stdio: 'pipe' });
 

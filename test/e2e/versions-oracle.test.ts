@@ -6,7 +6,6 @@
  * batch, states how many pairs it compared and requires 100% agreement.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 
 import semver from 'semver';
 import { describe, expect, it } from 'vitest';
@@ -16,6 +15,7 @@ import {
   isValidVersion,
   type VersionEcosystem,
 } from '../../src/versions/index.js';
+import { MissingToolError, requireTools } from './require-tools.js';
 
 type Pair = [string, string];
 
@@ -78,58 +78,53 @@ const disagreements = (pairs: Pair[], expected: number[], ecosystem: VersionEcos
     return ours === expected[i] ? [] : [`${a} vs ${b}: moat ${ours}, oracle ${expected[i]}`];
   });
 
-function have(tool: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
-}
+requireTools(['dpkg', 'rpm', 'python3']);
 
 const PAIRS = 2000;
 
-describe.skipIf(!have('dpkg'))(
-  'deb against dpkg --compare-versions (skipped: dpkg is not installed)',
-  () => {
-    const curated: Pair[] = [
-      ['1.0~rc1', '1.0'],
-      ['1.0~~', '1.0~'],
-      ['1.0', '1.0a'],
-      ['1.0a', '1.0+'],
-      ['1.0', '1.0-0'],
-      ['1:0.1', '2.0'],
-      ['0:1.0', '1.0'],
-      ['1.01', '1.1'],
-      ['1.0-1~bpo1', '1.0-1'],
-      ['1.0-Z', '1.0-a'],
-      ['2.36.1-8', '2.36.1-8+deb12u1'],
-      ['1:1.0:2-1', '1:1.0:3-1'],
-      ['1.0.', '1.0'],
-      ['1.0-1.', '1.0-1'],
-    ];
-    const grammar: Grammar = [
-      ['', '', '1:', '2:', '0:'],
-      ['0', '1', '2', '10', '01'],
-      { repeat: ['.', '0', '1', '9', '10', '~', '+', 'a', 'b', 'Z', 'rc'], max: 6 },
-      ['', '', '-0', '-1', '-1ubuntu1', '-1~bpo', '-1+deb12u1', '-a.1', '-~'],
-    ];
-    const pairs = pairsFor('deb', grammar, curated, PAIRS, 1);
+describe('deb against dpkg --compare-versions', () => {
+  const curated: Pair[] = [
+    ['1.0~rc1', '1.0'],
+    ['1.0~~', '1.0~'],
+    ['1.0', '1.0a'],
+    ['1.0a', '1.0+'],
+    ['1.0', '1.0-0'],
+    ['1:0.1', '2.0'],
+    ['0:1.0', '1.0'],
+    ['1.01', '1.1'],
+    ['1.0-1~bpo1', '1.0-1'],
+    ['1.0-Z', '1.0-a'],
+    ['2.36.1-8', '2.36.1-8+deb12u1'],
+    ['1:1.0:2-1', '1:1.0:3-1'],
+    ['1.0.', '1.0'],
+    ['1.0-1.', '1.0-1'],
+  ];
+  const grammar: Grammar = [
+    ['', '', '1:', '2:', '0:'],
+    ['0', '1', '2', '10', '01'],
+    { repeat: ['.', '0', '1', '9', '10', '~', '+', 'a', 'b', 'Z', 'rc'], max: 6 },
+    ['', '', '-0', '-1', '-1ubuntu1', '-1~bpo', '-1+deb12u1', '-a.1', '-~'],
+  ];
+  const pairs = pairsFor('deb', grammar, curated, PAIRS, 1);
 
-    it(`agrees with dpkg on all ${pairs.length} pairs`, () => {
-      // One bash process for the whole batch; dpkg itself runs per comparison inside it.
-      const script =
-        'while read -r a b; do if dpkg --compare-versions "$a" lt "$b"; then echo -1; elif dpkg --compare-versions "$a" eq "$b"; then echo 0; else echo 1; fi; done';
-      const out = execFileSync('bash', ['-c', script], {
-        input: pairs.map((p) => p.join(' ')).join('\n') + '\n',
-        encoding: 'utf8',
-        stdio: ['pipe', 'pipe', 'ignore'],
-        maxBuffer: 1 << 24,
-      });
-      const expected = out.trim().split('\n').map(Number);
-      expect(expected).toHaveLength(pairs.length);
-      expect(outcomes(expected)).toEqual([-1, 0, 1]);
-      expect(disagreements(pairs, expected, 'deb')).toEqual([]);
+  it(`agrees with dpkg on all ${pairs.length} pairs`, () => {
+    // One bash process for the whole batch; dpkg itself runs per comparison inside it.
+    const script =
+      'while read -r a b; do if dpkg --compare-versions "$a" lt "$b"; then echo -1; elif dpkg --compare-versions "$a" eq "$b"; then echo 0; else echo 1; fi; done';
+    const out = execFileSync('bash', ['-c', script], {
+      input: pairs.map((p) => p.join(' ')).join('\n') + '\n',
+      encoding: 'utf8',
+      stdio: ['pipe', 'pipe', 'ignore'],
+      maxBuffer: 1 << 24,
     });
-  },
-);
+    const expected = out.trim().split('\n').map(Number);
+    expect(expected).toHaveLength(pairs.length);
+    expect(outcomes(expected)).toEqual([-1, 0, 1]);
+    expect(disagreements(pairs, expected, 'deb')).toEqual([]);
+  });
+});
 
-describe.skipIf(!have('rpm'))('rpm against rpm.vercmp (skipped: rpm is not installed)', () => {
+describe('rpm against rpm.vercmp', () => {
   const curated: Pair[] = [
     ['1.0~rc1', '1.0'],
     ['1.0', '1.0^'],
@@ -190,151 +185,148 @@ for a, b in json.load(sys.stdin):
     out.append(-1 if x < y else 1 if x > y else 0)
 print(json.dumps(out))
 `;
-const havePackaging =
-  have('python3') &&
-  spawnSync('python3', ['-c', 'import pip._vendor.packaging.version']).status === 0;
+if (spawnSync('python3', ['-c', 'import pip._vendor.packaging.version']).status !== 0)
+  throw new MissingToolError(
+    'missing python3 with pip (pip._vendor.packaging): .ci/run installs it',
+  );
 
-describe.skipIf(!havePackaging)(
-  'pypi against Python packaging (skipped: python3 with pip is not installed)',
-  () => {
-    const curated: Pair[] = [
-      ['1.0.dev456', '1.0a1'],
-      ['1.0a2.dev456', '1.0a12.dev456'],
-      ['1.0b2.post345.dev456', '1.0b2.post345'],
-      ['1.0rc1', '1.0'],
-      ['1.0', '1.0+abc.5'],
-      ['1.0+abc.7', '1.0+5'],
-      ['1.0+5', '1.0.post456.dev34'],
-      ['2.0', '1!0.1'],
-      ['1.0RC1', '1.0rc1'],
-      ['1.0-post1', '1.0.post1'],
-      ['1.0-1', '1.0.post1'],
-      ['1.0c1', '1.0rc1'],
-      ['v1.0', '1.0'],
-      ['1.0+ABC-1', '1.0+abc.1'],
-      ['1.0+01', '1.0+1'],
-      ['1.0', '1.0.0'],
-    ];
-    const grammar: Grammar = [
-      ['', '', '', '1!', '0!', 'v'],
-      ['0', '1', '2', '10', '01'],
-      { repeat: ['.0', '.1', '.10', '.01'], max: 3 },
-      ['', '', 'a', 'a1', 'b2', 'rc1', 'c1', '-alpha.1', 'RC2', 'pre', 'preview3', '_beta_2'],
-      ['', '', '.post1', '-1', 'post', '.r2', '-post0', 'rev3'],
-      ['', '', '.dev', '.dev1', 'dev2', '-dev.3'],
-      ['', '', '', '+abc', '+1', '+abc.1', '+01', '+ABC-2', '+1.a_b'],
-    ];
-    const pairs = pairsFor('pypi', grammar, curated, PAIRS, 3);
+describe('pypi against Python packaging', () => {
+  const curated: Pair[] = [
+    ['1.0.dev456', '1.0a1'],
+    ['1.0a2.dev456', '1.0a12.dev456'],
+    ['1.0b2.post345.dev456', '1.0b2.post345'],
+    ['1.0rc1', '1.0'],
+    ['1.0', '1.0+abc.5'],
+    ['1.0+abc.7', '1.0+5'],
+    ['1.0+5', '1.0.post456.dev34'],
+    ['2.0', '1!0.1'],
+    ['1.0RC1', '1.0rc1'],
+    ['1.0-post1', '1.0.post1'],
+    ['1.0-1', '1.0.post1'],
+    ['1.0c1', '1.0rc1'],
+    ['v1.0', '1.0'],
+    ['1.0+ABC-1', '1.0+abc.1'],
+    ['1.0+01', '1.0+1'],
+    ['1.0', '1.0.0'],
+  ];
+  const grammar: Grammar = [
+    ['', '', '', '1!', '0!', 'v'],
+    ['0', '1', '2', '10', '01'],
+    { repeat: ['.0', '.1', '.10', '.01'], max: 3 },
+    ['', '', 'a', 'a1', 'b2', 'rc1', 'c1', '-alpha.1', 'RC2', 'pre', 'preview3', '_beta_2'],
+    ['', '', '.post1', '-1', 'post', '.r2', '-post0', 'rev3'],
+    ['', '', '.dev', '.dev1', 'dev2', '-dev.3'],
+    ['', '', '', '+abc', '+1', '+abc.1', '+01', '+ABC-2', '+1.a_b'],
+  ];
+  const pairs = pairsFor('pypi', grammar, curated, PAIRS, 3);
 
-    it(`agrees with packaging.version.Version on all ${pairs.length} pairs`, () => {
-      const out = execFileSync('python3', ['-c', PYTHON_ORACLE], {
-        input: JSON.stringify(pairs),
-        encoding: 'utf8',
-        maxBuffer: 1 << 24,
-      });
-      const expected = JSON.parse(out) as number[];
-      expect(expected).toHaveLength(pairs.length);
-      expect(outcomes(expected)).toEqual([-1, 0, 1]);
-      expect(disagreements(pairs, expected, 'pypi')).toEqual([]);
+  it(`agrees with packaging.version.Version on all ${pairs.length} pairs`, () => {
+    const out = execFileSync('python3', ['-c', PYTHON_ORACLE], {
+      input: JSON.stringify(pairs),
+      encoding: 'utf8',
+      maxBuffer: 1 << 24,
     });
-  },
-);
+    const expected = JSON.parse(out) as number[];
+    expect(expected).toHaveLength(pairs.length);
+    expect(outcomes(expected)).toEqual([-1, 0, 1]);
+    expect(disagreements(pairs, expected, 'pypi')).toEqual([]);
+  });
+});
 
 const MAVEN_JAR = '/usr/share/maven/lib/maven-artifact-3.x.jar';
 
-describe.skipIf(!have('java') || !existsSync(MAVEN_JAR))(
-  `maven against ComparableVersion (skipped: java or ${MAVEN_JAR} is missing)`,
-  () => {
-    const curated = [
-      '1-alpha',
-      '1-beta',
-      '1-milestone',
-      '1-rc',
-      '1-cr',
-      '1-snapshot',
-      '1',
-      '1-ga',
-      '1.0.FINAL',
-      '1-sp',
-      '1-abc',
-      '1.1',
-      '1-1',
-      '1.0-alpha1',
-      '1.0-a1',
-      '1.0-b1',
-      '1.0-m1',
-      '1.0.0.x1',
-      '1.0.0-x2',
-      '1.10',
-      '1.9',
-      '1.0-SNAPSHOT',
-      '2.0.0.Final',
-      '2.0.1',
-      '1ga.rc',
-      '1sp',
-      '1.0.RELEASE',
-      '1-0-rc',
-      '1..0',
-      '1--1',
-      '.1',
-    ];
-    const grammar: Grammar = [
-      ['0', '1', '2', '10', '01'],
-      {
-        repeat: [
-          '.',
-          '-',
-          '0',
-          '1',
-          '10',
-          'alpha',
-          'a',
-          'b',
-          'm',
-          'rc',
-          'cr',
-          'sp',
-          'snapshot',
-          'ga',
-          'final',
-          'x',
-          'RC',
-          'Beta',
-          'release',
-        ],
-        max: 7,
-      },
-    ];
-    // ComparableVersion's main compares each argument with the next, so a sequence of n versions
-    // gives n - 1 pairs from one JVM.
-    const next = random(4);
-    const versions = [...curated];
-    while (versions.length < curated.length + PAIRS) {
-      const v = generate(grammar, next);
-      if (isValidVersion('maven', v)) versions.push(v);
-    }
-    const pairs: Pair[] = versions.slice(1).map((v, i) => [versions[i]!, v]);
+requireTools(['java'], [MAVEN_JAR]);
 
-    it(`agrees with ComparableVersion on all ${pairs.length} pairs`, () => {
-      const out = execFileSync(
-        'java',
-        ['-cp', MAVEN_JAR, 'org.apache.maven.artifact.versioning.ComparableVersion', ...versions],
-        { encoding: 'utf8', maxBuffer: 1 << 24 },
-      );
-      // Result lines look like "   1.0 < 1.1"; operators are <, == and >.
-      const expected = out
-        .split('\n')
-        .filter((line) => line.startsWith('   '))
-        .map((line) => {
-          const op = / (<|==|>) /.exec(line)?.[1];
-          return op === '<' ? -1 : op === '>' ? 1 : op === '==' ? 0 : Number.NaN;
-        });
-      expect(expected).toHaveLength(pairs.length);
-      expect(outcomes(expected)).toEqual([-1, 0, 1]);
-      expect(disagreements(pairs, expected, 'maven')).toEqual([]);
-    });
-  },
-);
+describe('maven against ComparableVersion', () => {
+  const curated = [
+    '1-alpha',
+    '1-beta',
+    '1-milestone',
+    '1-rc',
+    '1-cr',
+    '1-snapshot',
+    '1',
+    '1-ga',
+    '1.0.FINAL',
+    '1-sp',
+    '1-abc',
+    '1.1',
+    '1-1',
+    '1.0-alpha1',
+    '1.0-a1',
+    '1.0-b1',
+    '1.0-m1',
+    '1.0.0.x1',
+    '1.0.0-x2',
+    '1.10',
+    '1.9',
+    '1.0-SNAPSHOT',
+    '2.0.0.Final',
+    '2.0.1',
+    '1ga.rc',
+    '1sp',
+    '1.0.RELEASE',
+    '1-0-rc',
+    '1..0',
+    '1--1',
+    '.1',
+  ];
+  const grammar: Grammar = [
+    ['0', '1', '2', '10', '01'],
+    {
+      repeat: [
+        '.',
+        '-',
+        '0',
+        '1',
+        '10',
+        'alpha',
+        'a',
+        'b',
+        'm',
+        'rc',
+        'cr',
+        'sp',
+        'snapshot',
+        'ga',
+        'final',
+        'x',
+        'RC',
+        'Beta',
+        'release',
+      ],
+      max: 7,
+    },
+  ];
+  // ComparableVersion's main compares each argument with the next, so a sequence of n versions
+  // gives n - 1 pairs from one JVM.
+  const next = random(4);
+  const versions = [...curated];
+  while (versions.length < curated.length + PAIRS) {
+    const v = generate(grammar, next);
+    if (isValidVersion('maven', v)) versions.push(v);
+  }
+  const pairs: Pair[] = versions.slice(1).map((v, i) => [versions[i]!, v]);
+
+  it(`agrees with ComparableVersion on all ${pairs.length} pairs`, () => {
+    const out = execFileSync(
+      'java',
+      ['-cp', MAVEN_JAR, 'org.apache.maven.artifact.versioning.ComparableVersion', ...versions],
+      { encoding: 'utf8', maxBuffer: 1 << 24 },
+    );
+    // Result lines look like "   1.0 < 1.1"; operators are <, == and >.
+    const expected = out
+      .split('\n')
+      .filter((line) => line.startsWith('   '))
+      .map((line) => {
+        const op = / (<|==|>) /.exec(line)?.[1];
+        return op === '<' ? -1 : op === '>' ? 1 : op === '==' ? 0 : Number.NaN;
+      });
+    expect(expected).toHaveLength(pairs.length);
+    expect(outcomes(expected)).toEqual([-1, 0, 1]);
+    expect(disagreements(pairs, expected, 'maven')).toEqual([]);
+  });
+});
 
 describe('semver, npm, cargo and golang against the semver package', () => {
   const curated: Pair[] = [
