@@ -36,6 +36,8 @@ export const errorCodes = {
   BUNDLE_INVALID: 'input',
   BUNDLE_SIGNATURE_INVALID: 'input',
   KEY_INVALID: 'input',
+  OUTPUT_IS_INPUT: 'input',
+  ENVIRONMENT: 'input',
   INTERNAL: 'internal',
 } as const;
 
