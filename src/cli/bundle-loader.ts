@@ -7,8 +7,9 @@
  * flag at start-up or at run time (Node documents `v8.setFlagsFromString` after start-up as
  * unpredictable; a start-up flag would also make V8 refuse Node's own built-in code cache).
  *
- * Measured benefit (2026-12-04, 2 cores, Node 20.20.2, `bin/moat.cjs`, cache on vs
- * `MOAT_CODE_CACHE=0`): MEASURED_BENEFIT
+ * Measured benefit (2026-12-04, 2 cores, Node 20.20.2, `bin/moat.cjs`, instructions counted by
+ * valgrind's cachegrind, cache on vs `MOAT_CODE_CACHE=0`): `moat --version` 593 M vs 636 M
+ * (0.93); `moat sbom` of the Debian image from the layer cache 835 M vs 934 M (0.89).
  *
  * The cache lives under `<cache-dir>/code/<node version>-<arch>/` (`util/cache-paths.ts`), where
  * `<cache-dir>` is `--cache-dir` when the command line has it ({@link codeCacheDirOf}), so every
