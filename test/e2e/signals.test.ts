@@ -29,7 +29,9 @@ beforeAll(async () => {
   const executable = Buffer.alloc(16 * 1024 * 1024);
   executable.set([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]);
   image = await buildImage({
-    layers: [{ entries: [{ path: 'usr/bin/big', content: executable, mode: 0o755 }], compression: 'none' }],
+    layers: [
+      { entries: [{ path: 'usr/bin/big', content: executable, mode: 0o755 }], compression: 'none' },
+    ],
   });
   const layer = image.layers[0];
   if (layer === undefined) throw new Error('no layer');
