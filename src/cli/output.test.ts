@@ -164,3 +164,17 @@ describe('a read-only file system', () => {
     }
   });
 });
+
+describe('an environment error outside --output', () => {
+  it('is exit 2 with one line naming the path, for a cache directory Moat may not create', async () => {
+    const records = join(dir, 'records');
+    await mkdir(records);
+    await writeFile(join(records, 'r.json'), '{}');
+    const cacheDir = '/sys/moat-cache';
+    const result = await run(['db', 'import', records, '--cache-dir', cacheDir, '-q']);
+    expectRefused(result, cacheDir);
+    expect(result.stderr).toMatch(
+      /^moat: cannot create \/sys\/moat-cache: (permission denied|operation not permitted)\n$/,
+    );
+  });
+});
