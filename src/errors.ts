@@ -39,6 +39,8 @@ export const errorCodes = {
   KEY_INVALID: 'input',
   HTTP_TIMEOUT: 'input',
   HTTP_BODY_INVALID: 'input',
+  OUTPUT_IS_INPUT: 'input',
+  ENVIRONMENT: 'input',
   INTERNAL: 'internal',
 } as const;
 

@@ -17,7 +17,7 @@ import type { IgnoredFinding, VexStatement } from './filter/index.js';
 import type { OpenImageOptions } from './image/types.js';
 import { matchInventory, type EolStatus, type Finding, type Severity } from './match/index.js';
 import { openImage } from './open.js';
-import { defaultCacheDir, vulnDbPath } from './vulndb/cache.js';
+import { defaultCacheDir, vulnDbPath } from './util/cache-paths.js';
 import { openVulnDb } from './vulndb/database.js';
 import type { UpdateSource } from './vulndb/update.js';
 

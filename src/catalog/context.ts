@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { trackTemp } from '../util/temp-files.js';
 import { defaultLimits, type Limits } from '../util/limits.js';
 import type { AnalyzerContext } from './types.js';
 
@@ -30,7 +31,11 @@ export function createScanContext(
       options.onWarning?.(message);
     },
     tempDir() {
-      dir ??= mkdtemp(join(tmpdir(), 'moat-'));
+      // Tracked, so that an interrupted run removes it too (util/temp-files.ts).
+      dir ??= mkdtemp(join(tmpdir(), 'moat-')).then((path) => {
+        trackTemp(path);
+        return path;
+      });
       return dir;
     },
     async dispose() {

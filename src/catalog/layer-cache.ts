@@ -45,24 +45,34 @@ interface CachedLayer {
   warnings: string[];
 }
 
-/** The directory of the layer cache inside a cache directory. */
-export function layerCachePath(cacheDir: string): string {
-  return join(cacheDir, 'layers');
-}
+/** The directory of the layer cache inside a cache directory (src/util/cache-paths.ts owns it). */
+export { layerCachePath } from '../util/cache-paths.js';
+
+const noop = () => undefined;
 
 /** A bounded, persistent store of per-layer analysis: one file per entry. */
 export class LayerCache {
   private clock = Date.now();
+  /** Set once a write failed (full disk, read-only file system): no more writes this run. */
+  private writeFailure: unknown;
 
   private constructor(
     private readonly dir: string,
     private readonly maxBytes: number,
+    private readonly onWriteFailure: (message: string) => void,
   ) {}
 
-  /** Opens (creating if needed) the cache directory `dir`. */
-  static open(dir: string, options: { maxBytes?: number } = {}): LayerCache {
+  /**
+   * Opens (creating if needed) the cache directory `dir`. A write that fails later (a full disk)
+   * stops further writes for this run and is reported once through `onWriteFailure`: the cache
+   * costs speed, never the scan.
+   */
+  static open(
+    dir: string,
+    options: { maxBytes?: number; onWriteFailure?: (message: string) => void } = {},
+  ): LayerCache {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    return new LayerCache(dir, options.maxBytes ?? defaultMaxBytes);
+    return new LayerCache(dir, options.maxBytes ?? defaultMaxBytes, options.onWriteFailure ?? noop);
   }
 
   /** The stored bytes under `key`, marking them recently used. */
@@ -80,13 +90,21 @@ export class LayerCache {
   /** Stores `data` under `key`, then evicts least recently used entries past the size bound. */
   put(key: string, data: Buffer): void {
     if (data.length > maxEntryBytes || data.length > this.maxBytes) return;
+    if (this.writeFailure !== undefined) return;
     const file = this.fileOf(key);
     // Written aside and renamed: a reader never sees half an entry.
     const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-    writeFileSync(temp, data, { mode: 0o600 });
-    renameSync(temp, file);
-    this.touch(file);
-    this.evict();
+    try {
+      writeFileSync(temp, data, { mode: 0o600 });
+      renameSync(temp, file);
+      this.touch(file);
+      this.evict();
+    } catch (error) {
+      rmSync(temp, { force: true });
+      this.writeFailure = error;
+      const cause = error instanceof Error ? error.message : String(error);
+      this.onWriteFailure(`layer cache ${this.dir} turned off for this run: ${cause}`);
+    }
   }
 
   /** Forgets `key` (used for an entry that no longer decodes). */

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import {
-  existsSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -11,12 +10,21 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { setFlagsFromString } from 'node:v8';
 import { join } from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { defaultCodeCacheDir, loadBundle, maxCodeCacheFiles } from './bundle-loader.js';
+import {
+  codeCacheDirOf,
+  defaultCodeCacheEngine,
+  loadBundle as loadAnyBundle,
+  maxCodeCacheFiles,
+  type BundleLoaderOptions,
+} from './bundle-loader.js';
+
+/** This module's own loader, whatever the Node running the tests has. */
+const loadBundle = (entry: string, options: BundleLoaderOptions = {}) =>
+  loadAnyBundle(entry, { engine: 'moat', ...options });
 
 let dir: string;
 let bundleDir: string;
@@ -121,50 +129,28 @@ describe('loadBundle', () => {
     expect(kept.filter((name) => !name.startsWith('old-'))).toHaveLength(2);
   });
 
-  it('writes nothing once V8 flags changed since loading: later runs would refuse the data', () => {
-    const bundle = loadBundle(join(bundleDir, 'entry.cjs'), { codeCacheDir: cacheDir });
-    setFlagsFromString('--semi-space-growth-factor=1');
-    try {
-      bundle.saveCodeCache();
-    } finally {
-      setFlagsFromString('--semi-space-growth-factor=2'); // V8's default
-    }
-    expect(existsSync(cacheDir)).toBe(false);
-    bundle.saveCodeCache();
-    expect(cacheFiles()).toHaveLength(2);
-  });
-
-  it('keeps data saved before a flag change as partial, used and completed by the next run', () => {
-    // Fresh sources: V8 would reuse scripts this process compiled before without reading data.
-    writeBundle(`partial-${Date.now()}`);
-    const first = loadBundle(join(bundleDir, 'entry.cjs'), { codeCacheDir: cacheDir });
-    first.saveCodeCache({ partial: true });
-    expect(cacheFiles().filter((name) => name.endsWith('.partial.bin'))).toHaveLength(2);
-
-    const second = loadBundle(join(bundleDir, 'entry.cjs'), { codeCacheDir: cacheDir });
-    expect(second.cachedChunks).toBe(2);
-    second.saveCodeCache();
-    const complete = cacheFiles();
-    expect(complete).toHaveLength(2);
-    expect(complete.every((name) => name.endsWith('.bin') && !name.includes('partial'))).toBe(true);
-
-    const third = loadBundle(join(bundleDir, 'entry.cjs'), { codeCacheDir: cacheDir });
-    expect(third.cachedChunks).toBe(2);
-    const stamps = complete.map((name) => statSync(join(cacheDir, name)).mtimeMs);
-    third.saveCodeCache();
-    expect(cacheFiles().map((name) => statSync(join(cacheDir, name)).mtimeMs)).toEqual(stamps);
-  });
-
   it('ignores a cache directory it cannot write', () => {
     writeFileSync(join(dir, 'file'), '');
     const bundle = loadBundle(join(bundleDir, 'entry.cjs'), { codeCacheDir: join(dir, 'file') });
     expect(() => bundle.saveCodeCache()).not.toThrow();
   });
 
-  it('keeps the cache per Node version under the cache directory, off with MOAT_CODE_CACHE=0', () => {
-    expect(defaultCodeCacheDir({ MOAT_CACHE_DIR: '/c' })).toBe(
-      `/c/code/${process.version}-${process.arch}`,
-    );
-    expect(defaultCodeCacheDir({ MOAT_CACHE_DIR: '/c', MOAT_CODE_CACHE: '0' })).toBeUndefined();
+  it('keeps the cache per Node version under --cache-dir or the default, off with MOAT_CODE_CACHE=0', () => {
+    const version = `${process.version}-${process.arch}`;
+    const env = { MOAT_CACHE_DIR: '/c' };
+    expect(codeCacheDirOf(['sbom', 'x'], env)).toBe(`/c/code/${version}`);
+    expect(codeCacheDirOf(['scan', '--cache-dir', '/d', 'x'], env)).toBe(`/d/code/${version}`);
+    expect(codeCacheDirOf(['scan', '--cache-dir=/e', 'x'], env)).toBe(`/e/code/${version}`);
+    expect(codeCacheDirOf(['scan', '--', '--cache-dir', '/f'], env)).toBe(`/c/code/${version}`);
+    expect(codeCacheDirOf(['sbom', 'x'], { ...env, MOAT_CODE_CACHE: '0' })).toBeUndefined();
   });
+
+  it.runIf(defaultCodeCacheEngine === 'node')(
+    "leaves the cache to Node's module.enableCompileCache() where Node has it",
+    () => {
+      const bundle = loadAnyBundle(join(bundleDir, 'entry.cjs'), { codeCacheDir: cacheDir });
+      expect(bundle.engine).toBe('node');
+      expect((bundle.exports.main as Main)('/x/y.txt')).toBe('one:y.txt:string');
+    },
+  );
 });

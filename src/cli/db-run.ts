@@ -6,12 +6,13 @@ import { readFile, stat } from 'node:fs/promises';
 
 import { MoatError } from '../errors.js';
 import { exportBundle, importBundle } from '../vulndb/bundle.js';
-import { defaultCacheDir, vulnDbPath } from '../vulndb/cache.js';
+import { defaultCacheDir, vulnDbPath } from '../util/cache-paths.js';
 import { openVulnDb, type VulnDbStatus } from '../vulndb/database.js';
 import { sniffFile } from '../vulndb/documents.js';
 import { importOsv, type ImportProgress, type ImportSummary } from '../vulndb/import.js';
 import { defaultUpdateSources, updateDb, type UpdateSource } from '../vulndb/update.js';
-import type { CliIo } from './main.js';
+import type { CliIo } from './io.js';
+import { refuseOutputOverInput } from './output.js';
 import { createProgress, type Progress } from './progress.js';
 
 /** Options every `db` subcommand takes. */
@@ -25,6 +26,10 @@ export async function runExport(
   options: CommonOptions & { output: string; key: string },
   io: CliIo,
 ): Promise<void> {
+  await refuseOutputOverInput(options.output, [
+    { what: 'vulnerability database', path: dbPathOf(options) },
+    { what: 'key', path: options.key },
+  ]);
   const header = await exportBundle(dbPathOf(options), options.output, await readKey(options.key));
   io.stdout.write(
     `wrote ${options.output} (schema ${header.schemaVersion}, key ${header.keyId})\n`,

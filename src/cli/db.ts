@@ -6,7 +6,7 @@
 import { Option, type Command } from 'commander';
 
 import type { CommonOptions } from './db-run.js';
-import type { CliIo } from './main.js';
+import type { CliIo } from './io.js';
 
 /** Adds the `db` command and its subcommands to `program`. */
 export function registerDbCommand(program: Command, io: CliIo): void {

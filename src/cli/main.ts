@@ -1,22 +1,19 @@
 /**
  * The `moat` command line: parses arguments, runs one command, maps errors to exit codes
- * (0 success, 2 bad input or usage, 1 internal error) and prints one clear line for each error.
+ * (0 success, 2 bad input, usage or an environment error, 1 internal error) and prints one clear
+ * line for each error.
  */
 import { Command, CommanderError } from 'commander';
 
 import { isMoatError } from '../errors.js';
+import { describeFsError, isEnvironmentFsError } from '../util/fs-errors.js';
 import { registerDbCommand } from './db.js';
+import { ExitCodeError, type CliIo } from './io.js';
 import { registerSbomCommand } from './sbom.js';
-import { ExitCodeError, registerScanCommand } from './scan.js';
+import { registerScanCommand } from './scan.js';
 import { version } from './version.js';
 
-export { onBeforeMemoryBound, releaseMemoryBound } from './memory.js';
-
-/** Streams the CLI writes to; tests substitute their own. */
-export interface CliIo {
-  stdout: NodeJS.WritableStream & { isTTY?: boolean };
-  stderr: NodeJS.WritableStream & { isTTY?: boolean };
-}
+export { removeTempsOnSignals } from '../util/temp-files.js';
 
 /** Runs `moat` with `argv` (without the node and script paths) and returns the exit code. */
 export async function main(argv: string[], io: CliIo = process): Promise<number> {
@@ -50,10 +47,31 @@ function reportError(error: unknown, io: CliIo): number {
     io.stderr.write(`moat: ${oneLine(error.message)}\n`);
     return error.isInputError ? 2 : 1;
   }
+  // A full or read-only disk, a missing directory or permission is the environment's doing, not
+  // a bug: one line naming the path, no stack.
+  if (isEnvironmentFsError(error)) {
+    const verb = verbs[error.syscall ?? ''] ?? 'use';
+    io.stderr.write(`moat: cannot ${verb} ${error.path ?? 'a file'}: ${describeFsError(error)}\n`);
+    return 2;
+  }
   const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
   io.stderr.write(`moat: internal error: ${message}\n`);
   return 1;
 }
+
+/** What a failed system call was doing, in the words of the error line. */
+const verbs: Record<string, string> = {
+  open: 'open',
+  write: 'write',
+  mkdir: 'create',
+  mkdtemp: 'create',
+  rename: 'replace',
+  copyfile: 'copy',
+  unlink: 'remove',
+  rmdir: 'remove',
+  scandir: 'read',
+  read: 'read',
+};
 
 function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, ' ');

@@ -4,13 +4,20 @@
  */
 import { Option, type Command } from 'commander';
 
-import { sbomFormats } from '../report/formats.js';
-import type { CliIo } from './main.js';
-import type { SbomOptions } from './sbom-run.js';
+import { sbomFormats, type SbomFormat } from '../report/formats.js';
+import type { CliIo } from './io.js';
+import {
+  addCacheFlags,
+  addCatalogFlags,
+  addImageFlags,
+  addOutputFlags,
+  commonOptionsOf,
+  type SharedFlags,
+} from './options.js';
 
 /** Adds the `sbom` command to `program`. */
 export function registerSbomCommand(program: Command, io: CliIo): void {
-  program
+  const command = program
     .command('sbom')
     .description('list every package in an image')
     .argument(
@@ -19,17 +26,11 @@ export function registerSbomCommand(program: Command, io: CliIo): void {
     )
     .addOption(
       new Option('-f, --format <format>', 'output format').choices(sbomFormats).default('table'),
-    )
-    .option('-o, --output <file>', 'write the result to FILE instead of stdout')
-    .option('--platform <os/arch[/variant]>', 'platform to pick from a multi-platform image')
-    .option('-q, --quiet', 'no progress and no warnings on stderr')
-    .option('--username <name>', 'registry user name')
-    .option('--password <secret>', 'registry password or token')
-    .option('--insecure', 'allow plain HTTP registries')
-    .option('--cache-dir <dir>', 'cache directory (default: $MOAT_CACHE_DIR or ~/.cache/moat)')
-    .option('--no-cache', 'do not use or fill the layer analysis cache')
-    .option('--include-dev-deps', 'report development dependencies that only a lockfile lists')
-    .action(async (target: string, options: SbomOptions) => {
+    );
+  addCatalogFlags(addCacheFlags(addImageFlags(addOutputFlags(command)))).action(
+    async (target: string, flags: SharedFlags & { format: SbomFormat }) => {
+      const options = { ...commonOptionsOf(flags), format: flags.format };
       await (await import('./sbom-run.js')).runSbom(target, options, io);
-    });
+    },
+  );
 }

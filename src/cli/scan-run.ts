@@ -2,18 +2,24 @@
  * The action of `moat scan` (defined in scan.ts): parse the options, run `scanImage`, render the
  * report, apply `--exit-code`. Loaded only when the command runs.
  */
-import { stat, writeFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 
 import { MoatError } from '../errors.js';
 import { parseSeverityList } from '../filter/severity.js';
-import { parsePlatform } from '../image/platform.js';
 import { scanImage } from '../scan.js';
-import type { CliIo } from './main.js';
+import { layerCachePath, vulnDbPath } from '../util/cache-paths.js';
+import { ExitCodeError, type CliIo } from './io.js';
 import { openLayerCache } from './layer-cache.js';
-import { boundMemoryForStreaming } from './memory.js';
+import type { CommonOptions } from './options.js';
+import { refuseOutputOverInput, targetInputs, writeResult, type NamedInput } from './output.js';
 import { createProgress } from './progress.js';
-import { defaultIgnoreFile, ExitCodeError, type ScanCliOptions } from './scan.js';
+import { defaultIgnoreFile, type ScanFlags } from './scan.js';
 import { version } from './version.js';
+
+/** Options of `moat scan`: the shared ones and the scan's own flags. */
+export interface ScanCliOptions extends CommonOptions {
+  scan: ScanFlags;
+}
 
 function parseExitCode(text: string): number {
   const code = Number(text);
@@ -23,8 +29,8 @@ function parseExitCode(text: string): number {
   return code;
 }
 
-async function ignoreFileOf(options: ScanCliOptions): Promise<string | undefined> {
-  if (options.ignorefile !== undefined) return options.ignorefile;
+async function ignoreFileOf(flags: ScanFlags): Promise<string | undefined> {
+  if (flags.ignorefile !== undefined) return flags.ignorefile;
   const present = await stat(defaultIgnoreFile).then(
     (info) => info.isFile(),
     () => false,
@@ -32,36 +38,44 @@ async function ignoreFileOf(options: ScanCliOptions): Promise<string | undefined
   return present ? defaultIgnoreFile : undefined;
 }
 
+/** Every file `moat scan` reads, which `--output` must not overwrite. */
+async function scanInputs(
+  target: string,
+  options: ScanCliOptions,
+  ignoreFile: string | undefined,
+): Promise<NamedInput[]> {
+  return [
+    ...(await targetInputs(target)),
+    ...(ignoreFile !== undefined ? [{ what: 'ignore file', path: ignoreFile }] : []),
+    ...options.scan.vex.map((path) => ({ what: 'VEX document', path })),
+    { what: 'vulnerability database', path: vulnDbPath(options.cache.dir) },
+    ...(options.cache.layers
+      ? [{ what: 'layer cache', path: layerCachePath(options.cache.dir) }]
+      : []),
+  ];
+}
+
 /** Runs `moat scan TARGET`. */
 export async function runScan(target: string, options: ScanCliOptions, io: CliIo): Promise<void> {
-  if (options.password !== undefined && options.username === undefined) {
-    throw new MoatError('USAGE', '--password needs --username');
-  }
-  const exitCode = parseExitCode(options.exitCode);
-  const severities =
-    options.severity === undefined ? undefined : parseSeverityList(options.severity);
-  const platform = options.platform === undefined ? undefined : parsePlatform(options.platform);
-  const ignoreFile = await ignoreFileOf(options);
-  const progress = createProgress(io, { quiet: options.quiet === true });
-  const layerCache = openLayerCache(options, (message) => progress.warn(message));
+  const flags = options.scan;
+  const exitCode = parseExitCode(flags.exitCode);
+  const severities = flags.severity === undefined ? undefined : parseSeverityList(flags.severity);
+  const ignoreFile = await ignoreFileOf(flags);
+  await refuseOutputOverInput(options.output.file, await scanInputs(target, options, ignoreFile));
+  const progress = createProgress(io, options.output);
+  const layerCache = openLayerCache(options.cache, (message) => progress.warn(message));
   const result = await scanImage(target, {
+    ...options.image,
     ...(layerCache ? { layerCache } : {}),
-    ...(platform !== undefined ? { platform } : {}),
-    ...(options.username !== undefined ? { username: options.username } : {}),
-    ...(options.password !== undefined ? { password: options.password } : {}),
-    ...(options.insecure ? { insecure: true } : {}),
-    ...(options.cacheDir !== undefined ? { cacheDir: options.cacheDir } : {}),
-    ...(options.offline ? { offline: true } : {}),
+    ...(options.cache.dir !== undefined ? { cacheDir: options.cache.dir } : {}),
+    ...(flags.offline ? { offline: true } : {}),
     ...(severities !== undefined ? { severities } : {}),
-    ...(options.ignoreUnfixed ? { ignoreUnfixed: true } : {}),
-    ...(options.includeDevDeps ? { includeDevDeps: true } : {}),
+    ...(flags.ignoreUnfixed ? { ignoreUnfixed: true } : {}),
+    ...(options.catalog.includeDevDeps ? { includeDevDeps: true } : {}),
     ...(ignoreFile !== undefined ? { ignoreFile } : {}),
-    vex: options.vex,
+    vex: flags.vex,
     onWarning: (message) => progress.warn(message),
     onProgress: (message) => progress.step(message),
-    onLayer: (_index, _total, cached) => {
-      if (!cached) boundMemoryForStreaming();
-    },
   }).finally(() => layerCache?.close());
   progress.done(`${result.findings.length} vulnerabilities (${result.ignored.length} left out)`);
   const { renderScan } = await import('../report/render.js');
@@ -73,10 +87,9 @@ export async function runScan(target: string, options: ScanCliOptions, io: CliIo
       warnings: result.warnings,
       ...(result.eol !== undefined ? { eol: result.eol } : {}),
     },
-    options.format,
+    flags.format,
     { toolVersion: version },
   );
-  if (options.output) await writeFile(options.output, text);
-  else io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  await writeResult(text, options.output, io);
   if (exitCode !== 0 && result.findings.length > 0) throw new ExitCodeError(exitCode);
 }

@@ -8,7 +8,7 @@ import type { ImageConfig, LayerDescriptor, Platform } from './types.js';
 import { isDigest } from './digest.js';
 import { parseJsonDocument } from './json.js';
 
-export { mediaTypes, layerCompression, type LayerCompression } from './media-types.js';
+export { mediaTypes, layerCompression } from './media-types.js';
 
 const digestSchema = z.string().refine(isDigest, 'expected sha256:<64 hex> or sha512:<128 hex>');
 const annotationsSchema = z.record(z.string(), z.string()).optional();

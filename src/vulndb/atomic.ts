@@ -7,10 +7,20 @@ import { randomUUID } from 'node:crypto';
 import { copyFile, mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
-/** A fresh temporary path beside `target` (same file system, so rename is atomic). */
+import { trackTemp } from '../util/temp-files.js';
+
+/**
+ * A fresh temporary path beside `target` (same file system, so rename is atomic), tracked with
+ * SQLite's side files so that an interrupted run removes them (`util/temp-files.ts`).
+ */
 export function tempPathBeside(target: string, purpose: string): string {
-  return join(dirname(target), `.${basename(target)}.${purpose}-${randomUUID()}.tmp`);
+  const temp = join(dirname(target), `.${basename(target)}.${purpose}-${randomUUID()}.tmp`);
+  for (const suffix of sqliteSideFiles) trackTemp(temp + suffix);
+  return temp;
 }
+
+/** A database file's own name and those of the files SQLite keeps beside it. */
+const sqliteSideFiles = ['', '-journal', '-wal', '-shm'];
 
 /** Creates the directory of `target`, then a temporary copy of `target` (or nothing, if absent). */
 export async function workingCopyOf(target: string): Promise<string> {
@@ -45,7 +55,5 @@ export async function commitFile(temp: string, target: string): Promise<void> {
 
 /** Removes a temporary file and SQLite's side files, ignoring what is not there. */
 export async function discardFile(temp: string): Promise<void> {
-  await Promise.all(
-    ['', '-journal', '-wal', '-shm'].map((suffix) => rm(temp + suffix, { force: true })),
-  );
+  await Promise.all(sqliteSideFiles.map((suffix) => rm(temp + suffix, { force: true })));
 }

@@ -4,7 +4,7 @@
  */
 export { exportBundle, importBundle } from './bundle.js';
 export type { BundleHeader } from './bundle-format.js';
-export { defaultCacheDir, vulnDbPath } from './cache.js';
+export { defaultCacheDir, vulnDbPath } from '../util/cache-paths.js';
 export {
   VulnDb,
   affectedEntriesFor,

@@ -2,7 +2,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-import { defaultCacheDir, vulnDbPath } from './cache.js';
+import { codeCachePath, defaultCacheDir, layerCachePath, vulnDbPath } from './cache-paths.js';
 
 describe('defaultCacheDir', () => {
   it('prefers MOAT_CACHE_DIR over XDG_CACHE_HOME', () => {
@@ -19,5 +19,12 @@ describe('defaultCacheDir', () => {
 
   it('keeps the database in db/moat-vuln.db', () => {
     expect(vulnDbPath('/c')).toBe('/c/db/moat-vuln.db');
+  });
+});
+
+describe('cache paths', () => {
+  it('keeps the layer and code caches inside the same cache directory', () => {
+    expect(layerCachePath('/c')).toBe('/c/layers');
+    expect(codeCachePath('/c')).toBe(`/c/code/${process.version}-${process.arch}`);
   });
 });
