@@ -129,14 +129,14 @@ export class FileCapture {
     // unhandled 'error' event, and the file is written only as fast as the disk takes it.
     await pipeline(
       async function* () {
-      for (const chunk of head) {
-        scan.push(chunk);
+        for (const chunk of head) {
+          scan.push(chunk);
           yield chunk;
-      }
-      for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
-        scan.push(next.value);
+        }
+        for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+          scan.push(next.value);
           yield next.value;
-    }
+        }
       },
       createWriteStream(path, { flags: 'wx', mode: 0o600 }),
     );

@@ -127,8 +127,8 @@ export async function walkImage<R>(
         if (recordedChars > maxRecordedPathChars) {
           recording = false;
           ops.length = 0;
+        }
       }
-    }
     }
     if (recorder && recording) await recorder.record(layer.digest, await resolveLayerOps(ops));
   }
