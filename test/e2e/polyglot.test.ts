@@ -31,6 +31,7 @@ interface ReportPackage {
   path: string;
   layer?: { digest: string };
   metadata?: Record<string, unknown> | null;
+  dev?: boolean;
 }
 
 interface Report {
@@ -144,7 +145,7 @@ describe('moat sbom on a polyglot image built with dpkg, npm and umoci', () => {
         (id) => `${id} ${prod.has(id) ? 'prod' : 'dev'}`,
       );
       const actual = npmApp().map(
-        (p) => `${fullName(p)}@${p.version} ${p.metadata?.dev === true ? 'dev' : 'prod'}`,
+        (p) => `${fullName(p)}@${p.version} ${p.dev === true ? 'dev' : 'prod'}`,
       );
       expect([...new Set(actual)].sort()).toEqual(expected);
     });

@@ -181,9 +181,22 @@ export function baseName(path: string): string {
   return slash === -1 ? path : path.slice(slash + 1);
 }
 
-/** True when any directory segment of the path is `node_modules`. */
-export function isInsideNodeModules(path: string): boolean {
-  return path.startsWith('node_modules/') || path.includes('/node_modules/');
+/**
+ * Where installed packages of any ecosystem keep their own files: `node_modules/`, Python's
+ * `site-packages/`/`dist-packages/`, a gem's directory (`gems/<name>-<version>/`,
+ * `bundler/gems/<name>-<rev>/`), Composer's `vendor/<vendor>/<package>/`, Cargo's registry
+ * sources and Go's module cache.
+ */
+const INSTALLED_PACKAGE_DIR =
+  /(?:^|\/)(?:node_modules|site-packages|dist-packages|gems\/[^/]+-\d[^/]*|bundler\/gems\/[^/]+|vendor\/[^/]+\/[^/]+|\.cargo\/registry\/src|pkg\/mod)\//;
+
+/**
+ * Whether `path` lies inside an installed package of any ecosystem. A lockfile there is that
+ * package author's (Ruby's typeprof gem ships a VS Code extension's package-lock.json), not a
+ * record of what the image installed, so no lockfile cataloger reads it (Trivy's rule too).
+ */
+export function isInsideInstalledPackage(path: string): boolean {
+  return INSTALLED_PACKAGE_DIR.test(path);
 }
 
 /** What a text cataloger supplies; {@link defineTextAnalyzer} turns it into a BufferAnalyzer. */

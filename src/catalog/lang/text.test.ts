@@ -79,3 +79,38 @@ describe('textLanguageAnalyzers', () => {
     });
   });
 });
+
+describe('lockfiles inside installed packages', () => {
+  // A lockfile there is the package author's, not a record of what the image installed.
+  const lockfileCatalogers = [
+    'npm-package-lock',
+    'yarn-lock',
+    'pnpm-lock',
+    'poetry-lock',
+    'pipfile-lock',
+    'pip-requirements',
+    'gemfile-lock',
+    'composer-lock',
+    'cargo-lock',
+  ];
+  const installedDirs = [
+    'usr/lib/ruby/gems/3.1.0/gems/typeprof-0.21.2/vscode/',
+    'usr/local/bundle/bundler/gems/rails-0123abc/',
+    'app/node_modules/left-pad/',
+    'usr/lib/python3/dist-packages/foo/',
+    'opt/venv/lib/python3.11/site-packages/bar/',
+    'app/vendor/acme/tool/',
+    'root/.cargo/registry/src/index.crates.io-6f17d22bba15001f/serde-1.0.0/',
+    'root/go/pkg/mod/github.com/acme/tool@v1.0.0/',
+  ];
+
+  it.each(lockfileCatalogers)('%s reads none inside an installed package', (name) => {
+    const analyzer = buffers.find((a) => a.name === name);
+    if (analyzer === undefined) throw new TypeError(`no analyzer ${name}`);
+    const base = typicalPaths[name]?.split('/').pop() ?? '';
+    expect(analyzer.wants({ path: `app/${base}`, size: 10, mode: 0o100644 })).toBe(true);
+    for (const dir of installedDirs) {
+      expect(analyzer.wants({ path: `${dir}${base}`, size: 10, mode: 0o100644 }), dir).toBe(false);
+    }
+  });
+});

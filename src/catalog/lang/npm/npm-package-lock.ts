@@ -15,9 +15,9 @@ import {
   baseName,
   decodeJson,
   decodeText,
-  isInsideNodeModules,
   type FileFindings,
   type TextCataloger,
+  isInsideInstalledPackage,
 } from '../text-input.js';
 
 const flag = z.boolean().optional().catch(undefined);
@@ -163,11 +163,12 @@ function readPackageLock(content: Buffer, findings: FileFindings): void {
 /** The cataloger of `package-lock.json` and `npm-shrinkwrap.json` (lockfile versions 1–3). */
 export const npmPackageLockCataloger: TextCataloger = {
   name: 'npm-package-lock',
-  version: 1,
+  version: 2,
   wants: (path) => {
     const base = baseName(path);
     return (
-      (base === 'package-lock.json' || base === 'npm-shrinkwrap.json') && !isInsideNodeModules(path)
+      (base === 'package-lock.json' || base === 'npm-shrinkwrap.json') &&
+      !isInsideInstalledPackage(path)
     );
   },
   read: readPackageLock,

@@ -17,9 +17,9 @@ import {
   baseName,
   decodeText,
   decodeYaml,
-  isInsideNodeModules,
   type FileFindings,
   type TextCataloger,
+  isInsideInstalledPackage,
 } from '../text-input.js';
 
 const Lockfile = z.looseObject({
@@ -102,7 +102,7 @@ function readPnpmLock(content: Buffer, findings: FileFindings): void {
 /** The cataloger of `pnpm-lock.yaml` (lockfile versions 5.x, 6.x and 9.x). */
 export const pnpmLockCataloger: TextCataloger = {
   name: 'pnpm-lock',
-  version: 1,
-  wants: (path) => baseName(path) === 'pnpm-lock.yaml' && !isInsideNodeModules(path),
+  version: 2,
+  wants: (path) => baseName(path) === 'pnpm-lock.yaml' && !isInsideInstalledPackage(path),
   read: readPnpmLock,
 };

@@ -16,9 +16,9 @@ import {
   baseName,
   decodeText,
   decodeYaml,
-  isInsideNodeModules,
   type FileFindings,
   type TextCataloger,
+  isInsideInstalledPackage,
 } from '../text-input.js';
 
 interface YarnEntry {
@@ -129,7 +129,7 @@ function readYarnLock(content: Buffer, findings: FileFindings): void {
 /** The cataloger of `yarn.lock`, classic v1 and berry. */
 export const yarnLockCataloger: TextCataloger = {
   name: 'yarn-lock',
-  version: 1,
-  wants: (path) => baseName(path) === 'yarn.lock' && !isInsideNodeModules(path),
+  version: 2,
+  wants: (path) => baseName(path) === 'yarn.lock' && !isInsideInstalledPackage(path),
   read: readYarnLock,
 };

@@ -17,6 +17,7 @@ import {
   decodeText,
   type FileFindings,
   type TextCataloger,
+  isInsideInstalledPackage,
 } from '../text-input.js';
 
 const ComposerPackage = z.looseObject({
@@ -108,7 +109,7 @@ export const composerInstalledCataloger: TextCataloger = {
 /** The cataloger of `composer.lock`, anywhere outside `vendor/`. */
 export const composerLockCataloger: TextCataloger = {
   name: 'composer-lock',
-  version: 1,
-  wants: (path) => baseName(path) === 'composer.lock' && !/(?:^|\/)vendor\//.test(path),
+  version: 2,
+  wants: (path) => baseName(path) === 'composer.lock' && !isInsideInstalledPackage(path),
   read: readComposerLock,
 };

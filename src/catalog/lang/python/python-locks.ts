@@ -14,6 +14,7 @@ import {
   decodeToml,
   type FileFindings,
   type TextCataloger,
+  isInsideInstalledPackage,
 } from '../text-input.js';
 
 const PoetryLock = z.looseObject({ package: z.array(z.unknown()).optional() });
@@ -104,35 +105,27 @@ function readRequirements(content: Buffer, findings: FileFindings): void {
   }
 }
 
-/**
- * Whether `path` lies inside an installed distribution's directory (site-packages,
- * dist-packages): a lockfile shipped there is the package author's, not what this image installs.
- */
-function isInsideInstalledPackages(path: string): boolean {
-  return /(?:^|\/)(?:site|dist)-packages\//.test(path);
-}
-
 /** The cataloger of `poetry.lock`. */
 export const poetryLockCataloger: TextCataloger = {
   name: 'poetry-lock',
-  version: 2,
-  wants: (path) => baseName(path) === 'poetry.lock' && !isInsideInstalledPackages(path),
+  version: 3,
+  wants: (path) => baseName(path) === 'poetry.lock' && !isInsideInstalledPackage(path),
   read: readPoetryLock,
 };
 
 /** The cataloger of `Pipfile.lock`. */
 export const pipfileLockCataloger: TextCataloger = {
   name: 'pipfile-lock',
-  version: 2,
-  wants: (path) => baseName(path) === 'Pipfile.lock' && !isInsideInstalledPackages(path),
+  version: 3,
+  wants: (path) => baseName(path) === 'Pipfile.lock' && !isInsideInstalledPackage(path),
   read: readPipfileLock,
 };
 
 /** The cataloger of exact pins in `requirements*.txt`. */
 export const requirementsCataloger: TextCataloger = {
   name: 'pip-requirements',
-  version: 2,
+  version: 3,
   wants: (path) =>
-    /^requirements[^/]*\.txt$/.test(baseName(path)) && !isInsideInstalledPackages(path),
+    /^requirements[^/]*\.txt$/.test(baseName(path)) && !isInsideInstalledPackage(path),
   read: readRequirements,
 };

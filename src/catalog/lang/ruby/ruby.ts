@@ -13,7 +13,13 @@
  * sections are the project's own directories and are skipped.
  */
 import type { FoundPackage } from '../../types.js';
-import { baseName, decodeText, type FileFindings, type TextCataloger } from '../text-input.js';
+import {
+  baseName,
+  decodeText,
+  type FileFindings,
+  type TextCataloger,
+  isInsideInstalledPackage,
+} from '../text-input.js';
 
 // A Ruby string literal without interpolation: "…", '…', %q{…} or %q<…>, optionally frozen.
 const LITERAL = String.raw`(?:"((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)'|%q\{([^{}\n]*)\}|%q<([^<>\n]*)>)(?:\.freeze)?`;
@@ -153,19 +159,10 @@ export const gemspecCataloger: TextCataloger = {
   read: readGemspec,
 };
 
-/**
- * Whether `path` lies inside an installed gem's directory (`<gem home>/gems/<name>-<version>/`,
- * `<gem home>/bundler/gems/<name>-<revision>/`): a gem's own Gemfile.lock lists its development
- * environment, not what this image installs.
- */
-function isInsideInstalledGem(path: string): boolean {
-  return /(?:^|\/)(?:gems\/[^/]+-\d[^/]*|bundler\/gems\/[^/]+)\//.test(path);
-}
-
 /** The cataloger of `Gemfile.lock`. */
 export const gemfileLockCataloger: TextCataloger = {
   name: 'gemfile-lock',
-  version: 2,
-  wants: (path) => baseName(path) === 'Gemfile.lock' && !isInsideInstalledGem(path),
+  version: 3,
+  wants: (path) => baseName(path) === 'Gemfile.lock' && !isInsideInstalledPackage(path),
   read: readGemfileLock,
 };

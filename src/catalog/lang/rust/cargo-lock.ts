@@ -11,7 +11,13 @@
 import { z } from 'zod';
 
 import type { FoundPackage } from '../../types.js';
-import { decodeText, decodeToml, type FileFindings, type TextCataloger } from '../text-input.js';
+import {
+  decodeText,
+  decodeToml,
+  type FileFindings,
+  type TextCataloger,
+  isInsideInstalledPackage,
+} from '../text-input.js';
 
 const CRATES_IO = 'registry+https://github.com/rust-lang/crates.io-index';
 
@@ -59,7 +65,8 @@ function readCargoLock(content: Buffer, findings: FileFindings): void {
 /** The cataloger of `Cargo.lock`. */
 export const cargoLockCataloger: TextCataloger = {
   name: 'cargo-lock',
-  version: 1,
-  wants: (path) => path === 'Cargo.lock' || path.endsWith('/Cargo.lock'),
+  version: 2,
+  wants: (path) =>
+    (path === 'Cargo.lock' || path.endsWith('/Cargo.lock')) && !isInsideInstalledPackage(path),
   read: readCargoLock,
 };
