@@ -20,6 +20,11 @@ export interface LangLimits {
   maxPackagesPerFile: number;
   /** Deepest nesting followed in tree-shaped inputs (npm v1 lockfiles) and TOML tables. */
   maxNestingDepth: number;
+  /**
+   * Largest lockfile read, in bytes. Above `maxBufferedFileBytes`: npm writes ~290 bytes per
+   * entry, so a 200 000-entry package-lock.json is ~58 MB; larger files are skipped with a warning.
+   */
+  maxLockfileBytes: number;
 }
 
 /** The limits the text catalogers use unless told otherwise. */
@@ -27,6 +32,7 @@ export const defaultLangLimits: Readonly<LangLimits> = Object.freeze({
   // Above any real lockfile: issue 9 A6 wants a 200 000-entry lockfile reported in full.
   maxPackagesPerFile: 250_000,
   maxNestingDepth: 128,
+  maxLockfileBytes: 64 * 1024 * 1024,
 });
 
 /** The outcome of decoding a whole file: its value, or the one-line reason it is unreadable. */
@@ -204,6 +210,8 @@ export interface TextCataloger {
   name: string;
   version: number;
   wants(path: string): boolean;
+  /** A lockfile: read up to `maxLockfileBytes` instead of the general in-memory file limit. */
+  lockfile?: true;
   /** Reads one file's content into its findings; may throw only on defects, never on content. */
   read(content: Buffer, findings: FileFindings): void;
 }
@@ -220,6 +228,9 @@ export function defineTextAnalyzer(
     name: cataloger.name,
     version: cataloger.version,
     input: 'buffer',
+    ...(cataloger.lockfile
+      ? { maxFileBytes: limits.maxLockfileBytes ?? defaultLangLimits.maxLockfileBytes }
+      : {}),
     wants: (file: FileInfo) => cataloger.wants(file.path),
     analyze(file) {
       const findings = findingsFor(file.path, limits);

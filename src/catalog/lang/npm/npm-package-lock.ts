@@ -163,6 +163,7 @@ function readPackageLock(content: Buffer, findings: FileFindings): void {
 /** The cataloger of `package-lock.json` and `npm-shrinkwrap.json` (lockfile versions 1–3). */
 export const npmPackageLockCataloger: TextCataloger = {
   name: 'npm-package-lock',
+  lockfile: true,
   version: 2,
   wants: (path) => {
     const base = baseName(path);

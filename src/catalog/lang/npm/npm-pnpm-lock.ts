@@ -102,6 +102,7 @@ function readPnpmLock(content: Buffer, findings: FileFindings): void {
 /** The cataloger of `pnpm-lock.yaml` (lockfile versions 5.x, 6.x and 9.x). */
 export const pnpmLockCataloger: TextCataloger = {
   name: 'pnpm-lock',
+  lockfile: true,
   version: 2,
   wants: (path) => baseName(path) === 'pnpm-lock.yaml' && !isInsideInstalledPackage(path),
   read: readPnpmLock,

@@ -129,6 +129,7 @@ function readYarnLock(content: Buffer, findings: FileFindings): void {
 /** The cataloger of `yarn.lock`, classic v1 and berry. */
 export const yarnLockCataloger: TextCataloger = {
   name: 'yarn-lock',
+  lockfile: true,
   version: 2,
   wants: (path) => baseName(path) === 'yarn.lock' && !isInsideInstalledPackage(path),
   read: readYarnLock,

@@ -109,6 +109,7 @@ export const composerInstalledCataloger: TextCataloger = {
 /** The cataloger of `composer.lock`, anywhere outside `vendor/`. */
 export const composerLockCataloger: TextCataloger = {
   name: 'composer-lock',
+  lockfile: true,
   version: 2,
   wants: (path) => baseName(path) === 'composer.lock' && !isInsideInstalledPackage(path),
   read: readComposerLock,

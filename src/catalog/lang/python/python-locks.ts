@@ -108,6 +108,7 @@ function readRequirements(content: Buffer, findings: FileFindings): void {
 /** The cataloger of `poetry.lock`. */
 export const poetryLockCataloger: TextCataloger = {
   name: 'poetry-lock',
+  lockfile: true,
   version: 3,
   wants: (path) => baseName(path) === 'poetry.lock' && !isInsideInstalledPackage(path),
   read: readPoetryLock,
@@ -116,6 +117,7 @@ export const poetryLockCataloger: TextCataloger = {
 /** The cataloger of `Pipfile.lock`. */
 export const pipfileLockCataloger: TextCataloger = {
   name: 'pipfile-lock',
+  lockfile: true,
   version: 3,
   wants: (path) => baseName(path) === 'Pipfile.lock' && !isInsideInstalledPackage(path),
   read: readPipfileLock,
@@ -124,6 +126,7 @@ export const pipfileLockCataloger: TextCataloger = {
 /** The cataloger of exact pins in `requirements*.txt`. */
 export const requirementsCataloger: TextCataloger = {
   name: 'pip-requirements',
+  lockfile: true,
   version: 3,
   wants: (path) =>
     /^requirements[^/]*\.txt$/.test(baseName(path)) && !isInsideInstalledPackage(path),

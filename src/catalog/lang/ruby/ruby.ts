@@ -162,6 +162,7 @@ export const gemspecCataloger: TextCataloger = {
 /** The cataloger of `Gemfile.lock`. */
 export const gemfileLockCataloger: TextCataloger = {
   name: 'gemfile-lock',
+  lockfile: true,
   version: 3,
   wants: (path) => baseName(path) === 'Gemfile.lock' && !isInsideInstalledPackage(path),
   read: readGemfileLock,

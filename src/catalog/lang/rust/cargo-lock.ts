@@ -65,6 +65,7 @@ function readCargoLock(content: Buffer, findings: FileFindings): void {
 /** The cataloger of `Cargo.lock`. */
 export const cargoLockCataloger: TextCataloger = {
   name: 'cargo-lock',
+  lockfile: true,
   version: 2,
   wants: (path) =>
     (path === 'Cargo.lock' || path.endsWith('/Cargo.lock')) && !isInsideInstalledPackage(path),
