@@ -2,6 +2,7 @@
  * Every image limit of src/util/limits.ts tested at the limit: exactly N is accepted, N + 1 gets
  * the outcome docs/limits.md documents. Small custom limits keep the inputs small.
  */
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +16,7 @@ import { openOciLayout } from '../../src/image/oci-layout.js';
 import { indexTar } from '../../src/image/tar-index.js';
 import { readLayerEntries } from '../../src/image/tar-entries.js';
 import { imageWith, writeDockerArchive, writeOciLayout } from '../fixtures/image-builder.js';
-import { rawTar, tarOf } from '../fixtures/tar-builder.js';
+import { rawTar, tarOf, type TarEntrySpec } from '../fixtures/tar-builder.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -72,6 +73,40 @@ describe('maxLayers', () => {
     await expect(
       openDockerArchive(file, undefined, { limits: { maxLayers: 3 } }),
     ).rejects.toMatchObject({ code: 'LIMIT_EXCEEDED' });
+  });
+});
+
+describe('maxLayers in a pre-1.10 docker archive (repositories file and parent links)', () => {
+  /** A legacy archive tagged old:v1 whose top layer has a chain of `n` layers. */
+  async function legacyArchive(n: number): Promise<string> {
+    const ids = Array.from({ length: n }, (_, i) => String(i + 1).repeat(64));
+    const entries: TarEntrySpec[] = [
+      { path: 'repositories', content: JSON.stringify({ old: { v1: ids[n - 1] } }) },
+    ];
+    for (const [i, id] of ids.entries()) {
+      const parent = i > 0 ? { parent: ids[i - 1] } : {};
+      entries.push(
+        { path: `${id}/json`, content: JSON.stringify({ id, ...parent, os: 'linux' }) },
+        { path: `${id}/layer.tar`, content: await tarOf([{ path: `f${i}`, content: 'x' }]) },
+      );
+    }
+    const file = join(dir, 'legacy.tar');
+    await writeFile(file, await tarOf(entries));
+    return file;
+  }
+
+  it('accepts a layer chain of 3 at a limit of 3', async () => {
+    const file = await legacyArchive(3);
+    const image = await openDockerArchive(file, undefined, { limits: { maxLayers: 3 } });
+    expect(image.layers).toHaveLength(3);
+    await image.close();
+  });
+
+  it('refuses a layer chain of 4 at a limit of 3, naming the image', async () => {
+    const file = await legacyArchive(4);
+    await expect(openDockerArchive(file, undefined, { limits: { maxLayers: 3 } })).rejects.toThrow(
+      /layer chain of old:v1 is too long/,
+    );
   });
 });
 
@@ -151,6 +186,46 @@ describe('maxIndexDepth', () => {
     const image = await openOciLayout(dir, undefined, { limits: { maxIndexDepth: 1 } });
     expect(image.layers).toHaveLength(1);
     await image.close();
+  });
+
+  /** Wraps the top descriptor of the layout's index.json in one more image index. */
+  async function nestOnceMore(): Promise<void> {
+    const indexPath = join(dir, 'index.json');
+    const top = JSON.parse(await readFile(indexPath, 'utf8')) as { manifests: unknown[] };
+    const bytes = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: top.manifests,
+      }),
+    );
+    const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    await writeFile(join(dir, 'blobs/sha256', digest.slice(7)), bytes);
+    const descriptor = {
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      digest,
+      size: bytes.length,
+    };
+    await writeFile(indexPath, JSON.stringify({ ...top, manifests: [descriptor] }));
+  }
+
+  it('accepts two nested indexes at a limit of 2', async () => {
+    await writeOciLayout(dir, [imageWith({ a: '1' })], { nestIndex: true });
+    await nestOnceMore();
+    const image = await openOciLayout(dir, undefined, { limits: { maxIndexDepth: 2 } });
+    expect(image.layers).toHaveLength(1);
+    await image.close();
+  });
+
+  it('refuses two nested indexes at a limit of 1 with LIMIT_EXCEEDED', async () => {
+    await writeOciLayout(dir, [imageWith({ a: '1' })], { nestIndex: true });
+    await nestOnceMore();
+    await expect(openOciLayout(dir, undefined, { limits: { maxIndexDepth: 1 } })).rejects.toThrow(
+      expect.objectContaining({
+        code: 'LIMIT_EXCEEDED',
+        message: expect.stringContaining('nested deeper than 1') as string,
+      }) as Error,
+    );
   });
 
   it('refuses one nested index at a limit of 0 with LIMIT_EXCEEDED', async () => {
