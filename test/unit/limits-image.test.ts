@@ -3,7 +3,7 @@
  * the outcome docs/limits.md documents. Small custom limits keep the inputs small.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -13,9 +13,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultLimits, type Limits } from '../../src/util/limits.js';
 import { openDockerArchive } from '../../src/image/docker-archive.js';
 import { openOciLayout } from '../../src/image/oci-layout.js';
+import { openRootfs } from '../../src/image/rootfs.js';
 import { indexTar } from '../../src/image/tar-index.js';
 import { readLayerEntries } from '../../src/image/tar-entries.js';
-import { imageWith, writeDockerArchive, writeOciLayout } from '../fixtures/image-builder.js';
+import {
+  describeLayers,
+  imageWith,
+  writeDockerArchive,
+  writeOciLayout,
+} from '../fixtures/image-builder.js';
 import { rawTar, tarOf, type TarEntrySpec } from '../fixtures/tar-builder.js';
 
 let dir: string;
@@ -354,5 +360,50 @@ describe('maxPathBytes', () => {
     const archive = await indexTar(file, { ...defaultLimits, maxPathBytes: 90 });
     expect(await archive.size(path)).toBe(1);
     await archive.close();
+  });
+});
+
+describe('maxLayerEntries and maxPathBytes on a root filesystem directory (dir:)', () => {
+  async function rootWith(names: string[]): Promise<string> {
+    const root = join(dir, 'root');
+    await mkdir(root);
+    for (const name of names) await writeFile(join(root, name), 'x');
+    return root;
+  }
+
+  it('accepts a directory of 3 entries at a limit of 3', async () => {
+    const image = await openRootfs(await rootWith(['a', 'b', 'c']), {
+      limits: { maxLayerEntries: 3 },
+    });
+    expect(await describeLayers(image)).toEqual([['a=x', 'b=x', 'c=x']]);
+  });
+
+  it('refuses a directory of 4 entries at a limit of 3 with LIMIT_EXCEEDED', async () => {
+    const root = await rootWith(['a', 'b', 'c', 'd']);
+    const image = await openRootfs(root, { limits: { maxLayerEntries: 3 } });
+    await expect(describeLayers(image)).rejects.toThrow(
+      expect.objectContaining({
+        code: 'LIMIT_EXCEEDED',
+        message: `${root}: directory has more than 3 entries`,
+      }) as Error,
+    );
+  });
+
+  it('accepts a path of exactly maxPathBytes bytes', async () => {
+    const image = await openRootfs(await rootWith(['p'.repeat(40)]), {
+      limits: { maxPathBytes: 40 },
+    });
+    expect(await describeLayers(image)).toEqual([[`${'p'.repeat(40)}=x`]]);
+  });
+
+  it('refuses a path of maxPathBytes + 1 bytes with LIMIT_EXCEEDED', async () => {
+    const root = await rootWith(['p'.repeat(41)]);
+    const image = await openRootfs(root, { limits: { maxPathBytes: 40 } });
+    await expect(describeLayers(image)).rejects.toThrow(
+      expect.objectContaining({
+        code: 'LIMIT_EXCEEDED',
+        message: `${root}: path longer than 40 bytes under /`,
+      }) as Error,
+    );
   });
 });
