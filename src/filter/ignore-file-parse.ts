@@ -58,6 +58,13 @@ const mappingSchema = z.strictObject(
   },
 );
 
+/** Every form of ignore file holds at most `maxIgnoreEntries` entries. */
+function refuseOverEntryLimit(count: number, path: string, limits: FilterLimits): void {
+  if (count > limits.maxIgnoreEntries) {
+    throw new FilterDocumentError(`${path}: more than ${limits.maxIgnoreEntries} entries`);
+  }
+}
+
 /**
  * Reads and validates an ignore file.
  * @throws FilterDocumentError naming the file and line for bad YAML or a bad entry.
@@ -102,13 +109,9 @@ export function parseIgnoreFile(
   if (value === null || value === undefined) return { path, entries: [] };
   if (typeof value === 'string') {
     // `.trivyignore` style: ids one per line (YAML reads the lines as one plain scalar).
-    return {
-      path,
-      entries: value
-        .split(/\s+/)
-        .filter(Boolean)
-        .map((id) => ({ line: 1, id })),
-    };
+    const ids = value.split(/\s+/).filter(Boolean);
+    refuseOverEntryLimit(ids.length, path, limits);
+    return { path, entries: ids.map((id) => ({ line: 1, id })) };
   }
   // Chosen by shape rather than a union, so that errors speak of the shape the file has.
   const parsed = Array.isArray(value)
@@ -121,9 +124,7 @@ export function parseIgnoreFile(
   }
   const list = Array.isArray(parsed.data) ? parsed.data : (parsed.data.vulnerabilities ?? []);
   const prefix = Array.isArray(parsed.data) ? [] : ['vulnerabilities'];
-  if (list.length > limits.maxIgnoreEntries) {
-    throw new FilterDocumentError(`${path}: more than ${limits.maxIgnoreEntries} entries`);
-  }
+  refuseOverEntryLimit(list.length, path, limits);
   const entries = list.map((item, index): IgnoreEntry => {
     const line = lineOf(doc, lines, [...prefix, index]);
     if (typeof item === 'string') return { line, id: item };

@@ -103,6 +103,19 @@ describe('maxIgnoreEntries', () => {
       expect.objectContaining({ code: 'USAGE', message: '.moatignore: more than 3 entries' }),
     );
   });
+
+  // The `.trivyignore` form: ids one per line, which YAML reads as one plain scalar.
+  const lines = (n: number) => ids(n).join('\n') + '\n';
+
+  it('accepts exactly maxIgnoreEntries ids one per line', () => {
+    expect(parseIgnoreFile(lines(3), '.trivyignore', limits).entries).toHaveLength(3);
+  });
+
+  it('refuses maxIgnoreEntries + 1 ids one per line naming the file and the limit', () => {
+    expect(() => parseIgnoreFile(lines(4), '.trivyignore', limits)).toThrow(
+      expect.objectContaining({ code: 'USAGE', message: '.trivyignore: more than 3 entries' }),
+    );
+  });
 });
 
 describe('maxVexBytes', () => {
