@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 
-import { IntegrityError, InvalidInputError, MoatError } from '../errors.js';
+import { IntegrityError, InvalidInputError, LimitExceededError, MoatError } from '../errors.js';
 import { defaultLimits, type Limits } from '../util/limits.js';
 import { peekBytes, sniffCompression } from './decompress.js';
 import { readSmallFile } from './file-source.js';
@@ -59,9 +59,8 @@ async function legacyImages(archive: TarIndex, limits: Limits): Promise<ArchiveI
       const chain: string[] = [];
       for (let id: string | undefined = top; id !== undefined;) {
         if (chain.length >= limits.maxLayers)
-          throw new InvalidInputError(
-            'MANIFEST_INVALID',
-            `${archive.name}: layer chain of ${repo}:${tag} is too long`,
+          throw new LimitExceededError(
+            `${archive.name}: layer chain of ${repo}:${tag} is longer than the limit of ${limits.maxLayers} layers`,
           );
         chain.unshift(id);
         const json: z.infer<typeof v1LayerSchema> = parseJsonDocument(

@@ -111,8 +111,11 @@ describe('maxLayers in a pre-1.10 docker archive (repositories file and parent l
   it('refuses a layer chain of 4 at a limit of 3, naming the image', async () => {
     const file = await legacyArchive(4);
     await expect(openDockerArchive(file, undefined, { limits: { maxLayers: 3 } })).rejects.toThrow(
-      /layer chain of old:v1 is too long/,
+      /layer chain of old:v1 is longer than the limit of 3 layers/,
     );
+    await expect(
+      openDockerArchive(file, undefined, { limits: { maxLayers: 3 } }),
+    ).rejects.toMatchObject({ code: 'LIMIT_EXCEEDED' });
   });
 });
 
