@@ -123,8 +123,7 @@ describe('maxZipEntries', () => {
     const jar = jarOf('a', '1', [{ name: 'extra.txt', data: 'x' }]);
     expect(await analyzeJar('a.jar', jar, { maxZipEntries: 3 })).toEqual({
       names: [],
-      // The message is prefixed with the archive's label twice ("a.jar: a.jar: …"): matched loosely.
-      warnings: [expect.stringMatching(/(^|: )a\.jar: 4 entries exceed the limit of 3$/)],
+      warnings: [expect.stringMatching(/^(\/[^:]*\/)?a\.jar: 4 entries exceed the limit of 3$/)],
     });
   });
 
@@ -142,7 +141,7 @@ describe('maxZipEntries', () => {
     expect(await analyzeJar('a.jar', tree(), { maxZipEntries: 6 })).toEqual({
       names: [],
       warnings: [
-        expect.stringMatching(/(^|: )a\.jar!lib\/n\.jar: 3 entries exceed the limit of 6$/),
+        expect.stringMatching(/^(\/[^:]*\/)?a\.jar!lib\/n\.jar: 3 entries exceed the limit of 6$/),
       ],
     });
   });

@@ -87,7 +87,10 @@ export async function walkJavaArchive(
   try {
     await readArchive(await (await loadYauzl()).openPromise(path, ZIP_OPTIONS), label, 0, walk);
   } catch (error) {
-    walk.warnings.push(`${label}: ${describeFailure(error)}`);
+    // A tree limit's message already names the archive, perhaps a nested one, it was reached in.
+    walk.warnings.push(
+      error instanceof TreeLimitError ? error.message : `${label}: ${describeFailure(error)}`,
+    );
   }
   return { packages: walk.packages, warnings: walk.warnings };
 }
