@@ -6,6 +6,8 @@
  * package that installed them: see {@link linkOsOwnedPackages}, which also serves the rpm file
  * lists the rpm cataloger reads from each header.
  */
+import { posix } from 'node:path';
+
 import type { AnalysisResult, BufferAnalyzer, OwnedFiles, Package, PackageLink } from '../types.js';
 
 const LIST = /^var\/lib\/dpkg\/info\/([^/:]+)(?::([^/:]+))?\.list$/;
@@ -60,11 +62,17 @@ export function linkOsOwnedPackages(
   files: { result: AnalysisResult[] }[],
   resolve: (path: string) => string | undefined,
 ): void {
+  // Only paths that can name a language package's file are resolved: an OS lists ~100 000
+  // files, and following links for each would cost every scan for the few that matter.
+  const wanted = new Set<string>();
+  for (const pkg of packages) if (!OS_TYPES.has(pkg.type)) wanted.add(posix.basename(pkg.path));
+  if (wanted.size === 0) return;
   const owners = new Map<string, OwnedFiles>();
   for (const file of files) {
     for (const result of file.result) {
       for (const owned of result.ownedFiles ?? []) {
         for (const path of owned.paths) {
+          if (!wanted.has(posix.basename(path))) continue;
           owners.set(path, owned);
           const real = resolve(path);
           if (real !== undefined) owners.set(`/${real}`, owned);
@@ -77,7 +85,9 @@ export function linkOsOwnedPackages(
   for (const pkg of packages) {
     if (!OS_TYPES.has(pkg.type)) continue;
     const key = `${pkg.type}/${pkg.name}`;
-    osByName.set(key, [...(osByName.get(key) ?? []), pkg]);
+    const list = osByName.get(key);
+    if (list) list.push(pkg);
+    else osByName.set(key, [pkg]);
   }
   for (const pkg of packages) {
     if (OS_TYPES.has(pkg.type)) continue;
