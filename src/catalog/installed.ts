@@ -22,10 +22,10 @@ export interface InstalledOptions {
   includeDevDeps?: boolean;
 }
 
-const nextToLockfile: Partial<Record<PackageType, string>> = {
-  npm: 'node_modules/',
-  composer: 'vendor/',
-};
+const nextToLockfile = new Map<PackageType, string>([
+  ['npm', 'node_modules/'],
+  ['composer', 'vendor/'],
+]);
 const imageWide = new Set<PackageType>(['pypi', 'gem']);
 
 const isLocked = (pkg: Package) => typeof pkg.metadata?.lockfile === 'string';
@@ -42,7 +42,7 @@ export function reconcileInstalled(
   options: InstalledOptions = {},
 ): Package[] {
   const installed = packages.filter(
-    (pkg) => !isLocked(pkg) && (pkg.type in nextToLockfile || imageWide.has(pkg.type)),
+    (pkg) => !isLocked(pkg) && (nextToLockfile.has(pkg.type) || imageWide.has(pkg.type)),
   );
   const byIdentity = new Map<string, Package[]>();
   for (const pkg of installed) {
@@ -98,7 +98,7 @@ function installedTreeOf(
   if (imageWide.has(locked.type)) {
     return installedTypes.has(locked.type) ? () => true : undefined;
   }
-  const subdir = nextToLockfile[locked.type];
+  const subdir = nextToLockfile.get(locked.type);
   if (subdir === undefined || !installedTypes.has(locked.type)) return undefined;
   const dir = dirOf(locked.path);
   const hasTree = installed.some(
