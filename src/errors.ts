@@ -41,6 +41,13 @@ export const errorCodes = {
   HTTP_BODY_INVALID: 'input',
   OUTPUT_IS_INPUT: 'input',
   ENVIRONMENT: 'input',
+  CONFIG_INVALID: 'input',
+  STORE_BLOB_UNKNOWN: 'input',
+  STORE_UPLOAD_UNKNOWN: 'input',
+  STORE_RANGE_INVALID: 'input',
+  STORE_FULL: 'internal',
+  STORE_UNAVAILABLE: 'internal',
+  DISTRIBUTION: 'input',
   INTERNAL: 'internal',
 } as const;
 
@@ -94,4 +101,17 @@ export function isMoatError(error: unknown): error is MoatError {
   if (error instanceof MoatError) return true;
   const code: unknown = error instanceof Error ? (error as { code?: unknown }).code : undefined;
   return typeof code === 'string' && Object.hasOwn(errorCodes, code);
+}
+
+/** A storage backend's answer: unknown blob or upload, a range that does not fit, no space. */
+export class StoreError extends MoatError<
+  | 'STORE_BLOB_UNKNOWN'
+  | 'STORE_UPLOAD_UNKNOWN'
+  | 'STORE_RANGE_INVALID'
+  | 'STORE_FULL'
+  | 'STORE_UNAVAILABLE'
+  | 'DIGEST_MISMATCH'
+  | 'LIMIT_EXCEEDED'
+> {
+  override name = 'StoreError';
 }
