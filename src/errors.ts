@@ -48,6 +48,8 @@ export const errorCodes = {
   STORE_FULL: 'internal',
   STORE_UNAVAILABLE: 'internal',
   DISTRIBUTION: 'input',
+  UNAUTHENTICATED: 'input',
+  ACCESS_DENIED: 'input',
   INTERNAL: 'internal',
 } as const;
 

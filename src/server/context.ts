@@ -1,0 +1,26 @@
+/**
+ * What the HTTP routes of `moat serve` are given: the stores, the access seam and the limits.
+ * `server/app.ts` builds one {@link RegistryContext} from the validated configuration.
+ */
+import type { Access } from '../auth/types.js';
+import type { BlobStore, MetadataStore } from '../store/types.js';
+
+/** Limits on what clients may send (all configurable; defaults in `server/config.ts`). */
+export interface RegistryLimits {
+  /** Largest manifest accepted, bytes (413 `SIZE_INVALID` above it). */
+  maxManifestBytes: number;
+  /** Largest blob accepted, bytes. */
+  maxBlobBytes: number;
+  /** An upload session not used for this long expires and its data is removed, ms. */
+  uploadTtlMs: number;
+  /** Largest `n` honoured by tag and catalog listings (larger values are capped). */
+  maxPageSize: number;
+}
+
+/** Everything a route needs. */
+export interface RegistryContext {
+  blobs: BlobStore;
+  meta: MetadataStore;
+  access: Access;
+  limits: RegistryLimits;
+}
