@@ -200,6 +200,14 @@ export interface MetadataStore {
   /** Removes a `deleting` record and its repository links (a no-op in any other state). */
   finishBlobDeletion(digest: Digest): Promise<void>;
 
+  /** A server-wide setting (the token-signing key, the administrator's password hash, …). */
+  getSetting(key: string): Promise<string | undefined>;
+  /**
+   * Stores `value` under `key` unless a value is there, and returns the stored one — atomic, so
+   * that processes starting at once on one database agree.
+   */
+  putSettingIfAbsent(key: string, value: string): Promise<string>;
+
   close(): Promise<void>;
 }
 
