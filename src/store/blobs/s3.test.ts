@@ -64,7 +64,15 @@ function config(prefix: string): S3BlobStoreConfig {
   };
 }
 
-blobContract('S3 (s3rver)', () => openBlobStore(config(`contract-${randomUUID()}/`)));
+let lastPrefix = '';
+blobContract(
+  'S3 (s3rver)',
+  () => {
+    lastPrefix = `contract-${randomUUID()}/`;
+    return openBlobStore(config(lastPrefix));
+  },
+  { openPeer: () => openBlobStore(config(lastPrefix)) },
+);
 
 /** Every key in the bucket under `prefix`. */
 async function keysUnder(prefix: string): Promise<string[]> {
