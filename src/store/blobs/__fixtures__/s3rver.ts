@@ -3,25 +3,12 @@
  * with a temporary directory and one bucket, and removed again when stopped.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import type { BlobStoreConfig } from '../../types.js';
+import S3rver from 's3rver';
 
-/** The part of s3rver's API used here (it ships no types). */
-interface S3rverServer {
-  run(): Promise<AddressInfo>;
-  close(): Promise<void>;
-}
-type S3rverClass = new (options: {
-  address: string;
-  port: number;
-  silent: boolean;
-  directory: string;
-  configureBuckets: { name: string; configs: string[] }[];
-}) => S3rverServer;
+import type { BlobStoreConfig } from '../../types.js';
 
 /** A running s3rver with one bucket. */
 export interface TestS3 {
@@ -35,7 +22,6 @@ export interface TestS3 {
 /** Starts s3rver with the bucket `bucket`. */
 export async function startS3rver(bucket = 'moat-test'): Promise<TestS3> {
   const directory = await mkdtemp(join(tmpdir(), 'moat-s3rver-'));
-  const S3rver = createRequire(import.meta.url)('s3rver') as S3rverClass;
   const server = new S3rver({
     address: '127.0.0.1',
     port: 0,
