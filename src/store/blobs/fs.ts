@@ -190,7 +190,8 @@ class FsBlobStore implements BlobStore {
         Buffer | string
       >) {
         const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-        if (written + bytes.length > maxBytes) {
+        // Written so that a NaN limit refuses everything rather than nothing.
+        if (!(written + bytes.length <= maxBytes)) {
           throw new StoreError(
             'LIMIT_EXCEEDED',
             `upload ${id}: a chunk larger than the ${maxBytes}-byte limit`,

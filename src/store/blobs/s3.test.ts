@@ -64,6 +64,15 @@ describe('S3 blob store', () => {
     await store.close();
   });
 
+  it('reads a prefix without a trailing slash as a folder', async () => {
+    const folder = `bare-${randomUUID()}`;
+    const store = await openBlobStore(config(folder));
+    const id = randomUUID();
+    await store.createUpload(id);
+    expect(await keysUnder(`${folder}/`)).toEqual([`uploads/${id}/session`]);
+    await store.close();
+  });
+
   it('leaves no object at the final key when a multipart commit does not match', async () => {
     const prefix = `mismatch-${randomUUID()}/`;
     const store = await openBlobStore(config(prefix));
