@@ -255,13 +255,20 @@ class FsBlobStore implements BlobStore {
     });
   }
 
-  /** Creates a blob's directory, making new directory entries durable up to the root. */
+  /**
+   * Creates `<alg>/<xx>` one level at a time (a recursive mkdir reports a full disk as ENOENT),
+   * making each new entry durable in its parent.
+   */
   async #makeBlobDirectory(dir: string): Promise<void> {
-    const created = await mkdir(dir, { recursive: true });
-    if (created === undefined) return;
-    for (let parent = dirname(dir); parent.startsWith(this.#root); parent = dirname(parent)) {
-      await syncDirectory(parent);
-      if (parent === this.#root) break;
+    const levels = [dirname(dir), dir];
+    for (const level of levels) {
+      try {
+        await mkdir(level);
+      } catch (error) {
+        if (errnoCode(error) === 'EEXIST') continue;
+        throw error;
+      }
+      await syncDirectory(dirname(level));
     }
   }
 
