@@ -62,6 +62,14 @@ export async function openS3BlobStore(config: S3BlobStoreConfig): Promise<BlobSt
     // Ceph) refuse the newer checksum headers; the store verifies digests itself.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
+    // Blob GETs hold a connection for as long as their client reads: allow many at once. A
+    // connection idle for five minutes (S3 silent, or a client that stopped reading) is dropped.
+    requestHandler: {
+      connectionTimeout: 10_000,
+      requestTimeout: 300_000,
+      httpAgent: { keepAlive: true, maxSockets: 1024 },
+      httpsAgent: { keepAlive: true, maxSockets: 1024 },
+    },
   });
   try {
     await client.send(new HeadBucketCommand({ Bucket: config.bucket }));
@@ -103,7 +111,7 @@ class S3BlobStore implements BlobStore {
     const parsed = parseBlobDigest(digest);
     if (parsed === undefined) throw blobUnknown(digest);
     if (range !== undefined && !rangeFits(range, Number.MAX_SAFE_INTEGER)) {
-      throw rangeOutside(digest, range, Number.NaN);
+      throw rangeOutside(digest, range);
     }
     let answer;
     try {
@@ -116,8 +124,7 @@ class S3BlobStore implements BlobStore {
       );
     } catch (error) {
       if (isMissingObject(error)) throw blobUnknown(digest);
-      if (isInvalidRange(error) && range !== undefined)
-        throw rangeOutside(digest, range, Number.NaN);
+      if (isInvalidRange(error) && range !== undefined) throw rangeOutside(digest, range);
       throw s3Failure(error, `read of ${digest}`);
     }
     const body = answer.Body as Readable;

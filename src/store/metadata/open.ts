@@ -106,6 +106,9 @@ async function runMigrator<DB>(db: Kysely<DB>, engine: Engine): Promise<void> {
   const migrator = new Migrator({
     db,
     provider: { getMigrations: () => Promise.resolve(migrations) },
+    // Our own names, so that another Kysely application sharing the database cannot collide.
+    migrationTableName: 'moat_migration',
+    migrationLockTableName: 'moat_migration_lock',
   });
   const { error } = await migrator.migrateToLatest();
   if (error === undefined) return;
