@@ -6,8 +6,7 @@ import { MoatError } from '../errors.js';
 import { runGc, type GcReport } from '../jobs/gc.js';
 import { loadServeConfig } from '../server/config.js';
 import { parseDuration } from '../server/config-values.js';
-import { openBlobStore } from '../store/blobs/open.js';
-import { openMetadataStore } from '../store/metadata/open.js';
+import { openStores } from '../store/open.js';
 import type { CliIo } from './io.js';
 
 /** Options of `moat admin gc` as commander parses them. */
@@ -39,14 +38,7 @@ export async function runGcCommand(options: GcCommandOptions, io: CliIo): Promis
     }
     gracePeriodMs = parsed;
   }
-  const meta = await openMetadataStore(config.stores.metadata);
-  const stores = {
-    meta,
-    blobs: await openBlobStore(config.stores.blobs).catch(async (error: unknown) => {
-      await meta.close();
-      throw error;
-    }),
-  };
+  const stores = await openStores(config.stores);
   try {
     const report = await runGc(stores, {
       dryRun: options.dryRun ?? false,
@@ -57,8 +49,7 @@ export async function runGcCommand(options: GcCommandOptions, io: CliIo): Promis
       options.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : describe(report),
     );
   } finally {
-    await stores.blobs.close();
-    await meta.close();
+    await stores.close();
   }
 }
 

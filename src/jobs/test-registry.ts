@@ -11,6 +11,7 @@ import { Readable } from 'node:stream';
 
 import { openFsBlobStore } from '../store/blobs/fs.js';
 import { openMetadataStore } from '../store/metadata/open.js';
+import { createTestDatabase } from '../store/metadata/test-database.js';
 import type {
   BlobInfo,
   BlobStore,
@@ -27,12 +28,17 @@ export interface TestRegistry {
 }
 
 /** The metadata engines the jobs are tested on. */
-export const engines = ['sqlite'] as const;
+export const engines = ['sqlite', 'postgres'] as const;
 
-/** Opens empty stores: fs blobs plus SQLite (PostgreSQL joins when its store lands). */
+/** Opens empty stores: fs blobs plus SQLite or a throw-away PostgreSQL database. */
 export async function openTestRegistry(engine: (typeof engines)[number]): Promise<TestRegistry> {
   const dir = await mkdtemp(join(tmpdir(), 'moat-jobs-'));
-  const meta = await openMetadataStore({ kind: engine, path: join(dir, 'moat.db') });
+  const database = engine === 'postgres' ? await createTestDatabase() : undefined;
+  const meta = await openMetadataStore(
+    database
+      ? { kind: 'postgres', url: database.url }
+      : { kind: 'sqlite', path: join(dir, 'moat.db') },
+  );
   const blobs = await openFsBlobStore(join(dir, 'blobs'));
   return {
     meta,
@@ -40,6 +46,7 @@ export async function openTestRegistry(engine: (typeof engines)[number]): Promis
     close: async () => {
       await blobs.close();
       await meta.close();
+      await database?.drop();
       await rm(dir, { recursive: true, force: true });
     },
   };
