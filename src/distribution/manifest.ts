@@ -40,14 +40,14 @@ const imageManifestSchema = z.object({
   ...common,
   config: descriptorSchema,
   layers: z.array(descriptorSchema),
-  manifests: z.undefined({ error: 'an image manifest has no "manifests"' }),
+  manifests: z.never({ error: 'an image manifest has no "manifests"' }).optional(),
 });
 
 const indexSchema = z.object({
   ...common,
   manifests: z.array(descriptorSchema),
-  config: z.undefined({ error: 'an index has no "config"' }),
-  layers: z.undefined({ error: 'an index has no "layers"' }),
+  config: z.never({ error: 'an index has no "config"' }).optional(),
+  layers: z.never({ error: 'an index has no "layers"' }).optional(),
 });
 
 /** What the registry keeps of a valid manifest besides its bytes. */
