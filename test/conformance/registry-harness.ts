@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -129,5 +130,32 @@ export function pushManifest(
   return registry.request('PUT', `/v2/${name}/manifests/${reference}`, {
     headers: { 'content-type': contentType },
     body: content,
+  });
+}
+
+/**
+ * A request through node:http, whose path goes out exactly as written (fetch normalises `..` and
+ * `%2e%2e` away): for traversal tests. Resolves to the status and the parsed body.
+ */
+export function rawRequest(
+  registry: TestRegistry,
+  method: string,
+  path: string,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      `${registry.url}/`,
+      { method, path, headers: { authorization: registry.authorization } },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString() });
+        });
+        response.on('error', reject);
+      },
+    );
+    request.on('error', reject);
+    request.end();
   });
 }
