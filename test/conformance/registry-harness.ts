@@ -1,7 +1,7 @@
 /**
  * A real registry for the `/v2` tests: Fastify listening on 127.0.0.1 with `registerV2`, the
  * embedded default stores (SQLite metadata, filesystem blobs) in a fresh temporary directory, and
- * the real access (the bootstrap administrator over Basic). Requests go over HTTP with fetch.
+ * the real access (the bootstrap administrator over Basic, and `/auth/token` for Bearer clients). Requests go over HTTP with fetch.
  */
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import Fastify from 'fastify';
 
 import { openRegistryAuth } from '../../src/auth/index.js';
+import { registerAuthRoutes } from '../../src/server/auth-routes.js';
 import type { RegistryContext, RegistryLimits } from '../../src/server/context.js';
 import { registerV2 } from '../../src/server/v2/index.js';
 import { openBlobStore } from '../../src/store/blobs/open.js';
@@ -22,6 +23,8 @@ const adminPassword = 'conformance-admin-password';
 /** A running test registry. */
 export interface TestRegistry {
   url: string;
+  /** The administrator's password. */
+  password: string;
   dir: string;
   ctx: RegistryContext;
   /** `Basic …` for the administrator. */
@@ -65,6 +68,7 @@ export async function startTestRegistry(
   };
   const app = Fastify({ logger: false });
   registerV2(app, ctx);
+  registerAuthRoutes(app, auth);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
@@ -72,6 +76,7 @@ export async function startTestRegistry(
   const authorization = `Basic ${Buffer.from(`admin:${adminPassword}`).toString('base64')}`;
   return {
     url,
+    password: adminPassword,
     dir,
     ctx,
     authorization,
