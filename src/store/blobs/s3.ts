@@ -62,6 +62,14 @@ export async function openS3BlobStore(config: S3BlobStoreConfig): Promise<BlobSt
     // Ceph) refuse the newer checksum headers; the store verifies digests itself.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
+    // Blob GETs hold a connection for as long as their client reads: allow many at once. A
+    // connection idle for five minutes (S3 silent, or a client that stopped reading) is dropped.
+    requestHandler: {
+      connectionTimeout: 10_000,
+      requestTimeout: 300_000,
+      httpAgent: { keepAlive: true, maxSockets: 1024 },
+      httpsAgent: { keepAlive: true, maxSockets: 1024 },
+    },
   });
   try {
     await client.send(new HeadBucketCommand({ Bucket: config.bucket }));
@@ -103,7 +111,7 @@ class S3BlobStore implements BlobStore {
     const parsed = parseBlobDigest(digest);
     if (parsed === undefined) throw blobUnknown(digest);
     if (range !== undefined && !rangeFits(range, Number.MAX_SAFE_INTEGER)) {
-      throw rangeOutside(digest, range, Number.NaN);
+      throw rangeOutside(digest, range);
     }
     let answer;
     try {
@@ -116,8 +124,7 @@ class S3BlobStore implements BlobStore {
       );
     } catch (error) {
       if (isMissingObject(error)) throw blobUnknown(digest);
-      if (isInvalidRange(error) && range !== undefined)
-        throw rangeOutside(digest, range, Number.NaN);
+      if (isInvalidRange(error) && range !== undefined) throw rangeOutside(digest, range);
       throw s3Failure(error, `read of ${digest}`);
     }
     const body = answer.Body as Readable;
@@ -196,6 +203,8 @@ class S3BlobStore implements BlobStore {
         if (body.failure !== undefined) throw body.failure;
         await this.#deleteObject(key).catch(() => undefined);
         throw s3Failure(error, `append to upload ${id}`);
+      } finally {
+        body.stream.destroy();
       }
       return offset + body.bytes;
     });
@@ -231,12 +240,13 @@ class S3BlobStore implements BlobStore {
           throw mismatch;
         }
       }.call(this);
+      const source = Readable.from(verified);
       try {
         if ((await this.#size(target)) === undefined) {
-          await this.#transfer(target, Readable.from(verified));
+          await this.#transfer(target, source);
         } else {
           // The blob is stored already: verify the upload's bytes, keep the blob as it is.
-          for await (const _bytes of verified) {
+          for await (const _bytes of source) {
             // discard
           }
         }
@@ -244,6 +254,9 @@ class S3BlobStore implements BlobStore {
         if (mismatch === undefined) throw s3Failure(error, `commit of upload ${id}`);
         await this.#removeUpload(id);
         throw mismatch;
+      } finally {
+        // Ends a chunk read left open by a failed transfer.
+        source.destroy();
       }
       await this.#removeUpload(id);
       return { digest, size: sizeOf(chunks) };

@@ -6,6 +6,8 @@
  * hold in memory.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { setImmediate as tick } from 'node:timers/promises';
 
@@ -17,6 +19,11 @@ import type { BlobInfo, BlobStore } from '../types.js';
 export interface BlobContractOptions {
   /** Size of the blob streamed through the store to check memory stays bounded (default 64 MiB). */
   streamedBytes?: number;
+  /**
+   * Opens a second store over the same storage as the store `open` returned last: another node,
+   * or this one after a restart. Enables the tests of stores that share their data.
+   */
+  openPeer?: () => Promise<BlobStore>;
 }
 
 /** Registers the blob-store contract suite under `name`. */
@@ -179,6 +186,34 @@ export function blobContract(
         expectBytes(await readAll(await store.open(info.digest)), all);
       });
 
+      it('appends nothing of a body destroyed before its end', async () => {
+        const id = await started(store, [bytes(100, 34)]);
+        const body = new Readable({ read() {} });
+        body.push(bytes(50_000, 35));
+        setImmediate(() => body.destroy());
+        await expect(store.appendUpload(id, 100, body, 1 << 20)).rejects.toThrow();
+        expect(await store.uploadSize(id)).toBe(100);
+      });
+
+      it('appends nothing of an HTTP request its client aborts midway', async () => {
+        const id = await started(store, []);
+        const outcome = new Promise<unknown>((resolve) => {
+          const server = createServer((request) => {
+            store.appendUpload(id, 0, request, 1 << 30).then(resolve, resolve);
+            server.close();
+          });
+          server.listen(0, '127.0.0.1', () => {
+            const { port } = server.address() as AddressInfo;
+            const client = request({ port, method: 'PATCH', host: '127.0.0.1' });
+            client.on('error', () => undefined);
+            client.setHeader('Content-Length', 10_000_000);
+            client.write(bytes(300_000, 36), () => setTimeout(() => client.destroy(), 50));
+          });
+        });
+        expect(await outcome).toBeInstanceOf(Error);
+        expect(await store.uploadSize(id)).toBe(0);
+      });
+
       it('refuses a body over maxBytes, appending nothing', async () => {
         const id = await started(store, [bytes(10, 14)]);
         await expectCode(
@@ -242,6 +277,62 @@ export function blobContract(
           store.appendUpload(a, 0, streamOf(bytes(1, 1)), 10),
           'STORE_UPLOAD_UNKNOWN',
         );
+      });
+    });
+
+    it('accepts one of two appends at the same offset, refusing the other', async () => {
+      const id = await started(store, [bytes(10, 25)]);
+      const results = await Promise.allSettled([
+        store.appendUpload(id, 10, streamOf(bytes(300, 26)), 1000),
+        store.appendUpload(id, 10, streamOf(bytes(400, 27)), 1000),
+      ]);
+      const accepted = results.filter((result) => result.status === 'fulfilled');
+      const refused = results.filter((result) => result.status === 'rejected');
+      expect(accepted).toHaveLength(1);
+      expect(refused[0]?.reason).toMatchObject({ code: 'STORE_RANGE_INVALID' });
+      expect(await store.uploadSize(id)).toBe(accepted[0]?.value);
+    });
+
+    const { openPeer } = options;
+    describe.runIf(openPeer !== undefined)('shared storage (another node, or a restart)', () => {
+      let peer: BlobStore;
+      beforeEach(async () => {
+        peer = await openPeer!();
+      });
+      afterEach(async () => {
+        await peer.close();
+      });
+
+      it('continues an upload begun on the other store and commits it there', async () => {
+        const parts = [bytes(1000, 28), bytes(2000, 29), bytes(3000, 30)];
+        const id = await started(store, [parts[0]!]);
+        expect(await peer.uploadSize(id)).toBe(1000);
+        expect(await peer.appendUpload(id, 1000, streamOf(parts[1]!), 1 << 20)).toBe(3000);
+        expect(await store.appendUpload(id, 3000, streamOf(parts[2]!), 1 << 20)).toBe(6000);
+        const content = Buffer.concat(parts);
+        expect(await peer.commitUpload(id, sha256(content))).toEqual({
+          digest: sha256(content),
+          size: 6000,
+        });
+        expectBytes(await readAll(await store.open(sha256(content))), content);
+        expect(await collect(store.listUploads())).toEqual([]);
+      });
+
+      it('refuses a mismatched commit of data the other store wrote, leaving nothing', async () => {
+        const id = await started(store, [bytes(5000, 31)]);
+        const claimed = sha256(bytes(5000, 32));
+        await expectCode(peer.commitUpload(id, claimed), 'DIGEST_MISMATCH');
+        expect(await store.stat(claimed)).toBeUndefined();
+        expect(await store.uploadSize(id)).toBeUndefined();
+        expect(await collect(peer.list())).toEqual([]);
+      });
+
+      it('sees and deletes the blobs the other store committed', async () => {
+        const info = await push(store, [bytes(100, 33)]);
+        expect(await peer.stat(info.digest)).toEqual(info);
+        expect(await collect(peer.list())).toEqual([info]);
+        expect(await peer.delete(info.digest)).toBe(true);
+        expect(await store.stat(info.digest)).toBeUndefined();
       });
     });
 
