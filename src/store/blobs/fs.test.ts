@@ -19,7 +19,15 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-blobContract('filesystem', async () => openFsBlobStore(join(dir, randomUUID(), 'blobs')));
+let lastRoot = '';
+blobContract(
+  'filesystem',
+  async () => {
+    lastRoot = join(dir, randomUUID(), 'blobs');
+    return openFsBlobStore(lastRoot);
+  },
+  { openPeer: () => openFsBlobStore(lastRoot) },
+);
 
 /** Every file under `root`, relative to it. */
 async function filesUnder(root: string): Promise<string[]> {

@@ -231,7 +231,7 @@ class FsBlobStore implements BlobStore {
       }
       const target = this.#blobPath(parsed);
       try {
-        await mkdir(dirname(target), { recursive: true });
+        await this.#makeBlobDirectory(dirname(target));
         const existing = await stat(target).catch(ignoreMissing);
         if (existing?.isFile() === true) {
           // The same digest is the same bytes: keep the stored blob untouched.
@@ -246,6 +246,16 @@ class FsBlobStore implements BlobStore {
       }
       return { digest, size };
     });
+  }
+
+  /** Creates a blob's directory, making new directory entries durable up to the root. */
+  async #makeBlobDirectory(dir: string): Promise<void> {
+    const created = await mkdir(dir, { recursive: true });
+    if (created === undefined) return;
+    for (let parent = dirname(dir); parent.startsWith(this.#root); parent = dirname(parent)) {
+      await syncDirectory(parent);
+      if (parent === this.#root) break;
+    }
   }
 
   async abortUpload(id: string): Promise<void> {

@@ -67,15 +67,17 @@ export function digestMismatch(expected: Digest, actual: string): StoreError {
   return new StoreError('DIGEST_MISMATCH', `upload content has digest ${actual}, not ${expected}`);
 }
 
-/** The error for a byte range that does not lie inside a blob of `size` bytes. */
+/** The error for a byte range that does not lie inside a blob (of `size` bytes, when known). */
 export function rangeOutside(
   digest: Digest,
   range: { start: number; end: number },
-  size: number,
+  size?: number,
 ): StoreError {
+  const blob =
+    size === undefined || Number.isNaN(size) ? `blob ${digest}` : `blob ${digest} of ${size} bytes`;
   return new StoreError(
     'STORE_RANGE_INVALID',
-    `range ${range.start}-${range.end} lies outside blob ${digest} of ${size} bytes`,
+    `range ${range.start}-${range.end} lies outside ${blob}`,
   );
 }
 

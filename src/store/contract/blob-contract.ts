@@ -17,6 +17,11 @@ import type { BlobInfo, BlobStore } from '../types.js';
 export interface BlobContractOptions {
   /** Size of the blob streamed through the store to check memory stays bounded (default 64 MiB). */
   streamedBytes?: number;
+  /**
+   * Opens a second store over the same storage as the store `open` returned last: another node,
+   * or this one after a restart. Enables the tests of stores that share their data.
+   */
+  openPeer?: () => Promise<BlobStore>;
 }
 
 /** Registers the blob-store contract suite under `name`. */
@@ -47,13 +52,13 @@ export function blobContract(
         const info = await push(store, [content]);
         expect(info).toEqual({ digest: sha256(content), size: content.length });
         expect(await store.stat(info.digest)).toEqual(info);
-        expect(await readAll(await store.open(info.digest))).toEqual(content);
+        expectBytes(await readAll(await store.open(info.digest)), content);
       });
 
       it('stores the empty blob', async () => {
         const info = await push(store, []);
         expect(info.size).toBe(0);
-        expect(await readAll(await store.open(info.digest))).toEqual(Buffer.alloc(0));
+        expectBytes(await readAll(await store.open(info.digest)), Buffer.alloc(0));
       });
 
       it('serves ranges: the first byte, the last byte, a middle, the whole', async () => {
@@ -61,10 +66,10 @@ export function blobContract(
         const { digest } = await push(store, [content]);
         const read = async (start: number, end: number) =>
           readAll(await store.open(digest, { start, end }));
-        expect(await read(0, 0)).toEqual(content.subarray(0, 1));
-        expect(await read(9_999, 9_999)).toEqual(content.subarray(9_999));
-        expect(await read(100, 4_999)).toEqual(content.subarray(100, 5_000));
-        expect(await read(0, 9_999)).toEqual(content);
+        expectBytes(await read(0, 0), content.subarray(0, 1));
+        expectBytes(await read(9_999, 9_999), content.subarray(9_999));
+        expectBytes(await read(100, 4_999), content.subarray(100, 5_000));
+        expectBytes(await read(0, 9_999), content);
       });
 
       it('refuses a range outside the blob', async () => {
@@ -176,7 +181,7 @@ export function blobContract(
         expect(await store.appendUpload(id, 1000, streamOf(second), 1 << 30)).toBe(1500);
         const all = Buffer.concat([first, second]);
         const info = await store.commitUpload(id, sha256(all));
-        expect(await readAll(await store.open(info.digest))).toEqual(all);
+        expectBytes(await readAll(await store.open(info.digest)), all);
       });
 
       it('refuses a body over maxBytes, appending nothing', async () => {
@@ -205,7 +210,7 @@ export function blobContract(
         const content = bytes(3000, 20);
         const info = await push(store, [content], 'sha512');
         expect(info.digest).toMatch(/^sha512:[0-9a-f]{128}$/);
-        expect(await readAll(await store.open(info.digest))).toEqual(content);
+        expectBytes(await readAll(await store.open(info.digest)), content);
         const id = await started(store, [content]);
         await expectCode(store.commitUpload(id, sha512(bytes(3000, 21))), 'DIGEST_MISMATCH');
       });
@@ -216,7 +221,7 @@ export function blobContract(
         const second = await push(store, [content.subarray(0, 2000), content.subarray(2000)]);
         expect(second).toEqual(first);
         expect(await collect(store.list())).toEqual([first]);
-        expect(await readAll(await store.open(first.digest))).toEqual(content);
+        expectBytes(await readAll(await store.open(first.digest)), content);
       });
 
       it('lets many uploads of one blob commit at once: all succeed, one blob', async () => {
@@ -226,7 +231,7 @@ export function blobContract(
         const infos = await Promise.all(ids.map((id) => store.commitUpload(id, digest)));
         for (const info of infos) expect(info).toEqual({ digest, size: content.length });
         expect(await collect(store.list())).toEqual([{ digest, size: content.length }]);
-        expect(await readAll(await store.open(digest))).toEqual(content);
+        expectBytes(await readAll(await store.open(digest)), content);
         expect(await collect(store.listUploads())).toEqual([]);
       });
 
@@ -242,6 +247,62 @@ export function blobContract(
           store.appendUpload(a, 0, streamOf(bytes(1, 1)), 10),
           'STORE_UPLOAD_UNKNOWN',
         );
+      });
+    });
+
+    it('accepts one of two appends at the same offset, refusing the other', async () => {
+      const id = await started(store, [bytes(10, 25)]);
+      const results = await Promise.allSettled([
+        store.appendUpload(id, 10, streamOf(bytes(300, 26)), 1000),
+        store.appendUpload(id, 10, streamOf(bytes(400, 27)), 1000),
+      ]);
+      const accepted = results.filter((result) => result.status === 'fulfilled');
+      const refused = results.filter((result) => result.status === 'rejected');
+      expect(accepted).toHaveLength(1);
+      expect(refused[0]?.reason).toMatchObject({ code: 'STORE_RANGE_INVALID' });
+      expect(await store.uploadSize(id)).toBe(accepted[0]?.value);
+    });
+
+    const { openPeer } = options;
+    describe.runIf(openPeer !== undefined)('shared storage (another node, or a restart)', () => {
+      let peer: BlobStore;
+      beforeEach(async () => {
+        peer = await openPeer!();
+      });
+      afterEach(async () => {
+        await peer.close();
+      });
+
+      it('continues an upload begun on the other store and commits it there', async () => {
+        const parts = [bytes(1000, 28), bytes(2000, 29), bytes(3000, 30)];
+        const id = await started(store, [parts[0]!]);
+        expect(await peer.uploadSize(id)).toBe(1000);
+        expect(await peer.appendUpload(id, 1000, streamOf(parts[1]!), 1 << 20)).toBe(3000);
+        expect(await store.appendUpload(id, 3000, streamOf(parts[2]!), 1 << 20)).toBe(6000);
+        const content = Buffer.concat(parts);
+        expect(await peer.commitUpload(id, sha256(content))).toEqual({
+          digest: sha256(content),
+          size: 6000,
+        });
+        expectBytes(await readAll(await store.open(sha256(content))), content);
+        expect(await collect(store.listUploads())).toEqual([]);
+      });
+
+      it('refuses a mismatched commit of data the other store wrote, leaving nothing', async () => {
+        const id = await started(store, [bytes(5000, 31)]);
+        const claimed = sha256(bytes(5000, 32));
+        await expectCode(peer.commitUpload(id, claimed), 'DIGEST_MISMATCH');
+        expect(await store.stat(claimed)).toBeUndefined();
+        expect(await store.uploadSize(id)).toBeUndefined();
+        expect(await collect(peer.list())).toEqual([]);
+      });
+
+      it('sees and deletes the blobs the other store committed', async () => {
+        const info = await push(store, [bytes(100, 33)]);
+        expect(await peer.stat(info.digest)).toEqual(info);
+        expect(await collect(peer.list())).toEqual([info]);
+        expect(await peer.delete(info.digest)).toBe(true);
+        expect(await store.stat(info.digest)).toBeUndefined();
       });
     });
 
@@ -297,6 +358,14 @@ async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
+}
+
+/** Compares bytes by length and hash, so that a failure does not print megabytes. */
+function expectBytes(actual: Buffer, expected: Buffer): void {
+  expect({ length: actual.length, sha256: sha256(actual) }).toEqual({
+    length: expected.length,
+    sha256: sha256(expected),
+  });
 }
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
