@@ -7,6 +7,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { createTestDatabase } from '../store/metadata/test-database.js';
 import { makeSelfSigned } from './__fixtures__/self-signed.js';
 import { startServer, type RunningServer } from './app.js';
 import { loadServeConfig, type ServeConfig } from './config.js';
@@ -56,10 +57,25 @@ function get(url: string, headers: Record<string, string> = {}, ca?: Buffer): Pr
   });
 }
 
-/** A log destination that keeps the JSON lines. */
-function captureLog(): { lines: string[]; write(line: string): void } {
+/** A log destination that keeps the JSON lines and tells when one matching a test arrives. */
+function captureLog() {
   const lines: string[] = [];
-  return { lines, write: (line: string) => void lines.push(line) };
+  const waiting: { text: string; resolve: () => void }[] = [];
+  return {
+    lines,
+    write(line: string) {
+      lines.push(line);
+      for (const waiter of waiting.filter((w) => line.includes(w.text))) {
+        waiting.splice(waiting.indexOf(waiter), 1);
+        waiter.resolve();
+      }
+    },
+    /** Resolves once a line containing `text` was written. */
+    waitFor(text: string): Promise<void> {
+      if (lines.some((line) => line.includes(text))) return Promise.resolve();
+      return new Promise((resolve) => waiting.push({ text, resolve }));
+    },
+  };
 }
 
 describe('startServer on the embedded default', () => {
@@ -148,6 +164,30 @@ describe('startServer on the embedded default', () => {
   });
 });
 
+describe('startServer on PostgreSQL', () => {
+  it('is ready while the database answers and not once it is gone', async () => {
+    const database = await createTestDatabase();
+    const config = loadServeConfig({
+      flags: { listen: '127.0.0.1:0', data: mkdtempSync(join(dir, 'pg-')) },
+      env: { MOAT_ADMIN_PASSWORD: adminPassword, MOAT_DATABASE_URL: database.url },
+      cwd: dir,
+    });
+    const server = await startServer(config, { logStream: captureLog() });
+    try {
+      expect((await get(`${server.url}/readyz`)).status).toBe(200);
+      await database.drop();
+      const gone = await get(`${server.url}/readyz`);
+      expect(gone.status).toBe(503);
+      expect(gone.body).toMatch(/^not ready: metadata store: failed/);
+      expect(gone.body).not.toContain(database.url);
+      expect((await get(`${server.url}/healthz`)).status).toBe(200);
+    } finally {
+      await server.close().catch(() => undefined);
+      await database.drop();
+    }
+  });
+});
+
 describe('startServer over TLS', () => {
   it('serves HTTPS with the configured certificate', async () => {
     const cert = makeSelfSigned(dir, 'app');
@@ -193,49 +233,44 @@ describe('startServer first start', () => {
 
 describe('startServer graceful close', () => {
   it('finishes a request in flight, refusing new connections meanwhile', async () => {
-    const server = await startServer(embeddedConfig(), { logStream: captureLog() });
+    const log = captureLog();
+    const server = await startServer(embeddedConfig(), { logStream: log });
     const { port } = new URL(server.url);
     const body = 'grant_type=password&username=admin&password=wrong&service=moat';
     // A request whose body is still arriving when close() is called.
-    const answer = new Promise<Answer>((resolve, reject) => {
-      const req = httpRequest(
-        `${server.url}/auth/token`,
-        {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/x-www-form-urlencoded',
-            'content-length': String(body.length),
-          },
-        },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('end', () =>
-            resolve({
-              status: response.statusCode ?? 0,
-              headers: response.headers,
-              body: Buffer.concat(chunks).toString('utf8'),
-            }),
-          );
-        },
-      );
-      req.on('error', reject);
-      req.write(body.slice(0, 10));
-      req.on('socket', (socket) => {
-        socket.on('connect', () => {
-          void (async () => {
-            const closed = server.close();
-            await refusesConnections(Number(port));
-            req.end(body.slice(10));
-            await closed;
-          })().catch(reject);
-        });
-      });
+    const req = httpRequest(`${server.url}/auth/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'content-length': String(body.length),
+        'x-request-id': 'in-flight-1',
+      },
     });
+    const answer = new Promise<Answer>((resolve, reject) => {
+      req.on('response', (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            headers: response.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+      });
+      req.on('error', reject);
+    });
+    req.write(body.slice(0, 10));
+    await log.waitFor('"reqId":"in-flight-1"');
+    const closed = server.close();
+    await refusesConnections(Number(port));
+    req.end(body.slice(10));
     const result = await answer;
-    // The token endpoint answered (a wrong password is a 401): the request was not cut.
+    // The token endpoint answered (a wrong password is a 401): the request was not cut, and the
+    // connection is not kept for another request.
     expect(result.status).toBe(401);
-    await server.close();
+    expect(result.headers.connection).toBe('close');
+    await closed;
   });
 });
 

@@ -102,6 +102,13 @@ export async function startServer(
     });
     const metrics = instrument(app, stores.meta);
     echoRequestIds(app);
+    const state = { closing: false };
+    // An answer finished while closing ends its connection, so that close() need not wait for
+    // the client to drop a keep-alive connection.
+    app.addHook('onSend', (_request, reply, payload, done) => {
+      if (state.closing) void reply.header('connection', 'close');
+      done(null, payload);
+    });
     registerHealthRoutes(app, stores, metrics.registry);
     registerAuthRoutes(app, auth);
     const context: RegistryContext = {
@@ -162,7 +169,10 @@ export async function startServer(
     return {
       url: `${scheme}://${urlHost(config.listen.host)}:${port}`,
       ...(auth.adminPassword !== undefined ? { adminPassword: auth.adminPassword } : {}),
-      close: () => (closing ??= closeAll(running, jobs, stores, closeTimeoutMs)),
+      close: () => {
+        state.closing = true;
+        return (closing ??= closeAll(running, jobs, stores, closeTimeoutMs));
+      },
     };
   } catch (error) {
     await app?.close().catch(() => undefined);
@@ -181,6 +191,10 @@ async function closeAll(
   // Fastify stops accepting, answers 503 to new requests on open connections, closes idle ones
   // and waits for requests in flight; past the bound the remaining connections are cut.
   const closed = app.close();
+  // A connection whose answer was under way when closing began turns idle afterwards: end it
+  // then, rather than waiting for the client to drop it.
+  const sweeper = setInterval(() => app.server.closeIdleConnections(), 250);
+  sweeper.unref();
   let timer: NodeJS.Timeout | undefined;
   const timedOut = await Promise.race([
     closed.then(() => false),
@@ -189,6 +203,7 @@ async function closeAll(
     }),
   ]);
   clearTimeout(timer);
+  clearInterval(sweeper);
   if (timedOut) {
     app.log.warn({ timeoutMs }, 'requests still in flight at shutdown: closing their connections');
     app.server.closeAllConnections();

@@ -82,22 +82,23 @@ export function instrument(app: FastifyInstance, meta: MetadataStore): ServerMet
     registers: [registry],
   });
 
-  const socketAtStart = new WeakMap<FastifyRequest, { read: number; written: number }>();
-  app.addHook('onRequest', (request, _reply, done) => {
-    if (isRegistryUrl(request.url)) socketAtStart.set(request, socketCounts(request.socket));
-    done();
-  });
+  // Bytes are read from the connection's counters: the difference since the last answer on the
+  // same connection is this request's (one request at a time per connection: no pipelining in
+  // practice), headers and body included, whether or not a route read the body.
+  const seen = new WeakMap<Socket, { read: number; written: number }>();
   app.addHook('onResponse', (request, reply, done) => {
     const route = routeLabel(request);
     requests.inc({ route, method: request.method, status: String(reply.statusCode) });
     durations.observe({ route, method: request.method }, reply.elapsedTime / 1000);
-    const start = socketAtStart.get(request);
-    if (start) {
-      // One request at a time per connection (no pipelining in practice): the connection's
-      // counters moved by this request's bytes.
-      const now = socketCounts(request.socket);
-      bytesIn.inc(Math.max(0, now.read - start.read));
-      bytesOut.inc(Math.max(0, now.written - start.written));
+    const socket = request.socket as Socket | undefined;
+    if (socket) {
+      const before = seen.get(socket) ?? { read: 0, written: 0 };
+      const now = { read: socket.bytesRead, written: socket.bytesWritten };
+      seen.set(socket, now);
+      if (isRegistryUrl(request.url)) {
+        bytesIn.inc(Math.max(0, now.read - before.read));
+        bytesOut.inc(Math.max(0, now.written - before.written));
+      }
     }
     done();
   });
@@ -113,10 +114,6 @@ export function instrument(app: FastifyInstance, meta: MetadataStore): ServerMet
       expired.inc(count);
     },
   };
-}
-
-function socketCounts(socket: Socket | undefined): { read: number; written: number } {
-  return { read: socket?.bytesRead ?? 0, written: socket?.bytesWritten ?? 0 };
 }
 
 async function countUploads(meta: MetadataStore): Promise<number | undefined> {
