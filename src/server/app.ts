@@ -85,7 +85,6 @@ export async function startServer(
     app = Fastify({
       logger: loggerOptions(config.log.level, options.logStream),
       genReqId: requestIdOf,
-      disableRequestLogging: false,
       // Bodies Fastify buffers: manifests (the v2 routes apply their own limit too) and the token
       // form. Blobs are streamed from the raw request and never pass through a body parser.
       bodyLimit: Math.max(config.limits.maxManifestBytes, 64 * 1024),
