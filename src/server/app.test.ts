@@ -188,6 +188,52 @@ describe('startServer on PostgreSQL', () => {
   });
 });
 
+describe('startServer background jobs', () => {
+  it('runs garbage collection on its schedule and expires unused upload sessions', async () => {
+    const config = loadServeConfig({
+      flags: { listen: '127.0.0.1:0', data: mkdtempSync(join(dir, 'jobs-')) },
+      env: {
+        MOAT_ADMIN_PASSWORD: adminPassword,
+        MOAT_GC_SCHEDULE: '1s',
+        MOAT_GC_GRACE_PERIOD: '0s',
+        MOAT_LIMITS_UPLOAD_TTL: '1s',
+      },
+      cwd: dir,
+    });
+    const server = await startServer(config, { logStream: captureLog() });
+    try {
+      const basic = `Basic ${Buffer.from(`admin:${adminPassword}`).toString('base64')}`;
+      const started = await new Promise<number>((resolve, reject) => {
+        const req = httpRequest(
+          `${server.url}/v2/jobs/app/blobs/uploads/`,
+          { method: 'POST', headers: { authorization: basic, 'content-length': '0' } },
+          (response) => {
+            response.resume();
+            resolve(response.statusCode ?? 0);
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+      expect(started).toBe(202);
+      const metrics = async () => (await get(`${server.url}/metrics`)).body;
+      // Wait (without a clock) until both jobs ran.
+      for (;;) {
+        const text = await metrics();
+        if (
+          /^moat_gc_runs_total\{result="ok"\} [1-9]/m.test(text) &&
+          /^moat_upload_sessions_expired_total [1-9]/m.test(text)
+        )
+          break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(await metrics()).toMatch(/^moat_registry_upload_sessions 0$/m);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('startServer over TLS', () => {
   it('serves HTTPS with the configured certificate', async () => {
     const cert = makeSelfSigned(dir, 'app');
