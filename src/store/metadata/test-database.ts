@@ -16,6 +16,8 @@ export interface TestDatabase {
   url: string;
   /** Empties every table of the metadata store (between tests that share the database). */
   truncate(): Promise<void>;
+  /** Ends every connection to it, as a server restart would. */
+  terminateConnections(): Promise<void>;
   /** Drops it, closing any connection still open. */
   drop(): Promise<void>;
 }
@@ -40,6 +42,14 @@ export async function createTestDatabase(): Promise<TestDatabase> {
         if (rows.length === 0) return;
         await client.query(`truncate ${rows.map((r) => `"${r.tablename}"`).join(', ')}`);
       }),
+    terminateConnections: async () => {
+      await withClient(adminUrl, (client) =>
+        client.query(
+          'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+          [name],
+        ),
+      );
+    },
     drop: async () => {
       await withClient(adminUrl, (client) =>
         client.query(`drop database if exists ${name} with (force)`),
