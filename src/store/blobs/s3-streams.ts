@@ -32,7 +32,7 @@ export function countedBody(data: Readable, maxBytes: number, name: string): Cou
         Buffer | string
       >) {
         const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-        if (state.bytes + bytes.length > maxBytes) {
+        if (!(state.bytes + bytes.length <= maxBytes)) {
           throw new StoreError(
             'LIMIT_EXCEEDED',
             `${name}: a chunk larger than the ${maxBytes}-byte limit`,

@@ -203,6 +203,8 @@ class S3BlobStore implements BlobStore {
         if (body.failure !== undefined) throw body.failure;
         await this.#deleteObject(key).catch(() => undefined);
         throw s3Failure(error, `append to upload ${id}`);
+      } finally {
+        body.stream.destroy();
       }
       return offset + body.bytes;
     });
@@ -238,12 +240,13 @@ class S3BlobStore implements BlobStore {
           throw mismatch;
         }
       }.call(this);
+      const source = Readable.from(verified);
       try {
         if ((await this.#size(target)) === undefined) {
-          await this.#transfer(target, Readable.from(verified));
+          await this.#transfer(target, source);
         } else {
           // The blob is stored already: verify the upload's bytes, keep the blob as it is.
-          for await (const _bytes of verified) {
+          for await (const _bytes of source) {
             // discard
           }
         }
@@ -251,6 +254,9 @@ class S3BlobStore implements BlobStore {
         if (mismatch === undefined) throw s3Failure(error, `commit of upload ${id}`);
         await this.#removeUpload(id);
         throw mismatch;
+      } finally {
+        // Ends a chunk read left open by a failed transfer.
+        source.destroy();
       }
       await this.#removeUpload(id);
       return { digest, size: sizeOf(chunks) };
