@@ -68,6 +68,13 @@ export function createAccess(deps: AccessDependencies): Access {
           challenge: challenge(),
         });
       }
+      // Anonymous access is off: an anonymous token (from `/auth/token` without credentials)
+      // proves nothing, not even for `GET /v2/`.
+      if (principal.kind === 'anonymous') {
+        throw new AccessError('UNAUTHENTICATED', 'authentication required', {
+          challenge: challenge(),
+        });
+      }
       // The token said yes when it was issued; the policy decides again, so that a narrower
       // policy (issue 11) applies before a token expires.
       const granted = decide(principal, scope);
@@ -79,14 +86,16 @@ export function createAccess(deps: AccessDependencies): Access {
   };
 }
 
-/** `Bearer realm="…",service="…",scope="…"[,error="…"]` (RFC 6750 §3, as Distribution writes it). */
+/** `Bearer realm="…",service="…"[,scope="…"][,error="…"]` (RFC 6750 §3, as Distribution writes it). */
 export function bearerChallenge(
   realm: string,
   service: string,
   scope: AccessScope,
   error?: 'invalid_token' | 'insufficient_scope',
 ): string {
-  let value = `Bearer realm=${quote(realm)},service=${quote(service)},scope=${quote(formatScope(scope))}`;
+  let value = `Bearer realm=${quote(realm)},service=${quote(service)}`;
+  // `GET /v2/` asks for no action: Distribution's challenge then names no scope.
+  if (scope.actions.length > 0) value += `,scope=${quote(formatScope(scope))}`;
   if (error) value += `,error=${quote(error)}`;
   return value;
 }

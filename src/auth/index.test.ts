@@ -186,6 +186,33 @@ describe('Access.require', () => {
     expect(other.challenge).toContain('error="insufficient_scope"');
   });
 
+  it('authenticates GET /v2/ (no action) with Basic or any token of a user, challenging without a scope', async () => {
+    const auth = await open({ adminPassword: 'pw' });
+    const base: AccessScope = { type: 'repository', name: '', actions: [] };
+    const error = await refusal(auth.access.require(request(), base));
+    expect(error.challenge).toBe(
+      'Bearer realm="http://registry.test:5000/auth/token",service="moat"',
+    );
+    await expect(auth.access.require(request(basic('admin', 'pw')), base)).resolves.toBeDefined();
+    // docker login: a token asked for without any scope.
+    const { token } = await auth.issueToken({ kind: 'user', name: 'admin' }, []);
+    await expect(auth.access.require(request(`Bearer ${token}`), base)).resolves.toEqual({
+      kind: 'user',
+      name: 'admin',
+    });
+    const anonymous = await auth.issueToken({ kind: 'anonymous', name: '' }, []);
+    const refused = await refusal(auth.access.require(request(`Bearer ${anonymous.token}`), base));
+    expect(refused.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('derives an https realm for a request that came over TLS', async () => {
+    const auth = await open({ adminPassword: 'pw' });
+    const tls = { ...request(), protocol: 'https' } as const;
+    expect((await refusal(auth.access.require(tls, pull))).challenge).toContain(
+      'realm="https://registry.test:5000/auth/token"',
+    );
+  });
+
   it('gives anonymous principals a token that grants nothing', async () => {
     const auth = await open({ adminPassword: 'pw' });
     const issued = await auth.issueToken({ kind: 'anonymous', name: '' }, [

@@ -13,7 +13,7 @@ describe('the token realm', () => {
     expect(realmFor('', { headers: { host: 'reg.example:5000' }, ip: '' })).toBe(
       'http://reg.example:5000/auth/token',
     );
-    const tls = { headers: { host: '[::1]:5443' }, ip: '', protocol: 'https' };
+    const tls = { headers: { host: '[::1]:5443' }, ip: '', protocol: 'https' } as const;
     expect(realmFor('', tls)).toBe('https://[::1]:5443/auth/token');
   });
 

@@ -15,8 +15,7 @@ export const tokenPath = '/auth/token';
 
 /**
  * The realm for `request`: `configured` when set, else `<protocol>://<Host>/auth/token`. The
- * protocol is the request's `protocol` property when the caller passes one (Fastify requests
- * have it: `https` behind TLS), else `http`. A missing or invalid `Host` yields the bare path.
+ * protocol is the request's `protocol` (`https` behind TLS), `http` when absent. A missing or invalid `Host` yields the bare path.
  */
 export function realmFor(configured: string, request: AccessRequest): string {
   if (configured !== '') return configured;
@@ -24,6 +23,6 @@ export function realmFor(configured: string, request: AccessRequest): string {
   if (typeof host !== 'string' || host.length > maxHostLength || !hostHeader.test(host)) {
     return tokenPath;
   }
-  const protocol = (request as { protocol?: unknown }).protocol === 'https' ? 'https' : 'http';
+  const protocol = request.protocol === 'https' ? 'https' : 'http';
   return `${protocol}://${host}${tokenPath}`;
 }

@@ -27,6 +27,11 @@ export interface AccessRequest {
   headers: IncomingHttpHeaders;
   /** The client's address (for logs, rate limits and the audit trail). */
   ip: string;
+  /**
+   * The protocol the client used (Fastify's `request.protocol`): the token realm derived from
+   * `Host` needs it when no public URL is configured. Absent means `http`.
+   */
+  protocol?: 'http' | 'https';
 }
 
 /**
