@@ -38,7 +38,10 @@ export function sendOciError(error: unknown, request: FastifyRequest, reply: Fas
       },
     ],
   };
-  void reply.code(answer.status).type('application/json').send(JSON.stringify(body));
+  void reply
+    .code(answer.status)
+    .type('application/json')
+    .send(Buffer.from(JSON.stringify(body)));
 }
 
 function classify(error: unknown): OciErrorAnswer {
