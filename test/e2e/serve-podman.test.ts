@@ -3,7 +3,7 @@
  * pushed after `podman login`, removed locally, pulled back by tag and by digest, and keeps its
  * manifest digest and image id. Storage is vfs in a temporary directory (no overlay mount needed).
  */
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,6 +36,7 @@ beforeAll(async () => {
     REGISTRY_AUTH_FILE: join(work, 'auth.json'),
     XDG_RUNTIME_DIR: join(work, 'xdg'),
   };
+  await mkdir(join(work, 'xdg'));
   storage = ['--root', root, '--runroot', runroot, '--storage-driver', 'vfs'];
   await writeFile(join(work, 'hello.txt'), 'hello from podman\n');
   await writeFile(join(work, 'data.bin'), 'd'.repeat(100_000));
