@@ -180,7 +180,6 @@ describe('moat serve with skopeo', () => {
     );
     expect(mounted.status).toBe(201);
     expect(mounted.headers.get('location')).toMatch(new RegExp(`/v2/e2e/mounted/blobs/${layer}$`));
-    expect(mounted.headers.get('docker-content-digest')).toBe(layer);
     const head = await registryRequest(server, `/v2/e2e/mounted/blobs/${layer}`, {
       method: 'HEAD',
       token,
