@@ -1,0 +1,364 @@
+/**
+ * The configuration of `moat serve`: `moat.yaml` in the working directory (or `--config FILE`),
+ * then `MOAT_*` environment variables, then flags, each layer validated with zod on its own so
+ * that an error names the key as the user wrote it (`limits.maxManifestBytes in moat.yaml`,
+ * `MOAT_S3_BUCKET`, `--listen`). The result is resolved to the stores to open: SQLite and the
+ * filesystem in the data directory unless a database URL and an S3 bucket are given. Secrets (the
+ * administrator's password, the S3 secret key, the database URL) never appear in a message.
+ */
+import { readFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+
+import { MoatError } from '../errors.js';
+import type { BlobStoreConfig, MetadataStoreConfig } from '../store/types.js';
+import type { RegistryLimits } from './context.js';
+import { configKeys, configSchema, type ConfigKey, type ConfigLayer } from './config-keys.js';
+import { isLoopback, type ListenAddress, type LogLevel } from './config-values.js';
+import { readTlsFiles } from './tls.js';
+
+/** The validated configuration of one `moat serve` process. */
+export interface ServeConfig {
+  listen: ListenAddress;
+  /** The URL clients reach this registry at (token realm, `Location` base); derived when absent. */
+  publicUrl?: string;
+  /** Absolute path of the data directory. */
+  dataDir: string;
+  /** Absolute paths of the certificate chain and key; absent for plain HTTP. */
+  tls?: { certFile: string; keyFile: string };
+  insecureAllowPlainHttp: boolean;
+  /** Which stores to open. */
+  stores: { metadata: MetadataStoreConfig; blobs: BlobStoreConfig };
+  limits: RegistryLimits;
+  gc: {
+    /** Interval between scheduled runs, ms; undefined when `gc.schedule` is `off`. */
+    intervalMs?: number;
+    untagged: boolean;
+    gracePeriodMs: number;
+  };
+  auth: { tokenTtlSeconds: number; adminPassword?: string };
+  log: { level: LogLevel };
+}
+
+/** Where the configuration comes from. */
+export interface LoadServeConfigOptions {
+  /** Flags as commander parses them (`listen`, `data`, `tlsCert`, `tlsKey`, `allowPlainHttp`, `logLevel`). */
+  flags: Record<string, unknown>;
+  env: NodeJS.ProcessEnv;
+  /** `--config FILE`: must exist. Without it `moat.yaml` in `cwd` is read when present. */
+  configFile?: string;
+  cwd: string;
+}
+
+/** The largest configuration file read (it is a handful of keys). */
+const maxConfigFileBytes = 1024 * 1024;
+
+const defaults = {
+  listen: { host: '127.0.0.1', port: 5000 },
+  dataDir: './moat-data',
+  maxManifestBytes: 4 * 1024 ** 2,
+  maxBlobBytes: 16 * 1024 ** 3,
+  uploadTtlMs: 3_600_000,
+  maxPageSize: 1000,
+  gracePeriodMs: 3_600_000,
+  tokenTtlMs: 300_000,
+  s3Region: 'us-east-1',
+  s3PartSize: 8 * 1024 ** 2,
+};
+
+/**
+ * Reads, merges and validates the configuration; throws `CONFIG_INVALID` naming the key.
+ * @example
+ * const config = loadServeConfig({ flags: { listen: '127.0.0.1:0' }, env: process.env, cwd: process.cwd() });
+ */
+export function loadServeConfig(options: LoadServeConfigOptions): ServeConfig {
+  const file = readConfigFile(options);
+  const env = envLayer(options.env, options.cwd);
+  const flags = flagLayer(options.flags, options.cwd);
+  const layers = [file, env, flags].filter((layer) => layer !== undefined);
+  const pick = <T>(get: (layer: ConfigLayer) => T | undefined): Picked<T> | undefined => {
+    let found: Picked<T> | undefined;
+    for (const layer of layers) {
+      const value = get(layer.values);
+      if (value !== undefined) found = { value, layer };
+    }
+    return found;
+  };
+  return resolveConfig(pick, options.cwd);
+}
+
+interface Layer {
+  values: ConfigLayer;
+  /** Relative paths in this layer are resolved against this directory. */
+  baseDir: string;
+  /** How a key of this layer is named in a message. */
+  name(key: ConfigKey): string;
+}
+
+interface Picked<T> {
+  value: T;
+  layer: Layer;
+}
+
+type Pick = <T>(get: (layer: ConfigLayer) => T | undefined) => Picked<T> | undefined;
+
+function keyOf(path: string): ConfigKey {
+  const key = configKeys.find((k) => k.path === path);
+  if (!key) throw new Error(`no configuration key ${path}`);
+  return key;
+}
+
+function invalid(message: string): MoatError {
+  return new MoatError('CONFIG_INVALID', message);
+}
+
+function resolveConfig(pick: Pick, cwd: string): ServeConfig {
+  const where = (picked: Picked<unknown> | undefined, path: string) =>
+    picked ? picked.layer.name(keyOf(path)) : path;
+  const pathOf = (picked: Picked<string> | undefined) =>
+    picked ? resolve(picked.layer.baseDir, picked.value) : undefined;
+
+  const listen = pick((c) => c.listen);
+  const dataDir = pathOf(pick((c) => c.dataDir)) ?? resolve(cwd, defaults.dataDir);
+  const certPicked = pick((c) => c.tls?.certFile);
+  const keyPicked = pick((c) => c.tls?.keyFile);
+  const certFile = pathOf(certPicked);
+  const keyFile = pathOf(keyPicked);
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    throw invalid(
+      certFile === undefined
+        ? `${where(keyPicked, 'tls.keyFile')} is set without tls.certFile (MOAT_TLS_CERT, --tls-cert)`
+        : `${where(certPicked, 'tls.certFile')} is set without tls.keyFile (MOAT_TLS_KEY, --tls-key)`,
+    );
+  }
+  const tls = certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : undefined;
+  if (tls) {
+    readTlsFiles(tls, {
+      cert: where(certPicked, 'tls.certFile'),
+      key: where(keyPicked, 'tls.keyFile'),
+    });
+  }
+  const address = listen?.value ?? defaults.listen;
+  const plainAllowed = pick((c) => c.insecureAllowPlainHttp)?.value ?? false;
+  if (!tls && !plainAllowed && !isLoopback(address.host)) {
+    throw invalid(
+      `${where(listen, 'listen')}: plain HTTP on ${address.host}, which other machines reach, is ` +
+        'refused: give tls.certFile and tls.keyFile (--tls-cert, --tls-key), or allow it with ' +
+        '--allow-plain-http (insecureAllowPlainHttp, MOAT_ALLOW_PLAIN_HTTP) behind a TLS proxy',
+    );
+  }
+  const publicUrl = pick((c) => c.publicUrl)?.value;
+  return {
+    listen: address,
+    ...(publicUrl !== undefined ? { publicUrl: publicUrl.replace(/\/+$/, '') } : {}),
+    dataDir,
+    ...(tls ? { tls } : {}),
+    insecureAllowPlainHttp: plainAllowed,
+    stores: { metadata: metadataStore(pick, dataDir), blobs: blobStore(pick, dataDir, where) },
+    limits: {
+      maxManifestBytes: pick((c) => c.limits?.maxManifestBytes)?.value ?? defaults.maxManifestBytes,
+      maxBlobBytes: pick((c) => c.limits?.maxBlobBytes)?.value ?? defaults.maxBlobBytes,
+      uploadTtlMs: pick((c) => c.limits?.uploadTtl)?.value ?? defaults.uploadTtlMs,
+      maxPageSize: pick((c) => c.limits?.maxPageSize)?.value ?? defaults.maxPageSize,
+    },
+    gc: gcConfig(pick),
+    auth: authConfig(pick),
+    log: { level: pick((c) => c.log?.level)?.value ?? 'info' },
+  };
+}
+
+function gcConfig(pick: Pick): ServeConfig['gc'] {
+  // `off` parses to undefined, which `pick` cannot tell from "not set": look at each layer's raw
+  // presence instead, the last layer that names the key winning.
+  const schedule = pick((c) => (c.gc && 'schedule' in c.gc ? { ms: c.gc.schedule } : undefined));
+  const intervalMs = schedule?.value.ms;
+  return {
+    ...(intervalMs !== undefined ? { intervalMs } : {}),
+    untagged: pick((c) => c.gc?.untagged)?.value ?? false,
+    gracePeriodMs: pick((c) => c.gc?.gracePeriod)?.value ?? defaults.gracePeriodMs,
+  };
+}
+
+function authConfig(pick: Pick): ServeConfig['auth'] {
+  const tokenTtlMs = pick((c) => c.auth?.tokenTtl)?.value ?? defaults.tokenTtlMs;
+  const adminPassword = pick((c) => c.auth?.adminPassword)?.value;
+  return {
+    tokenTtlSeconds: Math.max(1, Math.round(tokenTtlMs / 1000)),
+    ...(adminPassword !== undefined ? { adminPassword } : {}),
+  };
+}
+
+function metadataStore(pick: Pick, dataDir: string): MetadataStoreConfig {
+  const url = pick((c) => c.database?.url)?.value;
+  return url !== undefined
+    ? { kind: 'postgres', url }
+    : { kind: 'sqlite', path: join(dataDir, 'moat.db') };
+}
+
+function blobStore(
+  pick: Pick,
+  dataDir: string,
+  where: (picked: Picked<unknown> | undefined, path: string) => string,
+): BlobStoreConfig {
+  const bucket = pick((c) => c.s3?.bucket)?.value;
+  const s3Keys = [
+    'endpoint',
+    'region',
+    'accessKeyId',
+    'secretAccessKey',
+    'forcePathStyle',
+    'prefix',
+    'partSize',
+  ] as const;
+  if (bucket === undefined) {
+    for (const name of s3Keys) {
+      const picked = pick((c) => c.s3?.[name]);
+      if (picked) {
+        throw invalid(
+          `${where(picked, `s3.${name}`)} is set but s3.bucket (MOAT_S3_BUCKET) is not: ` +
+            'set the bucket to store blobs in S3, or remove the S3 settings',
+        );
+      }
+    }
+    return { kind: 'fs', root: join(dataDir, 'blobs') };
+  }
+  const accessKey = pick((c) => c.s3?.accessKeyId);
+  const secretKey = pick((c) => c.s3?.secretAccessKey);
+  if ((accessKey === undefined) !== (secretKey === undefined)) {
+    throw invalid(
+      accessKey === undefined
+        ? `${where(secretKey, 's3.secretAccessKey')} is set without s3.accessKeyId (MOAT_S3_ACCESS_KEY_ID)`
+        : `${where(accessKey, 's3.accessKeyId')} is set without s3.secretAccessKey (MOAT_S3_SECRET_ACCESS_KEY)`,
+    );
+  }
+  const endpoint = pick((c) => c.s3?.endpoint)?.value;
+  const prefix = pick((c) => c.s3?.prefix)?.value ?? '';
+  return {
+    kind: 's3',
+    ...(endpoint !== undefined ? { endpoint } : {}),
+    bucket,
+    region: pick((c) => c.s3?.region)?.value ?? defaults.s3Region,
+    ...(accessKey && secretKey
+      ? { accessKeyId: accessKey.value, secretAccessKey: secretKey.value }
+      : {}),
+    forcePathStyle: pick((c) => c.s3?.forcePathStyle)?.value ?? false,
+    prefix: prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`,
+    partSize: pick((c) => c.s3?.partSize)?.value ?? defaults.s3PartSize,
+  };
+}
+
+function readConfigFile(options: LoadServeConfigOptions): Layer | undefined {
+  const explicit = options.configFile !== undefined;
+  const path = resolve(options.cwd, options.configFile ?? 'moat.yaml');
+  const shown = explicit ? (options.configFile ?? path) : basename(path);
+  let text: string;
+  try {
+    const bytes = readFileSync(path);
+    if (bytes.length > maxConfigFileBytes) {
+      throw invalid(`${shown}: larger than ${maxConfigFileBytes} bytes`);
+    }
+    text = bytes.toString('utf8');
+  } catch (error) {
+    if (error instanceof MoatError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (!explicit && code === 'ENOENT') return undefined;
+    throw new MoatError(
+      'CONFIG_INVALID',
+      `${shown}: cannot read the configuration file (${code ?? 'error'})`,
+      { cause: error },
+    );
+  }
+  const document = parseDocument(text, { prettyErrors: false });
+  const yamlError = document.errors[0];
+  if (yamlError) {
+    const line = text.slice(0, yamlError.pos[0]).split('\n').length;
+    // The error's own message is left out: it quotes the offending text, which may be a secret.
+    throw invalid(`${shown}: not valid YAML (line ${line}): ${yamlError.code}`);
+  }
+  const raw: unknown = document.toJS({ maxAliasCount: 100 }) ?? {};
+  const name = (key: ConfigKey) => `${key.path} in ${shown}`;
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw invalid(`${shown}: expected a mapping of keys such as listen and dataDir`);
+  }
+  const adminPassword = (raw as { auth?: { adminPassword?: unknown } }).auth?.adminPassword;
+  if (adminPassword !== undefined) {
+    throw invalid(
+      `${name(keyOf('auth.adminPassword'))}: the password is read only from MOAT_ADMIN_PASSWORD, never from a file`,
+    );
+  }
+  return { values: parseLayer(raw, (path) => `${path} in ${shown}`), baseDir: dirname(path), name };
+}
+
+function envLayer(env: NodeJS.ProcessEnv, cwd: string): Layer {
+  const raw: Record<string, unknown> = {};
+  for (const key of configKeys) {
+    const value = env[key.env];
+    if (value === undefined || value === '') continue;
+    setPath(raw, key.path, value);
+  }
+  const name = (key: ConfigKey) => key.env;
+  return {
+    values: parseLayer(raw, (path) => configKeys.find((k) => k.path === path)?.env ?? path),
+    baseDir: cwd,
+    name,
+  };
+}
+
+function flagLayer(flags: Record<string, unknown>, cwd: string): Layer {
+  const raw: Record<string, unknown> = {};
+  for (const key of configKeys) {
+    const value = key.flag ? flags[key.flag.attribute] : undefined;
+    if (value === undefined) continue;
+    setPath(raw, key.path, value);
+  }
+  const name = (key: ConfigKey) => key.flag?.spelling ?? key.path;
+  const nameOf = (path: string) => {
+    const key = configKeys.find((k) => k.path === path);
+    return key ? name(key) : path;
+  };
+  return { values: parseLayer(raw, nameOf), baseDir: cwd, name };
+}
+
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let node = target;
+  for (const part of parts.slice(0, -1)) {
+    const next = (node[part] ??= {}) as Record<string, unknown>;
+    node = next;
+  }
+  node[parts[parts.length - 1] ?? ''] = value;
+}
+
+/** Validates one layer; the first problem becomes the error, named by `nameOf(path)`. */
+function parseLayer(raw: unknown, nameOf: (path: string) => string): ConfigLayer {
+  const result = configSchema.safeParse(raw);
+  if (result.success) return result.data;
+  throw invalid(describeIssue(result.error.issues, nameOf));
+}
+
+function describeIssue(
+  issues: readonly z.core.$ZodIssue[],
+  nameOf: (path: string) => string,
+): string {
+  // An unknown key (a typo) explains the rest: report it first.
+  const unknown = issues.find((issue) => issue.code === 'unrecognized_keys');
+  if (unknown?.code === 'unrecognized_keys') {
+    const prefix = unknown.path.map(String).join('.');
+    const paths = unknown.keys.map((k) => (prefix ? `${prefix}.${k}` : k));
+    return `unknown key${paths.length > 1 ? 's' : ''} ${nameOf(paths.join(', '))}`;
+  }
+  const issue = issues[0];
+  if (!issue) return 'invalid configuration';
+  const path = issue.path.map(String).join('.');
+  const message =
+    issue.code === 'invalid_type'
+      ? issue.expected === 'object'
+        ? 'expected a mapping'
+        : `expected ${issue.expected === 'string' ? 'text' : issue.expected}`
+      : issue.code === 'invalid_union'
+        ? 'expected text, a number or true/false'
+        : issue.message;
+  return `${nameOf(path)}: ${message}`;
+}

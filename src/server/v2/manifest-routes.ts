@@ -1,0 +1,114 @@
+/**
+ * `GET`/`HEAD`/`PUT`/`DELETE /v2/<name>/manifests/<reference>`: manifests are returned byte for
+ * byte with their stored `Content-Type` and `Docker-Content-Digest`, after `Accept` negotiation;
+ * a push reads the body within the manifest size limit (413 above it) and answers `Location`,
+ * `Docker-Content-Digest` and, for a manifest with a subject, `OCI-Subject`.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+import { DistributionError } from '../../distribution/errors.js';
+import {
+  deleteManifestOrTag,
+  fetchManifest,
+  parseReference,
+  pushManifest,
+  type ManifestReferenceInPath,
+} from '../../distribution/manifests.js';
+import { acceptsMediaType } from '../../distribution/media-types.js';
+import type { RegistryContext } from '../context.js';
+import { requireRepository } from './access.js';
+import { manifestLocation, methodNotAllowed, readBodyWithin } from './http.js';
+
+/** Answers a request to `/v2/<name>/manifests/<reference>`. */
+export async function manifestEndpoint(
+  ctx: RegistryContext,
+  endpoint: { name: string; reference: string },
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<void> {
+  const { name } = endpoint;
+  switch (request.method) {
+    case 'GET':
+    case 'HEAD': {
+      await requireRepository(ctx.access, request, name, ['pull']);
+      return serveManifest(ctx, name, readableReference(endpoint.reference), request, reply);
+    }
+    case 'PUT': {
+      await requireRepository(ctx.access, request, name, ['pull', 'push']);
+      const reference = parseReference(endpoint.reference);
+      const body = await readBodyWithin(request, ctx.limits.maxManifestBytes);
+      const pushed = await pushManifest(
+        ctx,
+        name,
+        reference,
+        body,
+        request.headers['content-type'],
+      );
+      await reply
+        .code(201)
+        .headers({
+          location: manifestLocation(name, pushed.digest),
+          'docker-content-digest': pushed.digest,
+          'content-length': '0',
+          ...(pushed.subject !== undefined ? { 'oci-subject': pushed.subject } : {}),
+        })
+        .send();
+      return;
+    }
+    case 'DELETE': {
+      await requireRepository(ctx.access, request, name, ['delete']);
+      await deleteManifestOrTag(ctx, name, readableReference(endpoint.reference));
+      await reply.code(202).header('content-length', '0').send();
+      return;
+    }
+    default:
+      throw methodNotAllowed(request.method, ['GET', 'HEAD', 'PUT', 'DELETE']);
+  }
+}
+
+async function serveManifest(
+  ctx: RegistryContext,
+  name: string,
+  reference: ManifestReferenceInPath,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<void> {
+  const record = await fetchManifest(ctx, name, reference);
+  if (!acceptsMediaType(request.headers.accept, record.mediaType)) {
+    // Distribution's answer when the stored type is not acceptable and no conversion exists.
+    throw new DistributionError(
+      'MANIFEST_UNKNOWN',
+      `the manifest is ${record.mediaType}, which the Accept header excludes`,
+      { detail: { mediaType: record.mediaType } },
+    );
+  }
+  void reply.headers({
+    'content-type': record.mediaType,
+    'docker-content-digest': record.digest,
+    etag: `"${record.digest}"`,
+    'content-length': String(record.size),
+  });
+  await reply.send(request.method === 'HEAD' ? undefined : record.content);
+}
+
+/**
+ * A reference to read or delete. A tag outside the grammar cannot name anything: it is unknown
+ * (404, as the conformance suite expects); a malformed digest stays a 400 `DIGEST_INVALID`.
+ */
+function readableReference(reference: string): ManifestReferenceInPath {
+  try {
+    return parseReference(reference);
+  } catch (error) {
+    if (error instanceof DistributionError && error.ociCode === 'TAG_INVALID') {
+      throw new DistributionError(
+        'MANIFEST_UNKNOWN',
+        'no manifest has this reference (not a valid tag)',
+        {
+          detail: error.detail,
+          cause: error,
+        },
+      );
+    }
+    throw error;
+  }
+}
