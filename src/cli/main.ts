@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 
 import { isMoatError } from '../errors.js';
 import { describeFsError, isEnvironmentFsError } from '../util/fs-errors.js';
+import { registerAdminCommand } from './admin.js';
 import { registerDbCommand } from './db.js';
 import { ExitCodeError, type CliIo } from './io.js';
 import { registerSbomCommand } from './sbom.js';
@@ -31,6 +32,7 @@ export async function main(argv: string[], io: CliIo = process): Promise<number>
   registerScanCommand(program, io);
   registerDbCommand(program, io);
   registerServeCommand(program, io);
+  registerAdminCommand(program, io);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
