@@ -1,9 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { setImmediate as tick } from 'node:timers/promises';
 
@@ -12,57 +7,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { blobContract } from '../contract/blob-contract.js';
 import { openBlobStore } from './open.js';
-import type { S3BlobStoreConfig } from './s3.js';
+import { startS3rver, type TestS3 } from './__fixtures__/s3rver.js';
 
-/** The part of s3rver's API the tests use (it ships no types). */
-interface S3rverServer {
-  run(): Promise<AddressInfo>;
-  close(): Promise<void>;
-}
-type S3rverClass = new (options: {
-  address: string;
-  port: number;
-  silent: boolean;
-  directory: string;
-  configureBuckets: { name: string; configs: string[] }[];
-}) => S3rverServer;
-
-const bucket = 'moat-test';
-let server: S3rverServer;
-let directory: string;
-let endpoint: string;
-
+let s3: TestS3;
 beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'moat-s3rver-'));
-  const S3rver = createRequire(import.meta.url)('s3rver') as S3rverClass;
-  server = new S3rver({
-    address: '127.0.0.1',
-    port: 0,
-    silent: true,
-    directory,
-    configureBuckets: [{ name: bucket, configs: [] }],
-  });
-  const { port } = await server.run();
-  endpoint = `http://127.0.0.1:${port}`;
+  s3 = await startS3rver();
 });
 afterAll(async () => {
-  await server.close();
-  await rm(directory, { recursive: true, force: true });
+  await s3.stop();
 });
 
-function config(prefix: string): S3BlobStoreConfig {
-  return {
-    kind: 's3',
-    endpoint,
-    bucket,
-    region: 'us-east-1',
-    accessKeyId: 'S3RVER',
-    secretAccessKey: 'S3RVER',
-    forcePathStyle: true,
-    prefix,
-    partSize: 5 * 1024 * 1024,
-  };
-}
+const config = (prefix: string) => s3.config(prefix);
 
 let lastPrefix = '';
 blobContract(
@@ -78,12 +33,12 @@ blobContract(
 async function keysUnder(prefix: string): Promise<string[]> {
   const client = new S3Client({
     region: 'us-east-1',
-    endpoint,
+    endpoint: s3.endpoint,
     forcePathStyle: true,
     credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
   });
   try {
-    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+    const page = await client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: prefix }));
     return (page.Contents ?? []).map((object) => (object.Key ?? '').slice(prefix.length)).sort();
   } finally {
     client.destroy();
