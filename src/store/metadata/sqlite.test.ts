@@ -1,6 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -41,6 +43,34 @@ describe('SQLite metadata store', () => {
     } finally {
       await a.close();
       await b.close();
+    }
+  });
+
+  it('waits for another process that holds the write lock, then migrates', async () => {
+    const path = freshPath();
+    mkdirSync(dirname(path), { recursive: true });
+    // Another process (plain better-sqlite3) takes the write lock and keeps it for a while.
+    const holder = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const db = new (require('better-sqlite3'))(process.argv[1]);
+         db.pragma('journal_mode = WAL');
+         db.exec('begin immediate; create table other (v)');
+         console.log('locked');
+         setTimeout(() => { db.exec('commit'); db.close(); }, 300);`,
+        path,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const exited = once(holder, 'exit');
+    await once(holder.stdout, 'data');
+    const meta = await openMetadataStore({ kind: 'sqlite', path });
+    try {
+      expect(await meta.putSettingIfAbsent('k', 'v')).toBe('v');
+    } finally {
+      await meta.close();
+      await exited;
     }
   });
 

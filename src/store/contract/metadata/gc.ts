@@ -143,7 +143,9 @@ export function gcContract(open: OpenMetadataStore): void {
       expect(await meta().claimBlobForDeletion(blob.digest, future())).toBe(true);
       expect(await meta().getBlob('app', blob.digest)).toBeUndefined();
       expect(await meta().getBlobAnywhere(blob.digest)).toBeUndefined();
-      // A claim a dead collector left is claimed again by the next pass.
+      // A claim a dead collector left is offered and claimed again by the next pass.
+      const { blobs } = await meta().gcCandidates({ touchedBefore: future(), untagged: false });
+      expect(blobs.map((b) => b.digest)).toEqual([blob.digest]);
       expect(await meta().claimBlobForDeletion(blob.digest, future())).toBe(true);
       await meta().finishBlobDeletion(blob.digest);
       expect(await meta().listRepositories({})).toEqual([]);
@@ -208,6 +210,48 @@ export function gcContract(open: OpenMetadataStore): void {
         // Either the push won (the blob stays) or the claim won (the push reported it missing).
         expect(claimed ? pushed.missing.length === 1 : pushed.missing.length === 0).toBe(true);
       }
+    });
+
+    it('orders a claim and a concurrent upload commit: never both succeed', async () => {
+      const rounds = 40;
+      const blobs = [];
+      for (let i = 0; i < rounds; i++) blobs.push(await pushBlob(meta(), 'app'));
+      const cutoff = Date.now() + 1;
+      await clockPast(cutoff);
+      const outcomes = await Promise.all(
+        blobs.map(async (blob, i) => {
+          const claimFirst = i % 2 === 1;
+          const claim = claimFirst
+            ? meta().claimBlobForDeletion(blob.digest, new Date(cutoff))
+            : undefined;
+          const begin = meta().beginBlob(blob.digest, 60_000);
+          const [begun, claimed] = await Promise.all([
+            begin,
+            claim ?? meta().claimBlobForDeletion(blob.digest, new Date(cutoff)),
+          ]);
+          return { begun, claimed };
+        }),
+      );
+      for (const { begun, claimed } of outcomes) {
+        expect(claimed ? begun === 'busy' : begun === 'ok').toBe(true);
+      }
+    });
+
+    it('checks every reference of a manifest with more references than one query binds', async () => {
+      const blobs = [];
+      for (let i = 0; i < 520; i++) blobs.push(await pushBlob(meta(), 'app'));
+      const unknown = randomDigest();
+      const refs = blobs.map(blobRef);
+      const refused = manifestRecord('app', [...refs, { digest: unknown, kind: 'blob' }]);
+      expect(await meta().putManifest(refused)).toEqual({
+        missing: [{ digest: unknown, kind: 'blob' }],
+      });
+      const record = manifestRecord('app', refs);
+      expect(await meta().putManifest(record)).toEqual({ missing: [] });
+      expect((await meta().getManifest('app', record.digest))?.references).toHaveLength(520);
+      expect(
+        (await meta().gcCandidates({ touchedBefore: future(), untagged: false })).blobs,
+      ).toEqual([]);
     });
   });
 }
