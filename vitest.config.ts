@@ -15,7 +15,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           env: { MOAT_CACHE_DIR: cacheDir },
-          include: ['src/**/*.test.ts', 'test/unit/**/*.test.ts'],
+          include: ['src/**/*.test.ts', 'test/unit/**/*.test.ts', 'test/conformance/**/*.test.ts'],
           testTimeout: 30_000,
         },
       },
