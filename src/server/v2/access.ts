@@ -34,9 +34,12 @@ export function requireAuthenticated(access: Access, request: FastifyRequest): P
   return access.require(accessRequest(request), { type: 'repository', name: '', actions: [] });
 }
 
+// `protocol` travels along so that the token realm of a challenge is https:// behind TLS
+// (auth/realm.ts reads it when present); without it skopeo was sent to http:// and failed.
 function accessRequest(request: FastifyRequest): {
   headers: FastifyRequest['headers'];
   ip: string;
+  protocol: string;
 } {
-  return { headers: request.headers, ip: request.ip };
+  return { headers: request.headers, ip: request.ip, protocol: request.protocol };
 }
