@@ -37,6 +37,8 @@ beforeAll(async () => {
     XDG_RUNTIME_DIR: join(work, 'xdg'),
   };
   await mkdir(join(work, 'xdg'));
+  // buildah refuses an auth file that does not exist yet.
+  await writeFile(join(work, 'auth.json'), '{"auths":{}}');
   storage = ['--root', root, '--runroot', runroot, '--storage-driver', 'vfs'];
   await writeFile(join(work, 'hello.txt'), 'hello from podman\n');
   await writeFile(join(work, 'data.bin'), 'd'.repeat(100_000));
