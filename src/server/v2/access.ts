@@ -5,7 +5,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 
-import type { Access, Principal, RepositoryAction } from '../../auth/types.js';
+import type { Access, AccessRequest, Principal, RepositoryAction } from '../../auth/types.js';
 
 /** Resolves when the request may do `actions` on `repository`; rejects with an AccessError. */
 export function requireRepository(
@@ -34,9 +34,8 @@ export function requireAuthenticated(access: Access, request: FastifyRequest): P
   return access.require(accessRequest(request), { type: 'repository', name: '', actions: [] });
 }
 
-function accessRequest(request: FastifyRequest): {
-  headers: FastifyRequest['headers'];
-  ip: string;
-} {
-  return { headers: request.headers, ip: request.ip };
+// `protocol` travels along so that the token realm of a challenge is https:// behind TLS
+// (auth/realm.ts reads it when present); without it skopeo was sent to http:// and failed.
+function accessRequest(request: FastifyRequest): AccessRequest {
+  return { headers: request.headers, ip: request.ip, protocol: request.protocol };
 }
