@@ -247,6 +247,7 @@ describe('startServer over TLS', () => {
       expect(answer.status).toBe(200);
       const v2 = await get(`${server.url}/v2/`, {}, readFileSync(cert.certFile));
       expect(v2.status).toBe(401);
+      expect(v2.headers['www-authenticate']).toContain(`realm="${server.url}/auth/token"`);
     } finally {
       await server.close();
     }
