@@ -9,7 +9,12 @@ import { isDigestHex, type ParsedDigest } from './names.js';
 
 /** The key names of one store (one prefix). */
 export class S3Keys {
-  constructor(readonly prefix: string) {}
+  readonly prefix: string;
+
+  /** `prefix` names a folder: `moat` is read as `moat/`. */
+  constructor(prefix: string) {
+    this.prefix = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
+  }
 
   blob({ algorithm, hex }: ParsedDigest): string {
     return `${this.prefix}blobs/${algorithm}/${hex}`;

@@ -26,7 +26,12 @@ blobContract(
     lastPrefix = `contract-${randomUUID()}/`;
     return openBlobStore(config(lastPrefix));
   },
-  { openPeer: () => openBlobStore(config(lastPrefix)) },
+  {
+    openPeer: () => openBlobStore(config(lastPrefix)),
+    // In-flight parts (two of 5 MiB, plus lib-storage's copies) and s3rver, which runs in this
+    // process, take some 64 MiB whatever the size: stream a blob large enough to tell.
+    streamedBytes: 256 * 1024 * 1024,
+  },
 );
 
 /** Every key in the bucket under `prefix`. */
@@ -61,6 +66,15 @@ describe('S3 blob store', () => {
     const hex = '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824';
     await store.commitUpload(id, `sha256:${hex}`);
     expect(await keysUnder(prefix)).toEqual([`blobs/sha256/${hex}`]);
+    await store.close();
+  });
+
+  it('reads a prefix without a trailing slash as a folder', async () => {
+    const folder = `bare-${randomUUID()}`;
+    const store = await openBlobStore(config(folder));
+    const id = randomUUID();
+    await store.createUpload(id);
+    expect(await keysUnder(`${folder}/`)).toEqual([`uploads/${id}/session`]);
     await store.close();
   });
 

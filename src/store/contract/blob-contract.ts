@@ -6,6 +6,8 @@
  * hold in memory.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { setImmediate as tick } from 'node:timers/promises';
 
@@ -182,6 +184,34 @@ export function blobContract(
         const all = Buffer.concat([first, second]);
         const info = await store.commitUpload(id, sha256(all));
         expectBytes(await readAll(await store.open(info.digest)), all);
+      });
+
+      it('appends nothing of a body destroyed before its end', async () => {
+        const id = await started(store, [bytes(100, 34)]);
+        const body = new Readable({ read() {} });
+        body.push(bytes(50_000, 35));
+        setImmediate(() => body.destroy());
+        await expect(store.appendUpload(id, 100, body, 1 << 20)).rejects.toThrow();
+        expect(await store.uploadSize(id)).toBe(100);
+      });
+
+      it('appends nothing of an HTTP request its client aborts midway', async () => {
+        const id = await started(store, []);
+        const outcome = new Promise<unknown>((resolve) => {
+          const server = createServer((request) => {
+            store.appendUpload(id, 0, request, 1 << 30).then(resolve, resolve);
+            server.close();
+          });
+          server.listen(0, '127.0.0.1', () => {
+            const { port } = server.address() as AddressInfo;
+            const client = request({ port, method: 'PATCH', host: '127.0.0.1' });
+            client.on('error', () => undefined);
+            client.setHeader('Content-Length', 10_000_000);
+            client.write(bytes(300_000, 36), () => setTimeout(() => client.destroy(), 50));
+          });
+        });
+        expect(await outcome).toBeInstanceOf(Error);
+        expect(await store.uploadSize(id)).toBe(0);
       });
 
       it('refuses a body over maxBytes, appending nothing', async () => {

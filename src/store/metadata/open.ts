@@ -21,6 +21,7 @@ import { withSqliteWriter } from './sqlite-writer-lock.js';
 // How long a statement waits for another process's write lock on the SQLite file.
 const sqliteBusyTimeoutMs = 10_000;
 const postgresPoolSize = 10;
+const postgresConnectTimeoutMs = 10_000;
 
 /**
  * Opens the store and runs its pending migrations before resolving.
@@ -89,7 +90,14 @@ async function migrateSqlite(file: string): Promise<void> {
 }
 
 function openPostgres(url: string): MetadataStore {
-  const pool = new pg.Pool({ connectionString: url, max: postgresPoolSize });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: postgresPoolSize,
+    // Without a bound, a server that drops packets (or a pool exhausted under load) would hang
+    // a request forever; this way it fails as STORE_UNAVAILABLE.
+    connectionTimeoutMillis: postgresConnectTimeoutMs,
+    application_name: 'moat',
+  });
   // An idle client whose connection drops emits 'error' on the pool; without a listener that
   // would end the process. The next query opens a new connection (or fails with its own error).
   pool.on('error', () => undefined);

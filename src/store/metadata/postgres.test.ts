@@ -62,6 +62,21 @@ describe('PostgreSQL metadata store', () => {
     }
   });
 
+  it('survives the server ending its connections, and reconnects', async () => {
+    await database.truncate();
+    const meta = await openMetadataStore({ kind: 'postgres', url: database.url });
+    try {
+      expect(await meta.putSettingIfAbsent('k', 'v')).toBe('v');
+      await database.terminateConnections();
+      // The first call may meet a connection the server ended; it fails as STORE_UNAVAILABLE.
+      const first = await meta.getSetting('k').catch((error: unknown) => error);
+      if (first !== 'v') expect(first).toMatchObject({ code: 'STORE_UNAVAILABLE' });
+      expect(await meta.getSetting('k')).toBe('v');
+    } finally {
+      await meta.close();
+    }
+  });
+
   it('answers STORE_UNAVAILABLE when the server cannot be reached', async () => {
     await expect(
       openMetadataStore({ kind: 'postgres', url: 'postgres://postgres@127.0.0.1:1/none' }),

@@ -16,6 +16,8 @@ export interface TestDatabase {
   url: string;
   /** Empties every table of the metadata store (between tests that share the database). */
   truncate(): Promise<void>;
+  /** Ends every connection to it, as a server restart would. */
+  terminateConnections(): Promise<void>;
   /** Drops it, closing any connection still open. */
   drop(): Promise<void>;
 }
@@ -26,7 +28,17 @@ export interface TestDatabase {
  */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const name = `moat_t_${randomBytes(6).toString('hex')}`;
-  await withClient(adminUrl, (client) => client.query(`create database ${name}`));
+  await withClient(adminUrl, async (client) => {
+    // A linguistic collation where one is available (en-US sorts 'a' < 'B' < '_x' differently
+    // from byte order): the listings must still come out in byte order.
+    try {
+      await client.query(
+        `create database ${name} template template0 locale_provider icu icu_locale 'en-US' locale 'C.UTF-8'`,
+      );
+    } catch {
+      await client.query(`create database ${name}`);
+    }
+  });
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return {
@@ -40,6 +52,14 @@ export async function createTestDatabase(): Promise<TestDatabase> {
         if (rows.length === 0) return;
         await client.query(`truncate ${rows.map((r) => `"${r.tablename}"`).join(', ')}`);
       }),
+    terminateConnections: async () => {
+      await withClient(adminUrl, (client) =>
+        client.query(
+          'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+          [name],
+        ),
+      );
+    },
     drop: async () => {
       await withClient(adminUrl, (client) =>
         client.query(`drop database if exists ${name} with (force)`),

@@ -1,4 +1,5 @@
 /** Contract: tag and repository listings in byte order, with `n`/`last` paging; referrers. */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 import {
@@ -53,6 +54,40 @@ export function listingContract(open: OpenMetadataStore): void {
       // `last` need not be a tag that exists.
       expect(await meta().listTags('app', { last: 'b', n: 2 })).toEqual(
         sorted.filter((t) => t > 'b').slice(0, 2),
+      );
+    });
+
+    it('pages any set of tags in byte order without loss or repetition (property)', async () => {
+      const tagChars = 'abcXYZ019._-';
+      const tag = fc
+        .tuple(
+          fc.constantFrom('a', 'Z', '0', '_'),
+          fc.string({ unit: fc.constantFrom(...tagChars.split('')), maxLength: 6 }),
+        )
+        .map(([first, rest]) => first + rest);
+      let round = 0;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.uniqueArray(tag, { minLength: 1, maxLength: 12 }),
+          fc.integer({ min: 1, max: 5 }),
+          async (names, n) => {
+            round += 1;
+            const repository = `prop/${round}`;
+            const record = await pushImage(meta(), repository);
+            for (const name of names) await meta().putManifest(record, name);
+            const seen: string[] = [];
+            let last: string | undefined;
+            for (;;) {
+              const page =
+                (await meta().listTags(repository, last === undefined ? { n } : { n, last })) ?? [];
+              for (const name of page) seen.push(name);
+              if (page.length < n) break;
+              last = page.at(-1);
+            }
+            expect(seen).toEqual(byteOrder(names));
+          },
+        ),
+        { numRuns: 15 },
       );
     });
 
