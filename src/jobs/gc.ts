@@ -77,7 +77,7 @@ export async function runGc(
       if (options.dryRun || manifests.length === 0) break;
       let deleted = 0;
       for (const { repository, digest } of manifests) {
-        if (await meta.deleteManifest(repository, digest)) deleted++;
+        if (await meta.deleteUntaggedManifest(repository, digest)) deleted++;
       }
       report.manifestsDeleted += deleted;
       if (deleted === 0) break;

@@ -163,6 +163,12 @@ export interface MetadataStore {
   resolveTag(repository: string, tag: string): Promise<Digest | undefined>;
   /** Deletes the manifest and every tag pointing at it; true when it existed. */
   deleteManifest(repository: string, digest: Digest): Promise<boolean>;
+  /**
+   * Garbage collection's delete: removes the manifest only if, checked atomically with the
+   * deletion, no tag points at it, no manifest in the repository lists it, and its subject is not
+   * stored there. True when deleted. A concurrent push that tags or lists it is never lost.
+   */
+  deleteUntaggedManifest(repository: string, digest: Digest): Promise<boolean>;
   /** Deletes one tag (the manifest stays); true when it existed. */
   deleteTag(repository: string, tag: string): Promise<boolean>;
   /** Tags in lexical order; undefined when the repository is unknown. */

@@ -75,6 +75,10 @@ export class KyselyMetadataStore implements MetadataStore {
     return manifests.deleteManifest(this.store, repository, digest);
   }
 
+  deleteUntaggedManifest(repository: string, digest: Digest): Promise<boolean> {
+    return manifests.deleteUntaggedManifest(this.store, repository, digest);
+  }
+
   async deleteTag(repository: string, tag: string): Promise<boolean> {
     const result = await this.store.writeOne((db) =>
       db

@@ -54,7 +54,13 @@ export async function putManifest(
         size: record.size,
         created_at: record.createdAt.getTime(),
       })
-      .onConflict((oc) => oc.columns(['repository', 'digest']).doNothing())
+      // A no-op update rather than DO NOTHING: it row-locks an existing manifest, which orders
+      // this push against deleteUntaggedManifest's lock on the same row (PostgreSQL).
+      .onConflict((oc) =>
+        oc
+          .columns(['repository', 'digest'])
+          .doUpdateSet((eb) => ({ digest: eb.ref('excluded.digest') })),
+      )
       .execute();
     for (const chunk of chunks(references)) {
       await trx
@@ -234,6 +240,66 @@ export function deleteManifest(
       .where('digest', '=', digest)
       .executeTakeFirst();
     return result.numDeletedRows > 0n;
+  });
+}
+
+/**
+ * Deletes the manifest only if — checked while holding its row — no tag points at it, no manifest
+ * in the repository lists it as a child, and its subject (if any) is not stored in the repository.
+ * True when deleted. A push that tags or lists the manifest at the same time either comes first
+ * (and keeps it) or waits for the deletion and stores the manifest again.
+ */
+export function deleteUntaggedManifest(
+  store: StoreDatabase,
+  repository: string,
+  digest: Digest,
+): Promise<boolean> {
+  return store.transaction(async (trx) => {
+    const row = await trx
+      .selectFrom('manifests')
+      .select('subject')
+      .where('repository', '=', repository)
+      .where('digest', '=', digest)
+      .$if(store.engine === 'postgres', (qb) => qb.forUpdate())
+      .executeTakeFirst();
+    if (!row) return false;
+    const tag = await trx
+      .selectFrom('tags')
+      .select('name')
+      .where('repository', '=', repository)
+      .where('digest', '=', digest)
+      .limit(1)
+      .executeTakeFirst();
+    if (tag) return false;
+    const parent = await trx
+      .selectFrom('manifest_references')
+      .select('manifest_digest')
+      .where('repository', '=', repository)
+      .where('digest', '=', digest)
+      .where('kind', '=', 'manifest')
+      .limit(1)
+      .executeTakeFirst();
+    if (parent) return false;
+    if (row.subject !== null) {
+      const subject = await trx
+        .selectFrom('manifests')
+        .select('digest')
+        .where('repository', '=', repository)
+        .where('digest', '=', row.subject)
+        .executeTakeFirst();
+      if (subject) return false;
+    }
+    await trx
+      .deleteFrom('manifest_references')
+      .where('repository', '=', repository)
+      .where('manifest_digest', '=', digest)
+      .execute();
+    await trx
+      .deleteFrom('manifests')
+      .where('repository', '=', repository)
+      .where('digest', '=', digest)
+      .execute();
+    return true;
   });
 }
 

@@ -254,4 +254,44 @@ export function gcContract(open: OpenMetadataStore): void {
       ).toEqual([]);
     });
   });
+
+  describe('deleting an untagged manifest', () => {
+    const meta = freshStorePerTest(open);
+
+    it('deletes an untagged manifest and nothing that keeps one', async () => {
+      const loose = await pushImage(meta(), 'app');
+      const tagged = await pushImage(meta(), 'app', 'v1');
+      const child = await pushImage(meta(), 'app');
+      const index = manifestRecord('app', [manifestRef(child)]);
+      expect(await meta().putManifest(index, 'multi')).toEqual({ missing: [] });
+      const referrer = manifestRecord('app', [], { subject: tagged.digest });
+      expect(await meta().putManifest(referrer)).toEqual({ missing: [] });
+
+      expect(await meta().deleteUntaggedManifest('app', tagged.digest)).toBe(false);
+      expect(await meta().deleteUntaggedManifest('app', child.digest)).toBe(false);
+      expect(await meta().deleteUntaggedManifest('app', referrer.digest)).toBe(false);
+      expect(await meta().deleteUntaggedManifest('app', loose.digest)).toBe(true);
+      expect(await meta().getManifest('app', loose.digest)).toBeUndefined();
+      expect(await meta().deleteUntaggedManifest('app', loose.digest)).toBe(false);
+    });
+
+    it('orders the deletion and a concurrent tag: a tag never points at a deleted manifest', async () => {
+      const outcomes = await Promise.all(
+        Array.from({ length: 40 }, async (_, i) => {
+          const image = await pushImage(meta(), 'race');
+          const record = (await meta().getManifest('race', image.digest))!;
+          const [deleted, pushed] = await Promise.all([
+            meta().deleteUntaggedManifest('race', image.digest),
+            meta().putManifest(record, `t${i}`),
+          ]);
+          return { image, deleted, pushed, tag: `t${i}` };
+        }),
+      );
+      for (const { image, pushed, tag } of outcomes) {
+        expect(pushed).toEqual({ missing: [] });
+        expect(await meta().resolveTag('race', tag)).toBe(image.digest);
+        expect(await meta().getManifest('race', image.digest)).toBeDefined();
+      }
+    });
+  });
 }
