@@ -28,7 +28,17 @@ export interface TestDatabase {
  */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const name = `moat_t_${randomBytes(6).toString('hex')}`;
-  await withClient(adminUrl, (client) => client.query(`create database ${name}`));
+  await withClient(adminUrl, async (client) => {
+    // A linguistic collation where one is available (en-US sorts 'a' < 'B' < '_x' differently
+    // from byte order): the listings must still come out in byte order.
+    try {
+      await client.query(
+        `create database ${name} template template0 locale_provider icu icu_locale 'en-US' locale 'C.UTF-8'`,
+      );
+    } catch {
+      await client.query(`create database ${name}`);
+    }
+  });
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return {
