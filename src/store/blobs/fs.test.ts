@@ -88,10 +88,11 @@ describe('filesystem blob store', () => {
   });
 });
 
-/** A 1 MiB tmpfs at `at`, or false when this process may not mount. */
-function mountTinyTmpfs(at: string): boolean {
+/** A 1 MiB tmpfs at `at` (with at most `inodes` files), or false when this process may not mount. */
+function mountTinyTmpfs(at: string, inodes = 1000): boolean {
   try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', at], { stdio: 'ignore' });
+    const options = `size=1m,nr_inodes=${inodes}`;
+    execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', at], { stdio: 'ignore' });
     return true;
   } catch {
     return false;
@@ -126,6 +127,41 @@ describe('a full disk', () => {
         1010,
       );
       expect(await filesUnder(join(mountPoint, 'blobs'))).toEqual([`_uploads/${id}`]);
+    } finally {
+      execFileSync('umount', [mountPoint]);
+    }
+  });
+});
+
+describe('a file system out of inodes', () => {
+  it('is STORE_FULL for new uploads and for a commit, which keeps its data for a retry', async (context) => {
+    const mountPoint = join(dir, `inodes-${randomUUID()}`);
+    await mkdir(mountPoint);
+    if (!mountTinyTmpfs(mountPoint, 8)) {
+      context.skip('mounting a tmpfs needs root');
+      return;
+    }
+    try {
+      const root = join(mountPoint, 'blobs');
+      const store = await openFsBlobStore(root);
+      const ids: string[] = [];
+      let refused: unknown;
+      for (let i = 0; i < 10 && refused === undefined; i++) {
+        const id = randomUUID();
+        await store.createUpload(id).then(
+          () => ids.push(id),
+          (error: unknown) => (refused = error),
+        );
+      }
+      expect(refused).toMatchObject({ code: 'STORE_FULL' });
+      const [id] = ids as [string];
+      await store.appendUpload(id, 0, Readable.from([Buffer.from('hello')]), 100);
+      const digest = 'sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824';
+      await expect(store.commitUpload(id, digest)).rejects.toMatchObject({ code: 'STORE_FULL' });
+      expect(await store.stat(digest)).toBeUndefined();
+      expect(await store.uploadSize(id)).toBe(5);
+      for (const other of ids.slice(1)) await store.abortUpload(other);
+      expect(await store.commitUpload(id, digest)).toEqual({ digest, size: 5 });
     } finally {
       execFileSync('umount', [mountPoint]);
     }
