@@ -69,6 +69,23 @@ describe('moat admin gc', () => {
     expect(report.candidates.blobs.map((blob) => blob.digest)).toEqual([loose]);
   });
 
+  it('removes untagged manifests and the blobs only they referenced with --untagged', async () => {
+    await seed();
+    const meta = await openMetadataStore({ kind: 'sqlite', path: join(dir, 'moat.db') });
+    const blobs = await openBlobStore({ kind: 'fs', root: join(dir, 'blobs') });
+    try {
+      const registry = { meta, blobs, close: async () => {} };
+      const layer = await pushBlob(registry, 'team/app', 1024 * 1024);
+      await pushManifest(registry, 'team/app', [blobRef(layer)]);
+      await tick();
+    } finally {
+      await blobs.close();
+      await meta.close();
+    }
+    const result = await run(['admin', 'gc', '--data', dir, '--grace-period', '0s', '--untagged']);
+    expect(result.stdout).toBe('deleted 2 blobs (3.0 MiB), 1 manifests\n');
+  });
+
   it('keeps what the grace period (default 1h) protects', async () => {
     await seed();
     const result = await run(['admin', 'gc', '--data', dir]);
