@@ -29,6 +29,9 @@ export function sendOciError(error: unknown, request: FastifyRequest, reply: Fas
   const answer = classify(error);
   if (answer.status >= 500) request.log.error({ err: error }, 'registry request failed');
   for (const [name, value] of Object.entries(answer.headers ?? {})) reply.header(name, value);
+  // A refused request whose body is still arriving (a blob chunk to an unknown session, say):
+  // close the connection after the answer rather than read the rest of the body to discard it.
+  if (!request.raw.complete) reply.header('connection', 'close');
   const body = {
     errors: [
       {

@@ -5,7 +5,6 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-import { AccessError } from '../../auth/types.js';
 import {
   listCatalogPage,
   listReferrers,
@@ -25,19 +24,7 @@ export async function baseEndpoint(
   reply: FastifyReply,
 ): Promise<void> {
   requireRead(request);
-  try {
-    await requireAuthenticated(ctx.access, request);
-  } catch (error) {
-    // The base endpoint's challenge names no scope (as Distribution's): clients then ask the
-    // token service for a token without one, which is what `docker login` expects.
-    if (error instanceof AccessError && error.challenge !== undefined) {
-      throw new AccessError(error.code, error.message, {
-        cause: error,
-        challenge: error.challenge.replace(/,scope="[^"]*"/, ''),
-      });
-    }
-    throw error;
-  }
+  await requireAuthenticated(ctx.access, request);
   await sendJson(reply, 'application/json', {});
 }
 

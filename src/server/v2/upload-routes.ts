@@ -35,6 +35,7 @@ export async function uploadsEndpoint(
   if (request.method !== 'POST') throw methodNotAllowed(request.method, ['POST']);
   const { name } = endpoint;
   await requireRepository(ctx.access, request, name, ['pull', 'push']);
+  refuseOversizeBody(ctx, request);
   const mount = queryParam(request, 'mount');
   if (mount !== undefined) {
     const mounted = await tryMount(ctx, name, mount, queryParam(request, 'from'), request);
@@ -67,6 +68,7 @@ export async function uploadEndpoint(
   const allowed = ['GET', 'PATCH', 'PUT', 'DELETE'];
   if (!allowed.includes(request.method)) throw methodNotAllowed(request.method, allowed);
   await requireRepository(ctx.access, request, name, ['pull', 'push']);
+  refuseOversizeBody(ctx, request);
   if (!uploadIdPattern.test(id)) {
     throw new DistributionError('BLOB_UPLOAD_UNKNOWN', 'the upload session is unknown or expired');
   }
@@ -161,6 +163,18 @@ async function withUploadState<T>(
       }
     }
     throw error;
+  }
+}
+
+/** A body announced larger than the blob size limit is refused before a byte is read. */
+function refuseOversizeBody(ctx: RegistryContext, request: FastifyRequest): void {
+  const declared = Number(request.headers['content-length'] ?? 0);
+  if (declared > ctx.limits.maxBlobBytes) {
+    throw new DistributionError(
+      'SIZE_INVALID',
+      `the blob exceeds the ${ctx.limits.maxBlobBytes}-byte limit`,
+      { status: 413, detail: { limit: ctx.limits.maxBlobBytes } },
+    );
   }
 }
 
