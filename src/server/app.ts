@@ -5,7 +5,6 @@
  * closes gracefully: background jobs stopped, requests in flight finished up to a bound, stores
  * closed.
  */
-import { mkdir } from 'node:fs/promises';
 
 import Fastify, { type FastifyInstance } from 'fastify';
 
@@ -63,7 +62,6 @@ export async function startServer(
   const log = options.log ?? (() => undefined);
   const closeTimeoutMs = options.closeTimeoutMs ?? 10_000;
   const tls = config.tls ? readTlsFiles(config.tls) : undefined;
-  await mkdir(config.dataDir, { recursive: true });
   const scheme = tls ? 'https' : 'http';
 
   const stores = await openStores(config.stores);

@@ -16,7 +16,10 @@ import { registerAuthRoutes } from '../../src/server/auth-routes.js';
 import type { RegistryContext, RegistryLimits } from '../../src/server/context.js';
 import { registerV2 } from '../../src/server/v2/index.js';
 import { openBlobStore } from '../../src/store/blobs/open.js';
+import { startS3rver, type TestS3 } from '../../src/store/blobs/__fixtures__/s3rver.js';
 import { openMetadataStore } from '../../src/store/metadata/open.js';
+import { createTestDatabase, type TestDatabase } from '../../src/store/metadata/test-database.js';
+import type { BlobStoreConfig, MetadataStoreConfig } from '../../src/store/types.js';
 
 const adminPassword = 'conformance-admin-password';
 
@@ -38,13 +41,33 @@ export interface TestRegistry {
   close(): Promise<void>;
 }
 
+/**
+ * Which stores back the registry: the embedded default (SQLite + filesystem) or the scale-out
+ * pair (a throw-away PostgreSQL database + s3rver).
+ */
+export type TestBackend = 'embedded' | 'scale-out';
+
+/** Both backends, for `describe.each`. */
+export const testBackends: TestBackend[] = ['embedded', 'scale-out'];
+
 /** Starts a registry on a free port; `limits` override the defaults. */
 export async function startTestRegistry(
   limits: Partial<RegistryLimits> = {},
+  backend: TestBackend = 'embedded',
 ): Promise<TestRegistry> {
   const dir = await mkdtemp(join(tmpdir(), 'moat-v2-'));
-  const meta = await openMetadataStore({ kind: 'sqlite', path: join(dir, 'moat.db') });
-  const blobs = await openBlobStore({ kind: 'fs', root: join(dir, 'blobs') });
+  let database: TestDatabase | undefined;
+  let s3: TestS3 | undefined;
+  let metaConfig: MetadataStoreConfig = { kind: 'sqlite', path: join(dir, 'moat.db') };
+  let blobConfig: BlobStoreConfig = { kind: 'fs', root: join(dir, 'blobs') };
+  if (backend === 'scale-out') {
+    database = await createTestDatabase();
+    s3 = await startS3rver();
+    metaConfig = { kind: 'postgres', url: database.url };
+    blobConfig = s3.config('moat/');
+  }
+  const meta = await openMetadataStore(metaConfig);
+  const blobs = await openBlobStore(blobConfig);
   const auth = await openRegistryAuth({
     meta,
     dataDir: dir,
@@ -93,6 +116,8 @@ export async function startTestRegistry(
       await app.close();
       await meta.close();
       await blobs.close();
+      await database?.drop();
+      await s3?.stop();
       await rm(dir, { recursive: true, force: true });
     },
   };
