@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { runInProcess as run } from '../../test/fixtures/run-in-process.js';
 import type { GcReport } from '../jobs/gc.js';
-import { pushBlob, pushManifest, blobRef, tick } from '../jobs/test-registry.js';
+import { pushBlob, pushManifest, blobRef, tick } from '../jobs/__fixtures__/test-registry.js';
 import { openBlobStore } from '../store/blobs/open.js';
 import { openMetadataStore } from '../store/metadata/open.js';
 

@@ -13,7 +13,7 @@ import {
   tick,
   writeBlobBytes,
   type TestRegistry,
-} from './test-registry.js';
+} from './__fixtures__/test-registry.js';
 
 const now: GcOptions = { dryRun: false, untagged: false, gracePeriodMs: 0 };
 

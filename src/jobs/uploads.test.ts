@@ -3,7 +3,12 @@ import { Readable } from 'node:stream';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { backends, openTestRegistry, tick, type TestRegistry } from './test-registry.js';
+import {
+  backends,
+  openTestRegistry,
+  tick,
+  type TestRegistry,
+} from './__fixtures__/test-registry.js';
 import { expireUploads } from './uploads.js';
 
 const hour = 3_600_000;

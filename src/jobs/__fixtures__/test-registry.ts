@@ -9,18 +9,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 
-import { startS3rver } from '../store/blobs/__fixtures__/s3rver.js';
-import { openFsBlobStore } from '../store/blobs/fs.js';
-import { openBlobStore } from '../store/blobs/open.js';
-import { openMetadataStore } from '../store/metadata/open.js';
-import { createTestDatabase } from '../store/metadata/test-database.js';
+import { startS3rver } from '../../store/blobs/__fixtures__/s3rver.js';
+import { openFsBlobStore } from '../../store/blobs/fs.js';
+import { openBlobStore } from '../../store/blobs/open.js';
+import { openMetadataStore } from '../../store/metadata/open.js';
+import { createTestDatabase } from '../../store/metadata/test-database.js';
 import type {
   BlobInfo,
   BlobStore,
   Digest,
   ManifestReference,
   MetadataStore,
-} from '../store/types.js';
+} from '../../store/types.js';
 
 /** Both stores and how to dispose of them. */
 export interface TestRegistry {
