@@ -197,15 +197,21 @@ export async function taggedDescriptor(layout: string, tag: string): Promise<Des
   return found;
 }
 
+/** The bytes of blob `digest` in an OCI layout. */
+export function readLayoutBlob(layout: string, digest: string): Promise<Buffer> {
+  return readFile(blobPath(layout, digest));
+}
+
 /**
- * Digest → bytes of everything `layout:tag` is made of: the manifest (or index, with its
- * children), configs and layers. Two layouts hold the same image when these maps are equal.
+ * Digest → sha256 of the bytes stored under that digest, for everything `layout:tag` is made of:
+ * the manifest (or index, with its children), configs and layers. Two layouts hold the same image
+ * when these maps are equal. (Hashes, not the bytes: deep equality of large buffers is slow.)
  */
-export async function imageBlobs(layout: string, tag: string): Promise<Map<string, Buffer>> {
-  const blobs = new Map<string, Buffer>();
+export async function imageBlobs(layout: string, tag: string): Promise<Map<string, string>> {
+  const blobs = new Map<string, string>();
   const visit = async (digest: string): Promise<void> => {
-    const bytes = await readFile(blobPath(layout, digest));
-    blobs.set(digest, bytes);
+    const bytes = await readLayoutBlob(layout, digest);
+    blobs.set(digest, createHash('sha256').update(bytes).digest('hex'));
     const doc = JSON.parse(bytes.toString('utf8')) as {
       manifests?: Descriptor[];
       config?: Descriptor;
@@ -213,7 +219,7 @@ export async function imageBlobs(layout: string, tag: string): Promise<Map<strin
     };
     for (const child of doc.manifests ?? []) await visit(child.digest);
     for (const blob of [...(doc.config ? [doc.config] : []), ...(doc.layers ?? [])])
-      blobs.set(blob.digest, await readFile(blobPath(layout, blob.digest)));
+      blobs.set(blob.digest, await hashFile(blobPath(layout, blob.digest)));
   };
   await visit((await taggedDescriptor(layout, tag)).digest);
   return blobs;

@@ -138,6 +138,7 @@ describe.each(backends)('moat serve killed with -9 during pushes, on $name', (ba
     await skopeo.login(first.host);
     const results = await pushAndKill(first);
     acknowledged = tags.filter((_, i) => results[i]?.code === 0);
+    console.info(`${backend.name}: ${acknowledged.length} of ${tags.length} pushes acknowledged`);
     restarted = await startMoatServe({ dataDir, env: backing.env });
     await skopeo.login(restarted.host);
   });

@@ -112,9 +112,23 @@ export async function startMoatServe(options: ServeOptions = {}): Promise<MoatSe
   });
 
   const pid = child.pid ?? -1;
+  /** Sends `signal`; a server still running 30 s later is killed and reported. */
   const end = async (signal: NodeJS.Signals) => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-    await exited;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill(signal);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), 30_000);
+    });
+    const outcome = await Promise.race([exited, late]);
+    clearTimeout(timer);
+    if (outcome === 'late') {
+      child.kill('SIGKILL');
+      await exited;
+      throw new HarnessError(
+        `moat serve did not exit within 30 s of ${signal}:\n${logs.slice(-4000)}`,
+      );
+    }
   };
   return {
     host: address.host,
@@ -123,9 +137,12 @@ export async function startMoatServe(options: ServeOptions = {}): Promise<MoatSe
     pid,
     logs: () => logs,
     async stop() {
-      await end('SIGTERM');
-      await rm(cwd, { recursive: true, force: true });
-      if (ownDir) await rm(dataDir, { recursive: true, force: true });
+      try {
+        await end('SIGTERM');
+      } finally {
+        await rm(cwd, { recursive: true, force: true });
+        if (ownDir) await rm(dataDir, { recursive: true, force: true });
+      }
     },
     async kill9() {
       await end('SIGKILL');

@@ -15,6 +15,7 @@ import { requireTools } from './require-tools.js';
 import {
   buildUmociImage,
   imageBlobs,
+  readLayoutBlob,
   makeWorkDir,
   taggedDescriptor,
   type Skopeo,
@@ -164,9 +165,7 @@ describe('moat serve with skopeo', () => {
 
   it('mounts a blob from another repository with 201, and answers 202 where it cannot', async () => {
     const manifest = JSON.parse(
-      (await imageBlobs(layout, 'app'))
-        .get((await taggedDescriptor(layout, 'app')).digest)!
-        .toString(),
+      (await readLayoutBlob(layout, (await taggedDescriptor(layout, 'app')).digest)).toString(),
     ) as { layers: Array<{ digest: string }> };
     const layer = manifest.layers[0]!.digest;
     const token = await bearerToken(server, [
