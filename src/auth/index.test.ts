@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { openMetadataStore } from '../store/metadata/open.js';
+import { createTestDatabase } from '../store/metadata/test-database.js';
 import type { MetadataStore } from '../store/types.js';
 import { loadTokenKey } from './token-key.js';
 import { signToken } from './tokens.js';
@@ -127,6 +128,33 @@ describe('the bootstrap administrator', () => {
       });
     } finally {
       await second.close();
+    }
+  });
+});
+
+describe('the administrator and the signing key on PostgreSQL', () => {
+  it('are created once when several processes start at once, and shared by all of them', async () => {
+    const database = await createTestDatabase();
+    const stores = await Promise.all(
+      Array.from({ length: 3 }, () => openMetadataStore({ kind: 'postgres', url: database.url })),
+    );
+    try {
+      const auths = await Promise.all(stores.map((store) => open({}, store)));
+      expect(logs.filter((line) => line.startsWith('created user admin'))).toHaveLength(1);
+      const password = auths.map((auth) => auth.adminPassword).find((pw) => pw !== undefined)!;
+      const admin = { kind: 'user', name: 'admin' } as const;
+      for (const issuer of auths) {
+        const { token } = await issuer.issueToken(admin, [{ ...pull, actions: ['pull'] }]);
+        for (const verifier of auths) {
+          await expect(verifier.access.require(request(`Bearer ${token}`), pull)).resolves.toEqual(
+            admin,
+          );
+          expect(await verifier.authenticate({ username: 'admin', password })).toEqual(admin);
+        }
+      }
+    } finally {
+      await Promise.all(stores.map((store) => store.close()));
+      await database.drop();
     }
   });
 });

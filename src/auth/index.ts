@@ -15,7 +15,6 @@ import { loadTokenKey } from './token-key.js';
 import { signToken, type IssuedToken } from './tokens.js';
 import type { Access, Principal } from './types.js';
 
-export { bearerChallenge } from './access.js';
 export { mergeScopes, parseScopes, ScopeSyntaxError, type RequestedScope } from './scope.js';
 export type { IssuedToken } from './tokens.js';
 

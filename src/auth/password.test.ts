@@ -11,6 +11,14 @@ describe('password hashing', () => {
     expect(await verifyPassword('', encoded)).toBe(false);
   });
 
+  it('answers every one of many concurrent verifications (they queue for a few slots)', async () => {
+    const encoded = await hashPassword('pw');
+    const answers = await Promise.all(
+      Array.from({ length: 7 }, (_, i) => verifyPassword(i % 2 === 0 ? 'pw' : 'nope', encoded)),
+    );
+    expect(answers).toEqual([true, false, true, false, true, false, true]);
+  });
+
   it('salts every hash', async () => {
     expect(await hashPassword('same')).not.toBe(await hashPassword('same'));
   });

@@ -93,13 +93,43 @@ function parseHash(encoded: string): ParsedHash {
   };
 }
 
+/**
+ * scrypt runs on libuv's thread pool (4 threads by default), which the filesystem blob store needs
+ * too: a flood of wrong passwords must not take every thread. At most this many verifications run
+ * at once; the others wait their turn.
+ */
+const maxConcurrentVerifications = 2;
+/** Beyond this many waiting, a verification fails at once (an overload, not a slow answer). */
+const maxWaitingVerifications = 256;
+let running = 0;
+const waiting: (() => void)[] = [];
+
+async function withVerificationSlot<T>(fn: () => Promise<T>): Promise<T | undefined> {
+  if (running >= maxConcurrentVerifications) {
+    if (waiting.length >= maxWaitingVerifications) return undefined;
+    await new Promise<void>((resolve) => waiting.push(resolve));
+  } else {
+    running++;
+  }
+  try {
+    return await fn();
+  } finally {
+    const next = waiting.shift();
+    // The slot passes straight to the next waiter; otherwise it is freed.
+    if (next) next();
+    else running--;
+  }
+}
+
 /** True when `password` matches `encoded` (a {@link hashPassword} result); constant-time compare. */
 export async function verifyPassword(password: string, encoded: string): Promise<boolean> {
   if (password.length > maxPasswordLength) return false;
   const { N, r, p, salt, hash } = parseHash(encoded);
   if (hash.length < 16 || hash.length > 64) return false;
-  const candidate = await scrypt(password, salt, hash.length, { N, r, p, maxmem: memoryFor(N, r) });
-  return timingSafeEqual(candidate, hash);
+  const candidate = await withVerificationSlot(() =>
+    scrypt(password, salt, hash.length, { N, r, p, maxmem: memoryFor(N, r) }),
+  );
+  return candidate !== undefined && timingSafeEqual(candidate, hash);
 }
 
 /** A random password: 24 bytes from the CSPRNG, 32 characters of base64url. */

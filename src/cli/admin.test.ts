@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { runInProcess as run } from '../../test/fixtures/run-in-process.js';
 import type { GcReport } from '../jobs/gc.js';
-import { pushBlob, pushManifest, blobRef, tick } from '../jobs/test-registry.js';
+import { pushBlob, pushManifest, blobRef, tick } from '../jobs/__fixtures__/test-registry.js';
 import { openBlobStore } from '../store/blobs/open.js';
 import { openMetadataStore } from '../store/metadata/open.js';
 
@@ -67,6 +67,23 @@ describe('moat admin gc', () => {
     const report = JSON.parse(result.stdout) as GcReport;
     expect(report).toMatchObject({ dryRun: false, blobsDeleted: 1, bytesFreed: 2 * 1024 * 1024 });
     expect(report.candidates.blobs.map((blob) => blob.digest)).toEqual([loose]);
+  });
+
+  it('removes untagged manifests and the blobs only they referenced with --untagged', async () => {
+    await seed();
+    const meta = await openMetadataStore({ kind: 'sqlite', path: join(dir, 'moat.db') });
+    const blobs = await openBlobStore({ kind: 'fs', root: join(dir, 'blobs') });
+    try {
+      const registry = { meta, blobs, close: async () => {} };
+      const layer = await pushBlob(registry, 'team/app', 1024 * 1024);
+      await pushManifest(registry, 'team/app', [blobRef(layer)]);
+      await tick();
+    } finally {
+      await blobs.close();
+      await meta.close();
+    }
+    const result = await run(['admin', 'gc', '--data', dir, '--grace-period', '0s', '--untagged']);
+    expect(result.stdout).toBe('deleted 2 blobs (3.0 MiB), 1 manifests\n');
   });
 
   it('keeps what the grace period (default 1h) protects', async () => {

@@ -12,6 +12,7 @@ import { registerDbCommand } from './db.js';
 import { ExitCodeError, type CliIo } from './io.js';
 import { registerSbomCommand } from './sbom.js';
 import { registerScanCommand } from './scan.js';
+import { registerServeCommand } from './serve.js';
 import { version } from './version.js';
 
 export { removeTempsOnSignals } from '../util/temp-files.js';
@@ -30,6 +31,7 @@ export async function main(argv: string[], io: CliIo = process): Promise<number>
   registerSbomCommand(program, io);
   registerScanCommand(program, io);
   registerDbCommand(program, io);
+  registerServeCommand(program, io);
   registerAdminCommand(program, io);
   try {
     await program.parseAsync(argv, { from: 'user' });

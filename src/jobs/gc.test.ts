@@ -6,21 +6,21 @@ import { runGc, type GcOptions } from './gc.js';
 import {
   blobRef,
   digestOf,
-  engines,
+  backends,
   openTestRegistry,
   pushBlob,
   pushManifest,
   tick,
   writeBlobBytes,
   type TestRegistry,
-} from './test-registry.js';
+} from './__fixtures__/test-registry.js';
 
 const now: GcOptions = { dryRun: false, untagged: false, gracePeriodMs: 0 };
 
-describe.each(engines)('garbage collection on fs + %s', (engine) => {
+describe.each(backends)('garbage collection on %s', (backend) => {
   let registry: TestRegistry;
   beforeEach(async () => {
-    registry = await openTestRegistry(engine);
+    registry = await openTestRegistry(backend);
   });
   afterEach(async () => {
     await registry.close();

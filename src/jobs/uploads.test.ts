@@ -3,15 +3,20 @@ import { Readable } from 'node:stream';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { engines, openTestRegistry, tick, type TestRegistry } from './test-registry.js';
+import {
+  backends,
+  openTestRegistry,
+  tick,
+  type TestRegistry,
+} from './__fixtures__/test-registry.js';
 import { expireUploads } from './uploads.js';
 
 const hour = 3_600_000;
 
-describe.each(engines)('upload expiry on fs + %s', (engine) => {
+describe.each(backends)('upload expiry on %s', (backend) => {
   let registry: TestRegistry;
   beforeEach(async () => {
-    registry = await openTestRegistry(engine);
+    registry = await openTestRegistry(backend);
   });
   afterEach(async () => {
     await registry.close();

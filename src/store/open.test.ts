@@ -1,16 +1,14 @@
-import { randomBytes, createHash, randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startS3rver, type TestS3 } from './blobs/__fixtures__/s3rver.js';
+import { createTestDatabase, type TestDatabase } from './metadata/test-database.js';
 import { openStores, type OpenStores } from './open.js';
-
-const postgresAdmin = 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /** Pushes `content` the way the registry does: begin the record, commit the bytes, put it. */
 async function pushBlob(stores: OpenStores, repository: string, content: Buffer): Promise<string> {
@@ -74,26 +72,19 @@ const unreachableS3 = {
 
 describe('openStores on PostgreSQL and S3', () => {
   let s3: TestS3;
-  let database: string;
+  let database: TestDatabase;
   beforeAll(async () => {
     s3 = await startS3rver();
-    database = `moat_t_${randomBytes(6).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: postgresAdmin });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${database}`);
-    await admin.end();
+    database = await createTestDatabase();
   });
   afterAll(async () => {
     await s3.stop();
-    const admin = new pg.Client({ connectionString: postgresAdmin });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin.end();
+    await database.drop();
   });
 
   it('lets two nodes see each other’s blobs', async () => {
     const config = {
-      metadata: { kind: 'postgres', url: `postgres://postgres@127.0.0.1:5432/${database}` },
+      metadata: { kind: 'postgres', url: database.url },
       blobs: s3.config('moat/'),
     } as const;
     const [first, second] = await Promise.all([openStores(config), openStores(config)]);

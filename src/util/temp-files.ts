@@ -33,15 +33,53 @@ export function removeTrackedTemps(): void {
 /** Exit codes of a process ended by a signal, as shells report them (128 + signal number). */
 const signalExitCodes = { SIGINT: 130, SIGTERM: 143 } as const;
 
+/** Set while a command ends on SIGINT/SIGTERM by itself (see {@link nextTerminationSignal}). */
+let takeover: ((signal: NodeJS.Signals) => void) | undefined;
+let handlersInstalled = false;
+
 /**
  * Makes SIGINT and SIGTERM remove every tracked temporary path and end the process with 130 or
- * 143. For the executable only: a library must not take over its host's signals.
+ * 143 — unless a command took the signals over with {@link nextTerminationSignal}. For the
+ * executable only: a library must not take over its host's signals.
  */
 export function removeTempsOnSignals(): void {
+  handlersInstalled = true;
   for (const [signal, code] of Object.entries(signalExitCodes)) {
     process.once(signal, () => {
+      if (takeover) {
+        takeover(signal as NodeJS.Signals);
+        return;
+      }
       removeTrackedTemps();
       process.exit(code);
     });
   }
+}
+
+/**
+ * For a long-running command (`moat serve`) that ends gracefully on SIGINT or SIGTERM instead of
+ * exiting at once: resolves with the first such signal. Within the executable it takes over the
+ * handlers of {@link removeTempsOnSignals} (a second signal then ends the process the default
+ * way); elsewhere it listens itself. `cancel()` gives the signals back.
+ */
+export function nextTerminationSignal(): { signal: Promise<NodeJS.Signals>; cancel(): void } {
+  let cancel: () => void = () => undefined;
+  const signal = new Promise<NodeJS.Signals>((resolve) => {
+    if (handlersInstalled) {
+      takeover = resolve;
+      cancel = () => {
+        if (takeover === resolve) takeover = undefined;
+      };
+      return;
+    }
+    const onSignal = (received: NodeJS.Signals) => {
+      cancel();
+      resolve(received);
+    };
+    for (const name of Object.keys(signalExitCodes)) process.once(name, onSignal);
+    cancel = () => {
+      for (const name of Object.keys(signalExitCodes)) process.removeListener(name, onSignal);
+    };
+  });
+  return { signal, cancel: () => cancel() };
 }

@@ -1,10 +1,10 @@
 /**
  * The file operations under the filesystem blob store: whole positional writes, fsync of files and
- * directories, hashing a file, and mapping a full disk to `STORE_FULL`.
+ * directories, hashing a file, lazy directory listings, and mapping a full disk to `STORE_FULL`.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, opendir, type FileHandle } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 
 import { StoreError } from '../../errors.js';
@@ -53,4 +53,26 @@ export function fullDiskAsStoreError(error: unknown): unknown {
     return new StoreError('STORE_FULL', 'blob store: no space left on device', { cause: error });
   }
   return error;
+}
+
+/** The entries of a directory, read a few at a time; none when it does not exist. */
+export async function* entriesOf(path: string) {
+  const dir = await opendir(path).catch(ignoreMissing);
+  if (dir !== undefined) yield* dir;
+}
+
+/** Makes a file's bytes durable. */
+export async function syncFile(path: string): Promise<void> {
+  const file = await open(path, 'r+');
+  try {
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+}
+
+/** Undefined for a missing file; any other error is thrown again. */
+export function ignoreMissing(error: unknown): undefined {
+  if (errnoCode(error) === 'ENOENT') return undefined;
+  throw fullDiskAsStoreError(error);
 }

@@ -8,22 +8,22 @@
  * parsed digests and ids of a strict grammar (`names.ts`), never from other input.
  */
 import type { Hash } from 'node:crypto';
-import {
-  mkdir,
-  open,
-  opendir,
-  rename,
-  rm,
-  stat,
-  writeFile,
-  type FileHandle,
-} from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 
 import { StoreError } from '../../errors.js';
 import type { BlobInfo, BlobStore, ByteRange, Digest } from '../types.js';
-import { errnoCode, fullDiskAsStoreError, hashFile, syncDirectory, writeAllAt } from './fs-io.js';
+import {
+  entriesOf,
+  errnoCode,
+  fullDiskAsStoreError,
+  hashFile,
+  ignoreMissing,
+  syncDirectory,
+  syncFile,
+  writeAllAt,
+} from './fs-io.js';
 import { KeyedLock } from './keyed-lock.js';
 import {
   blobUnknown,
@@ -289,25 +289,4 @@ class FsBlobStore implements BlobStore {
   async close(): Promise<void> {
     // Nothing held open between calls.
   }
-}
-
-/** The entries of a directory, read a few at a time; none when it does not exist. */
-async function* entriesOf(path: string) {
-  const dir = await opendir(path).catch(ignoreMissing);
-  if (dir !== undefined) yield* dir;
-}
-
-async function syncFile(path: string): Promise<void> {
-  const file = await open(path, 'r+');
-  try {
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-}
-
-/** Undefined for a missing file; any other error is thrown again. */
-function ignoreMissing(error: unknown): undefined {
-  if (errnoCode(error) === 'ENOENT') return undefined;
-  throw fullDiskAsStoreError(error);
 }

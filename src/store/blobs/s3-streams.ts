@@ -1,17 +1,10 @@
 /**
- * Streams and listings under the S3 blob store: a request body counted against its limit (with
- * the failure kept apart from S3's), paginated ListObjectsV2, and bounded concurrency.
+ * Streams under the S3 blob store: a request body counted against its limit (with the failure
+ * kept apart from S3's), the first bytes of a body, and bounded concurrency.
  */
 import { Readable } from 'node:stream';
 
-import {
-  ListObjectsV2Command,
-  type ListObjectsV2CommandOutput,
-  type S3Client,
-} from '@aws-sdk/client-s3';
-
 import { StoreError } from '../../errors.js';
-import { s3Failure } from './s3-errors.js';
 
 /** A body on its way to S3: the stream to send, what it read, and why it failed, if it did. */
 export interface CountedBody {
@@ -55,33 +48,6 @@ export function countedBody(data: Readable, maxBytes: number, name: string): Cou
       return state.failure;
     },
   };
-}
-
-/** Every page of a ListObjectsV2 listing under `prefix`. */
-export async function* listObjects(
-  client: S3Client,
-  bucket: string,
-  prefix: string,
-  delimiter?: string,
-): AsyncIterable<ListObjectsV2CommandOutput> {
-  let token: string | undefined;
-  do {
-    let page: ListObjectsV2CommandOutput;
-    try {
-      page = await client.send(
-        new ListObjectsV2Command({
-          Bucket: bucket,
-          Prefix: prefix,
-          Delimiter: delimiter,
-          ContinuationToken: token,
-        }),
-      );
-    } catch (error) {
-      throw s3Failure(error, `listing of ${prefix}`);
-    }
-    yield page;
-    token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
-  } while (token !== undefined);
 }
 
 /** Runs `task` over `items`, at most `limit` at once. */

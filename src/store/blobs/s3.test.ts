@@ -26,7 +26,12 @@ blobContract(
     lastPrefix = `contract-${randomUUID()}/`;
     return openBlobStore(config(lastPrefix));
   },
-  { openPeer: () => openBlobStore(config(lastPrefix)) },
+  {
+    openPeer: () => openBlobStore(config(lastPrefix)),
+    // In-flight parts (two of 5 MiB, plus lib-storage's copies) and s3rver, which runs in this
+    // process, take some 64 MiB whatever the size: stream a blob large enough to tell.
+    streamedBytes: 256 * 1024 * 1024,
+  },
 );
 
 /** Every key in the bucket under `prefix`. */

@@ -9,16 +9,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 
-import { openFsBlobStore } from '../store/blobs/fs.js';
-import { openMetadataStore } from '../store/metadata/open.js';
-import { createTestDatabase } from '../store/metadata/test-database.js';
+import { startS3rver } from '../../store/blobs/__fixtures__/s3rver.js';
+import { openFsBlobStore } from '../../store/blobs/fs.js';
+import { openBlobStore } from '../../store/blobs/open.js';
+import { openMetadataStore } from '../../store/metadata/open.js';
+import { createTestDatabase } from '../../store/metadata/test-database.js';
 import type {
   BlobInfo,
   BlobStore,
   Digest,
   ManifestReference,
   MetadataStore,
-} from '../store/types.js';
+} from '../../store/types.js';
 
 /** Both stores and how to dispose of them. */
 export interface TestRegistry {
@@ -27,19 +29,25 @@ export interface TestRegistry {
   close(): Promise<void>;
 }
 
-/** The metadata engines the jobs are tested on. */
-export const engines = ['sqlite', 'postgres'] as const;
+/** The store combinations the jobs are tested on. */
+export const backends = ['fs + sqlite', 'fs + postgres', 's3 + postgres'] as const;
 
-/** Opens empty stores: fs blobs plus SQLite or a throw-away PostgreSQL database. */
-export async function openTestRegistry(engine: (typeof engines)[number]): Promise<TestRegistry> {
+/**
+ * Opens empty stores: the filesystem with SQLite or a throw-away PostgreSQL database, or s3rver
+ * with PostgreSQL (the scale-out pair).
+ */
+export async function openTestRegistry(backend: (typeof backends)[number]): Promise<TestRegistry> {
   const dir = await mkdtemp(join(tmpdir(), 'moat-jobs-'));
-  const database = engine === 'postgres' ? await createTestDatabase() : undefined;
+  const database = backend.endsWith('postgres') ? await createTestDatabase() : undefined;
+  const s3 = backend.startsWith('s3') ? await startS3rver() : undefined;
   const meta = await openMetadataStore(
     database
       ? { kind: 'postgres', url: database.url }
       : { kind: 'sqlite', path: join(dir, 'moat.db') },
   );
-  const blobs = await openFsBlobStore(join(dir, 'blobs'));
+  const blobs = s3
+    ? await openBlobStore(s3.config('moat/'))
+    : await openFsBlobStore(join(dir, 'blobs'));
   return {
     meta,
     blobs,
@@ -47,6 +55,7 @@ export async function openTestRegistry(engine: (typeof engines)[number]): Promis
       await blobs.close();
       await meta.close();
       await database?.drop();
+      await s3?.stop();
       await rm(dir, { recursive: true, force: true });
     },
   };

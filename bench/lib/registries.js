@@ -1,0 +1,126 @@
+// The two registries the registry benchmark compares, each on a free loopback port with its
+// storage in a fresh directory on the same disk: `moat serve` (the built CLI, started as users
+// start it) and Debian's `docker-registry` (CNCF Distribution 2.8, no authentication).
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+/** Waits for `child` to exit, killing it with SIGKILL after `ms`. */
+function stopChild(child, ms = 20_000) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** Peak resident set of a live process, MB (`VmHWM` in /proc/PID/status). */
+export function peakRssMb(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)[1]) / 1024;
+}
+
+/** Starts `moat serve` on 127.0.0.1:0 with a data directory under `parent`. */
+export async function startMoat(bin, parent, password) {
+  const dataDir = await mkdtemp(join(parent, 'moat-data-'));
+  const env = { ...process.env, MOAT_ADMIN_PASSWORD: password };
+  for (const key of Object.keys(env))
+    if (key.startsWith('MOAT_') && key !== 'MOAT_ADMIN_PASSWORD') delete env[key];
+  const child = spawn(bin, ['serve', '--listen', '127.0.0.1:0', '--data', dataDir], {
+    cwd: dataDir,
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  const host = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`moat serve not ready:\n${stderr}`)), 60_000);
+    child.stderr.on('data', (chunk) => {
+      stderr = (stderr + chunk.toString()).slice(-20_000);
+      const match = /moat: serving on http:\/\/(\S+)/.exec(stderr);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`moat serve exited ${code}:\n${stderr}`));
+    });
+  });
+  return {
+    name: 'moat',
+    host,
+    pid: child.pid,
+    async stop() {
+      await stopChild(child);
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function freePort() {
+  const server = createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Starts `docker-registry serve` on a free loopback port with storage under `parent`. */
+export async function startDistribution(parent) {
+  const dir = await mkdtemp(join(parent, 'distribution-'));
+  const host = `127.0.0.1:${await freePort()}`;
+  await writeFile(
+    join(dir, 'config.yml'),
+    [
+      'version: 0.1',
+      'log:\n  level: error\n  accesslog:\n    disabled: true',
+      `storage:\n  filesystem:\n    rootdirectory: ${join(dir, 'storage')}\n  delete:\n    enabled: true`,
+      `http:\n  addr: ${host}\n  secret: moat-bench`,
+    ].join('\n'),
+  );
+  const child = spawn('docker-registry', ['serve', join(dir, 'config.yml')], {
+    stdio: ['ignore', 'ignore', 'ignore'],
+  });
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error(`docker-registry exited ${child.exitCode}`);
+    try {
+      await fetch(`http://${host}/v2/`);
+      break;
+    } catch (error) {
+      if (i > 300) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  return {
+    name: 'distribution',
+    host,
+    pid: child.pid,
+    async stop() {
+      await stopChild(child);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A pull token from moat's `/auth/token` (the challenge of `/v2/` names realm and service). */
+export async function moatToken(host, scope, password) {
+  const challenge = (await fetch(`http://${host}/v2/`)).headers.get('www-authenticate') ?? '';
+  const params = Object.fromEntries(
+    [...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]),
+  );
+  const url = new URL(params.realm);
+  url.searchParams.set('service', params.service ?? '');
+  url.searchParams.set('scope', scope);
+  const basic = Buffer.from(`admin:${password}`).toString('base64');
+  const response = await fetch(url, { headers: { authorization: `Basic ${basic}` } });
+  const body = await response.json();
+  if (response.status !== 200) throw new Error(`token: ${response.status}`);
+  return body.token ?? body.access_token;
+}

@@ -1,0 +1,42 @@
+/**
+ * The action of `moat serve` (defined in serve.ts): loads the configuration, starts the server,
+ * prints where it serves, and on SIGINT or SIGTERM closes it gracefully and returns (exit 0).
+ */
+import { loadServeConfig } from '../server/config.js';
+import { nextTerminationSignal } from '../util/temp-files.js';
+import type { CliIo } from './io.js';
+import type { ServeFlags } from './serve.js';
+
+/** `moat serve`: runs until SIGINT or SIGTERM. */
+export async function runServe(flags: ServeFlags, io: CliIo): Promise<void> {
+  const { config: configFile, ...rest } = flags;
+  const config = loadServeConfig({
+    flags: rest,
+    env: process.env,
+    cwd: process.cwd(),
+    ...(configFile !== undefined ? { configFile } : {}),
+  });
+  // The AWS SDK warns on Node 20 that its releases after January 2027 need Node 22: a matter for
+  // whoever upgrades Moat's pinned SDK, not for the operator, whose stderr it would fill at every
+  // start on S3.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  // Listening for signals before the start, so that a signal during it still closes gracefully.
+  const termination = nextTerminationSignal();
+  const { startServer } = await import('../server/app.js');
+  let server;
+  try {
+    server = await startServer(config, { log: (message) => io.stderr.write(`moat: ${message}\n`) });
+  } catch (error) {
+    termination.cancel();
+    throw error;
+  }
+  if (server.adminPassword !== undefined) {
+    io.stderr.write(
+      `moat: created user admin with password ${server.adminPassword} (shown once)\n`,
+    );
+  }
+  io.stderr.write(`moat: serving on ${server.url}\n`);
+  const signal = await termination.signal;
+  io.stderr.write(`moat: ${signal}: closing\n`);
+  await server.close();
+}
