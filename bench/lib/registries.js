@@ -32,7 +32,11 @@ export async function startMoat(bin, parent, password) {
   const env = { ...process.env, MOAT_ADMIN_PASSWORD: password };
   for (const key of Object.keys(env))
     if (key.startsWith('MOAT_') && key !== 'MOAT_ADMIN_PASSWORD') delete env[key];
-  const child = spawn(bin, ['serve', '--listen', '127.0.0.1:0', '--data', dataDir], {
+  delete env.BENCH_MOAT_NODE;
+  // BENCH_MOAT_NODE=plain starts `node bin/moat.cjs`, without the shebang's malloc settings.
+  const plain = process.env.BENCH_MOAT_NODE === 'plain';
+  const args = ['serve', '--listen', '127.0.0.1:0', '--data', dataDir];
+  const child = spawn(plain ? process.execPath : bin, plain ? [bin, ...args] : args, {
     cwd: dataDir,
     env,
     stdio: ['ignore', 'ignore', 'pipe'],

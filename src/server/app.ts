@@ -10,8 +10,6 @@ import Fastify, { type FastifyInstance } from 'fastify';
 
 import { openRegistryAuth } from '../auth/index.js';
 import { MoatError } from '../errors.js';
-import { runGc } from '../jobs/gc.js';
-import { expireUploads } from '../jobs/uploads.js';
 import { openStores } from '../store/open.js';
 import { registerAuthRoutes } from './auth-routes.js';
 import type { ServeConfig } from './config.js';
@@ -19,7 +17,8 @@ import type { RegistryContext } from './context.js';
 import { registerHealthRoutes } from './health.js';
 import { echoRequestIds, loggerOptions, requestIdOf, type LogDestination } from './logging.js';
 import { instrument } from './metrics.js';
-import { repeat, type RepeatingJob } from './schedule.js';
+import { startBackgroundJobs } from './background-jobs.js';
+import type { RepeatingJob } from './schedule.js';
 import { readTlsFiles } from './tls.js';
 import { registerV2 } from './v2/index.js';
 
@@ -42,9 +41,6 @@ export interface StartServerOptions {
   /** How long `close()` waits for requests in flight and a running job; 10 s by default. */
   closeTimeoutMs?: number;
 }
-
-/** Upload expiry runs at least this often. */
-const maxExpiryIntervalMs = 5 * 60_000;
 
 /** Idle keep-alive connections are kept longer than the 60 s load balancers commonly use. */
 const keepAliveTimeoutMs = 65_000;
@@ -123,43 +119,7 @@ export async function startServer(
     } catch (error) {
       throw listenError(error, config.listen.host, config.listen.port);
     }
-    const logger = app.log;
-    const jobs: RepeatingJob[] = [];
-    const ctx = { meta: stores.meta, blobs: stores.blobs };
-    if (config.gc.intervalMs !== undefined) {
-      jobs.push(
-        repeat(
-          config.gc.intervalMs,
-          async () => {
-            try {
-              const report = await runGc(ctx, {
-                dryRun: false,
-                untagged: config.gc.untagged,
-                gracePeriodMs: config.gc.gracePeriodMs,
-                log: (message) => logger.info({ job: 'gc' }, message),
-              });
-              metrics.gcRun({ ok: true, ...report });
-              logger.info({ job: 'gc', ...summary(report) }, 'garbage collection done');
-            } catch (error) {
-              metrics.gcRun({ ok: false, bytesFreed: 0, blobsDeleted: 0 });
-              throw error;
-            }
-          },
-          (error) => logger.error({ job: 'gc', err: error }, 'garbage collection failed'),
-        ),
-      );
-    }
-    jobs.push(
-      repeat(
-        Math.min(Math.max(1000, Math.floor(config.limits.uploadTtlMs / 4)), maxExpiryIntervalMs),
-        async () => {
-          const count = await expireUploads(ctx, config.limits.uploadTtlMs);
-          metrics.uploadsExpired(count);
-          if (count > 0) logger.info({ job: 'uploads', expired: count }, 'upload sessions expired');
-        },
-        (error) => logger.error({ job: 'uploads', err: error }, 'upload expiry failed'),
-      ),
-    );
+    const jobs = startBackgroundJobs(config, stores, metrics, app.log);
 
     const running = app;
     let closing: Promise<void> | undefined;
@@ -208,14 +168,6 @@ async function closeAll(
   }
   await jobsStopped;
   await stores.close();
-}
-
-function summary(report: { blobsDeleted: number; bytesFreed: number; manifestsDeleted: number }) {
-  return {
-    blobsDeleted: report.blobsDeleted,
-    bytesFreed: report.bytesFreed,
-    manifestsDeleted: report.manifestsDeleted,
-  };
 }
 
 function listeningPort(app: FastifyInstance): number {

@@ -89,7 +89,7 @@ export async function startTestRegistry(
       ...limits,
     },
   };
-  const app = Fastify({ logger: false });
+  const app = Fastify({ logger: false, forceCloseConnections: true });
   registerV2(app, ctx);
   registerAuthRoutes(app, auth);
   await app.listen({ host: '127.0.0.1', port: 0 });

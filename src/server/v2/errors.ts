@@ -26,6 +26,11 @@ export function sendOciError(error: unknown, request: FastifyRequest, reply: Fas
     reply.raw.destroy();
     return;
   }
+  if (reply.raw.destroyed) {
+    // The client went away (an aborted upload, say): nobody to answer, and not a server fault.
+    request.log.info({ err: error }, 'registry client disconnected before the answer');
+    return;
+  }
   const answer = classify(error);
   if (answer.status >= 500) request.log.error({ err: error }, 'registry request failed');
   for (const [name, value] of Object.entries(answer.headers ?? {})) reply.header(name, value);
