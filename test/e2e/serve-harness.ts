@@ -146,6 +146,7 @@ export async function startMoatServe(options: ServeOptions = {}): Promise<MoatSe
     },
     async kill9() {
       await end('SIGKILL');
+      await rm(cwd, { recursive: true, force: true });
     },
   };
 }
