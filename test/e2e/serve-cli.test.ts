@@ -4,7 +4,7 @@
  * code 2, and closes gracefully with exit code 0 on SIGTERM and SIGINT.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -142,5 +142,33 @@ describe('moat serve', () => {
     const run = await runMoat(['serve', '--config', config]);
     expect(await run.exit).toEqual({ code: 2, signal: null });
     expect(run.stderr()).toBe(`moat: unknown key limits.maxManifestByte in ${config}\n`);
+  });
+
+  it('runs the server without the scanner malloc setting, and a kill -9 of moat ends it', async () => {
+    const data = join(dir, 'data-kill');
+    const run = await runMoat(['serve', '--listen', '127.0.0.1:0', '--data', data], {
+      MOAT_ADMIN_PASSWORD: 'serve-cli-Secret-2',
+    });
+    const url = await readyUrl(run);
+    const pid = run.child.pid!;
+    const children = (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8')).trim();
+    expect(children).toMatch(/^\d+$/);
+    const environ = (await readFile(`/proc/${children}/environ`, 'utf8')).split('\0');
+    expect(environ).toContain('MALLOC_ARENA_MAX=1');
+    expect(environ.some((v) => v.startsWith('MALLOC_MMAP_THRESHOLD_='))).toBe(false);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+
+    run.child.kill('SIGKILL');
+    expect(await run.exit).toEqual({ code: null, signal: 'SIGKILL' });
+    // The server process dies with it: its port stops answering.
+    let refused = false;
+    for (let i = 0; i < 100 && !refused; i++) {
+      refused = await fetch(`${url}/healthz`).then(
+        () => false,
+        () => true,
+      );
+      if (!refused) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(refused).toBe(true);
   });
 });
