@@ -20,8 +20,13 @@ function stopChild(child, ms = 20_000) {
   });
 }
 
-/** Peak resident set of a live process, MB (`VmHWM` in /proc/PID/status). */
-export function peakRssMb(pid) {
+/**
+ * Peak resident set of a live process, MB (`VmHWM` in /proc/PID/status). `moat serve` started
+ * through the shebang runs in a child process (bin/moat.cjs): that child's figure is the server's.
+ */
+export function peakRssMb(launcher) {
+  const children = readFileSync(`/proc/${launcher}/task/${launcher}/children`, 'utf8').trim();
+  const pid = /^\d+$/.test(children) ? children : launcher;
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)[1]) / 1024;
 }
@@ -33,7 +38,8 @@ export async function startMoat(bin, parent, password) {
   for (const key of Object.keys(env))
     if (key.startsWith('MOAT_') && key !== 'MOAT_ADMIN_PASSWORD') delete env[key];
   delete env.BENCH_MOAT_NODE;
-  // BENCH_MOAT_NODE=plain starts `node bin/moat.cjs`, without the shebang's malloc settings.
+  // BENCH_MOAT_NODE=plain starts `node bin/moat.cjs` directly, without the shebang and the child
+  // process it starts for the server.
   const plain = process.env.BENCH_MOAT_NODE === 'plain';
   const args = ['serve', '--listen', '127.0.0.1:0', '--data', dataDir];
   const child = spawn(plain ? process.execPath : bin, plain ? [bin, ...args] : args, {
