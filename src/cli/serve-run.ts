@@ -16,10 +16,6 @@ export async function runServe(flags: ServeFlags, io: CliIo): Promise<void> {
     cwd: process.cwd(),
     ...(configFile !== undefined ? { configFile } : {}),
   });
-  // The AWS SDK warns on Node 20 that its releases after January 2027 need Node 22: a matter for
-  // whoever upgrades Moat's pinned SDK, not for the operator, whose stderr it would fill at every
-  // start on S3.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   // Listening for signals before the start, so that a signal during it still closes gracefully.
   const termination = nextTerminationSignal();
   const { startServer } = await import('../server/app.js');

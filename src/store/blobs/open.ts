@@ -4,7 +4,6 @@
  */
 import type { BlobStore, BlobStoreConfig } from '../types.js';
 import { openFsBlobStore } from './fs.js';
-import { openS3BlobStore } from './s3.js';
 
 /**
  * Opens the blob store `config` names.
@@ -13,5 +12,11 @@ import { openS3BlobStore } from './s3.js';
  * const blobs = await openBlobStore({ kind: 'fs', root: join(dataDir, 'blobs') });
  */
 export async function openBlobStore(config: BlobStoreConfig): Promise<BlobStore> {
-  return config.kind === 'fs' ? openFsBlobStore(config.root) : openS3BlobStore(config);
+  if (config.kind === 'fs') return openFsBlobStore(config.root);
+  // The AWS SDK is large: it loads only for S3. It warns on Node 20 that its releases after
+  // January 2027 need Node 22 — a matter for whoever upgrades Moat's pinned SDK, not for the
+  // operator, whose stderr it would fill at every start of `moat serve` or `moat admin gc`.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const { openS3BlobStore } = await import('./s3.js');
+  return openS3BlobStore(config);
 }

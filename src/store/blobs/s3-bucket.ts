@@ -113,7 +113,16 @@ export class S3Bucket {
   /** Writes an empty object. */
   async putEmpty(key: string): Promise<void> {
     try {
-      await this.#client.send(new PutObjectCommand({ Bucket: this.#bucket, Key: key, Body: '' }));
+      await this.#client.send(
+        new PutObjectCommand({
+          Bucket: this.#bucket,
+          Key: key,
+          // An empty string has no length for the SDK, which then warns on stderr of a stream
+          // of unknown length at every upload session.
+          Body: new Uint8Array(0),
+          ContentLength: 0,
+        }),
+      );
     } catch (error) {
       throw s3Failure(error, `write of ${key}`);
     }

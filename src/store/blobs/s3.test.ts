@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { setImmediate as tick } from 'node:timers/promises';
 
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { blobContract } from '../contract/blob-contract.js';
 import { openBlobStore } from './open.js';
@@ -67,6 +67,24 @@ describe('S3 blob store', () => {
     await store.commitUpload(id, `sha256:${hex}`);
     expect(await keysUnder(prefix)).toEqual([`blobs/sha256/${hex}`]);
     await store.close();
+  });
+
+  it("makes the SDK warn of nothing through an upload (stderr is the operator's)", async () => {
+    const warn = vi.spyOn(console, 'warn');
+    try {
+      const store = await openBlobStore(config(`quiet-${randomUUID()}/`));
+      const id = randomUUID();
+      await store.createUpload(id);
+      await store.appendUpload(id, 0, Readable.from([Buffer.from('hello')]), 100);
+      await store.commitUpload(
+        id,
+        'sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824',
+      );
+      await store.close();
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('reads a prefix without a trailing slash as a folder', async () => {
