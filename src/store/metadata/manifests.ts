@@ -229,18 +229,27 @@ export function deleteManifest(
       .where('repository', '=', repository)
       .where('digest', '=', digest)
       .execute();
-    await trx
-      .deleteFrom('manifest_references')
-      .where('repository', '=', repository)
-      .where('manifest_digest', '=', digest)
-      .execute();
-    const result = await trx
-      .deleteFrom('manifests')
-      .where('repository', '=', repository)
-      .where('digest', '=', digest)
-      .executeTakeFirst();
-    return result.numDeletedRows > 0n;
+    return deleteManifestRows(trx, repository, digest);
   });
+}
+
+/** Deletes the manifest's references and its row; true when the row existed. */
+async function deleteManifestRows(
+  trx: MetadataDb,
+  repository: string,
+  digest: Digest,
+): Promise<boolean> {
+  await trx
+    .deleteFrom('manifest_references')
+    .where('repository', '=', repository)
+    .where('manifest_digest', '=', digest)
+    .execute();
+  const result = await trx
+    .deleteFrom('manifests')
+    .where('repository', '=', repository)
+    .where('digest', '=', digest)
+    .executeTakeFirst();
+  return result.numDeletedRows > 0n;
 }
 
 /**
@@ -289,17 +298,7 @@ export function deleteUntaggedManifest(
         .executeTakeFirst();
       if (subject) return false;
     }
-    await trx
-      .deleteFrom('manifest_references')
-      .where('repository', '=', repository)
-      .where('manifest_digest', '=', digest)
-      .execute();
-    await trx
-      .deleteFrom('manifests')
-      .where('repository', '=', repository)
-      .where('digest', '=', digest)
-      .execute();
-    return true;
+    return deleteManifestRows(trx, repository, digest);
   });
 }
 
