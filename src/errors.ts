@@ -50,6 +50,15 @@ export const errorCodes = {
   DISTRIBUTION: 'input',
   UNAUTHENTICATED: 'input',
   ACCESS_DENIED: 'input',
+  INVALID_REQUEST: 'input',
+  NOT_FOUND: 'input',
+  CONFLICT: 'input',
+  RATE_LIMITED: 'input',
+  WEAK_PASSWORD: 'input',
+  TWO_FACTOR_REQUIRED: 'input',
+  CSRF_INVALID: 'input',
+  MASTER_KEY_INVALID: 'input',
+  AUDIT_CHAIN_BROKEN: 'input',
   INTERNAL: 'internal',
 } as const;
 

@@ -7,6 +7,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 
 import { MoatError } from '../errors.js';
+import type { Principal } from './model.js';
 
 /** An action on a repository, as in a token scope `repository:NAME:pull,push`. */
 export type RepositoryAction = 'pull' | 'push' | 'delete';
@@ -16,11 +17,8 @@ export type AccessScope =
   | { type: 'repository'; name: string; actions: RepositoryAction[] }
   | { type: 'registry'; name: 'catalog'; actions: ['*'] };
 
-/** Who made the request. */
-export interface Principal {
-  kind: 'user' | 'anonymous';
-  name: string;
-}
+/** Who made the request (the full model: `model.ts`). */
+export type { Principal } from './model.js';
 
 /** The parts of an HTTP request that authentication reads. */
 export interface AccessRequest {

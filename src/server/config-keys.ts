@@ -80,6 +80,13 @@ export const configSchema = z.strictObject({
     .strictObject({
       tokenTtl: durationSchema(1000).optional(),
       adminPassword: textSchema('a password').optional(),
+      requireTwoFactor: z.enum(['admins', 'all'], { message: 'expected admins or all' }).optional(),
+      sessionIdleTimeout: durationSchema(60_000).optional(),
+      sessionMaxAge: durationSchema(60_000).optional(),
+      lockoutThreshold: integerSchema(1, 1000).optional(),
+      lockoutDuration: durationSchema(1000).optional(),
+      masterKey: textSchema('a master key').optional(),
+      masterKeyFile: textSchema('a file name').optional(),
     })
     .optional(),
   log: z.strictObject({ level: logLevelSchema.optional() }).optional(),
@@ -140,6 +147,13 @@ export const configKeys: readonly ConfigKey[] = [
   { path: 'gc.gracePeriod', env: 'MOAT_GC_GRACE_PERIOD' },
   { path: 'auth.tokenTtl', env: 'MOAT_AUTH_TOKEN_TTL' },
   { path: 'auth.adminPassword', env: 'MOAT_ADMIN_PASSWORD', envOnly: true, secret: true },
+  { path: 'auth.requireTwoFactor', env: 'MOAT_AUTH_REQUIRE_TWO_FACTOR' },
+  { path: 'auth.sessionIdleTimeout', env: 'MOAT_AUTH_SESSION_IDLE_TIMEOUT' },
+  { path: 'auth.sessionMaxAge', env: 'MOAT_AUTH_SESSION_MAX_AGE' },
+  { path: 'auth.lockoutThreshold', env: 'MOAT_AUTH_LOCKOUT_THRESHOLD' },
+  { path: 'auth.lockoutDuration', env: 'MOAT_AUTH_LOCKOUT_DURATION' },
+  { path: 'auth.masterKey', env: 'MOAT_MASTER_KEY', envOnly: true, secret: true },
+  { path: 'auth.masterKeyFile', env: 'MOAT_MASTER_KEY_FILE' },
   {
     path: 'log.level',
     env: 'MOAT_LOG_LEVEL',

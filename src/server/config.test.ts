@@ -68,7 +68,14 @@ describe('loadServeConfig defaults', () => {
       maxPageSize: 1000,
     });
     expect(config.gc).toEqual({ untagged: false, gracePeriodMs: 3_600_000 });
-    expect(config.auth).toEqual({ tokenTtlSeconds: 300 });
+    expect(config.auth).toEqual({
+      tokenTtlSeconds: 300,
+      requireTwoFactor: 'admins',
+      sessionIdleTimeoutMs: 1_800_000,
+      sessionMaxAgeMs: 43_200_000,
+      lockoutThreshold: 5,
+      lockoutDurationMs: 900_000,
+    });
     expect(config.log.level).toBe('info');
     expect(config.tls).toBeUndefined();
     expect(config.insecureAllowPlainHttp).toBe(false);
@@ -142,7 +149,7 @@ describe('loadServeConfig precedence: file, then environment, then flags', () =>
       maxPageSize: 75,
     });
     expect(config.gc).toEqual({ untagged: false, gracePeriodMs: 30_000 });
-    expect(config.auth).toEqual({ tokenTtlSeconds: 60, adminPassword: 'from-env-1234' });
+    expect(config.auth).toMatchObject({ tokenTtlSeconds: 60, adminPassword: 'from-env-1234' });
     expect(config.log.level).toBe('warn');
   });
 

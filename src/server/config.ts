@@ -38,7 +38,24 @@ export interface ServeConfig {
     untagged: boolean;
     gracePeriodMs: number;
   };
-  auth: { tokenTtlSeconds: number; adminPassword?: string };
+  auth: {
+    tokenTtlSeconds: number;
+    adminPassword?: string;
+    /** Who must enrol a second factor before doing anything else. */
+    requireTwoFactor: 'admins' | 'all';
+    sessionIdleTimeoutMs: number;
+    sessionMaxAgeMs: number;
+    /** Failed logins (per user or per address) before a temporary lockout. */
+    lockoutThreshold: number;
+    /** The longest lockout; the backoff doubles up to it. */
+    lockoutDurationMs: number;
+    /**
+     * The master key (`MOAT_MASTER_KEY`, environment only) or the file holding it; neither: the
+     * embedded default keeps one in `<dataDir>/master.key` (see `auth/secrets/`).
+     */
+    masterKey?: string;
+    masterKeyFile?: string;
+  };
   log: { level: LogLevel };
 }
 
@@ -64,6 +81,10 @@ const defaults = {
   maxPageSize: 1000,
   gracePeriodMs: 3_600_000,
   tokenTtlMs: 300_000,
+  sessionIdleTimeoutMs: 30 * 60_000,
+  sessionMaxAgeMs: 12 * 3_600_000,
+  lockoutThreshold: 5,
+  lockoutDurationMs: 15 * 60_000,
   s3Region: 'us-east-1',
   s3PartSize: 8 * 1024 ** 2,
 };
@@ -114,11 +135,13 @@ function invalid(message: string): MoatError {
   return new MoatError('CONFIG_INVALID', message);
 }
 
+function pathOf(picked: Picked<string> | undefined): string | undefined {
+  return picked ? resolve(picked.layer.baseDir, picked.value) : undefined;
+}
+
 function resolveConfig(pick: Pick, cwd: string): ServeConfig {
   const where = (picked: Picked<unknown> | undefined, path: string) =>
     picked ? picked.layer.name(keyOf(path)) : path;
-  const pathOf = (picked: Picked<string> | undefined) =>
-    picked ? resolve(picked.layer.baseDir, picked.value) : undefined;
 
   const listen = pick((c) => c.listen);
   const dataDir = pathOf(pick((c) => c.dataDir)) ?? resolve(cwd, defaults.dataDir);
@@ -184,9 +207,19 @@ function gcConfig(pick: Pick): ServeConfig['gc'] {
 function authConfig(pick: Pick): ServeConfig['auth'] {
   const tokenTtlMs = pick((c) => c.auth?.tokenTtl)?.value ?? defaults.tokenTtlMs;
   const adminPassword = pick((c) => c.auth?.adminPassword)?.value;
+  const masterKey = pick((c) => c.auth?.masterKey)?.value;
+  const masterKeyFile = pathOf(pick((c) => c.auth?.masterKeyFile));
   return {
     tokenTtlSeconds: Math.max(1, Math.round(tokenTtlMs / 1000)),
     ...(adminPassword !== undefined ? { adminPassword } : {}),
+    requireTwoFactor: pick((c) => c.auth?.requireTwoFactor)?.value ?? 'admins',
+    sessionIdleTimeoutMs:
+      pick((c) => c.auth?.sessionIdleTimeout)?.value ?? defaults.sessionIdleTimeoutMs,
+    sessionMaxAgeMs: pick((c) => c.auth?.sessionMaxAge)?.value ?? defaults.sessionMaxAgeMs,
+    lockoutThreshold: pick((c) => c.auth?.lockoutThreshold)?.value ?? defaults.lockoutThreshold,
+    lockoutDurationMs: pick((c) => c.auth?.lockoutDuration)?.value ?? defaults.lockoutDurationMs,
+    ...(masterKey !== undefined ? { masterKey } : {}),
+    ...(masterKeyFile !== undefined ? { masterKeyFile } : {}),
   };
 }
 
@@ -282,10 +315,15 @@ function readConfigFile(options: LoadServeConfigOptions): Layer | undefined {
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     throw invalid(`${shown}: expected a mapping of keys such as listen and dataDir`);
   }
-  const adminPassword = (raw as { auth?: { adminPassword?: unknown } }).auth?.adminPassword;
-  if (adminPassword !== undefined) {
+  const auth = (raw as { auth?: { adminPassword?: unknown; masterKey?: unknown } }).auth;
+  if (auth?.adminPassword !== undefined) {
     throw invalid(
       `${name(keyOf('auth.adminPassword'))}: the password is read only from MOAT_ADMIN_PASSWORD, never from a file`,
+    );
+  }
+  if (auth?.masterKey !== undefined) {
+    throw invalid(
+      `${name(keyOf('auth.masterKey'))}: the master key is read only from MOAT_MASTER_KEY, never from this file (use auth.masterKeyFile)`,
     );
   }
   return { values: parseLayer(raw, (path) => `${path} in ${shown}`), baseDir: dirname(path), name };

@@ -5,11 +5,14 @@
  */
 import type { BlobStore, BlobStoreConfig, MetadataStore, MetadataStoreConfig } from './types.js';
 import { openBlobStore } from './blobs/open.js';
+import type { StoreDatabase } from './metadata/database.js';
 import { openMetadataStore } from './metadata/open.js';
 
 /** The two stores, opened together and closed together. */
 export interface OpenStores {
   meta: MetadataStore;
+  /** The metadata store's database, shared with the access-control tables (`store/access/`). */
+  database: StoreDatabase;
   blobs: BlobStore;
   /** Closes both stores (each even when the other fails to close). */
   close(): Promise<void>;
@@ -39,6 +42,7 @@ export async function openStores(config: {
   }
   return {
     meta,
+    database: meta.database,
     blobs,
     async close() {
       const results = await Promise.allSettled([blobs.close(), meta.close()]);

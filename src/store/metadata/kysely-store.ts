@@ -27,6 +27,11 @@ export class KyselyMetadataStore implements MetadataStore {
     private readonly runMigrations: () => Promise<void>,
   ) {}
 
+  /** The database itself, for the stores that share it (access control: `store/access/`). */
+  get database(): StoreDatabase {
+    return this.store;
+  }
+
   migrate(): Promise<void> {
     return this.runMigrations();
   }

@@ -8,6 +8,8 @@
  */
 import { sql, type ColumnDefinitionBuilder, type Kysely, type Migration } from 'kysely';
 
+import { accessMigration } from './migration-access.js';
+
 /** The SQL engine behind a Kysely instance. */
 export type Engine = 'sqlite' | 'postgres';
 
@@ -143,5 +145,6 @@ export function metadataMigrations(engine: Engine): Record<string, Migration> {
           .execute();
       },
     },
+    '0002_access': accessMigration({ text, nullableText }),
   };
 }

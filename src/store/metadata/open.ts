@@ -10,7 +10,7 @@ import pg from 'pg';
 
 import { StoreError } from '../../errors.js';
 import { loadSqlite } from '../../util/sqlite.js';
-import type { MetadataStore, MetadataStoreConfig } from '../types.js';
+import type { MetadataStoreConfig } from '../types.js';
 import { StoreDatabase } from './database.js';
 import { translateDatabaseError } from './errors.js';
 import { KyselyMetadataStore } from './kysely-store.js';
@@ -27,7 +27,7 @@ const postgresConnectTimeoutMs = 10_000;
  * Opens the store and runs its pending migrations before resolving.
  * @example const meta = await openMetadataStore({ kind: 'sqlite', path: 'moat-data/moat.db' });
  */
-export async function openMetadataStore(config: MetadataStoreConfig): Promise<MetadataStore> {
+export async function openMetadataStore(config: MetadataStoreConfig): Promise<KyselyMetadataStore> {
   const meta = config.kind === 'sqlite' ? openSqlite(config.path) : openPostgres(config.url);
   try {
     await meta.migrate();
@@ -38,7 +38,7 @@ export async function openMetadataStore(config: MetadataStoreConfig): Promise<Me
   return meta;
 }
 
-function openSqlite(path: string): MetadataStore {
+function openSqlite(path: string): KyselyMetadataStore {
   const file = resolve(path);
   let db: Kysely<MetadataDatabase>;
   try {
@@ -89,7 +89,7 @@ async function migrateSqlite(file: string): Promise<void> {
   });
 }
 
-function openPostgres(url: string): MetadataStore {
+function openPostgres(url: string): KyselyMetadataStore {
   const pool = new pg.Pool({
     connectionString: url,
     max: postgresPoolSize,

@@ -5,6 +5,8 @@
  */
 import type { ColumnType } from 'kysely';
 
+import type { AccessTables } from './schema-access.js';
+
 /** A bigint column: written as a number, read as a number (SQLite) or a string (PostgreSQL). */
 type BigIntColumn = ColumnType<number | string, number, number>;
 
@@ -68,7 +70,7 @@ interface SettingsTable {
 }
 
 /** Every table of the metadata store. */
-export interface MetadataDatabase {
+export interface MetadataDatabase extends AccessTables {
   repositories: RepositoriesTable;
   blobs: BlobsTable;
   repository_blobs: RepositoryBlobsTable;
