@@ -8,7 +8,10 @@
 
 import Fastify, { type FastifyInstance } from 'fastify';
 
+import { openAuditLog } from '../auth/audit/log.js';
 import { openRegistryAuth } from '../auth/index.js';
+import type { AuditRecorder } from '../auth/model.js';
+import { openSecretBox } from '../auth/secrets/box.js';
 import { MoatError } from '../errors.js';
 import { openStores } from '../store/open.js';
 import { registerAuthRoutes } from './auth-routes.js';
@@ -63,6 +66,15 @@ export async function startServer(
   const stores = await openStores(config.stores);
   let app: FastifyInstance | undefined;
   try {
+    // The access services (issue 11); the secret box checks the master key before anything else.
+    const secrets = await openSecretBox({
+      database: stores.database,
+      dataDir: config.dataDir,
+      masterKey: config.auth.masterKey,
+      masterKeyFile: config.auth.masterKeyFile,
+      log,
+    });
+    const audit = await openAuditLog({ database: stores.database, secrets, log });
     const auth = await openRegistryAuth({
       meta: stores.meta,
       dataDir: config.dataDir,
@@ -108,6 +120,7 @@ export async function startServer(
       meta: stores.meta,
       blobs: stores.blobs,
       access: auth.access,
+      audit,
       limits: config.limits,
     };
     registerV2(app, context);
@@ -128,7 +141,7 @@ export async function startServer(
       ...(auth.adminPassword !== undefined ? { adminPassword: auth.adminPassword } : {}),
       close: () => {
         state.closing = true;
-        return (closing ??= closeAll(running, jobs, stores, closeTimeoutMs));
+        return (closing ??= closeAll(running, jobs, audit, stores, closeTimeoutMs));
       },
     };
   } catch (error) {
@@ -141,6 +154,7 @@ export async function startServer(
 async function closeAll(
   app: FastifyInstance,
   jobs: readonly RepeatingJob[],
+  audit: AuditRecorder,
   stores: { close(): Promise<void> },
   timeoutMs: number,
 ): Promise<void> {
@@ -167,6 +181,10 @@ async function closeAll(
     await closed;
   }
   await jobsStopped;
+  // Entries recorded by the last requests are written before the database closes.
+  await audit.flush().catch((error: unknown) => {
+    app.log.error({ err: error }, 'audit entries could not be written at shutdown');
+  });
   await stores.close();
 }
 

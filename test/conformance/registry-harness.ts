@@ -11,7 +11,10 @@ import { join } from 'node:path';
 
 import Fastify from 'fastify';
 
+import { openAuditLog } from '../../src/auth/audit/log.js';
 import { openRegistryAuth } from '../../src/auth/index.js';
+import { openSecretBox } from '../../src/auth/secrets/box.js';
+import type { AuditLog } from '../../src/auth/services.js';
 import { registerAuthRoutes } from '../../src/server/auth-routes.js';
 import type { RegistryContext, RegistryLimits } from '../../src/server/context.js';
 import { registerV2 } from '../../src/server/v2/index.js';
@@ -30,6 +33,8 @@ export interface TestRegistry {
   password: string;
   dir: string;
   ctx: RegistryContext;
+  /** The audit log the registry records to. */
+  audit: AuditLog;
   /** `Basic …` for the administrator. */
   authorization: string;
   /** A request as the administrator (set `authorization: ''` in headers to send none). */
@@ -77,10 +82,13 @@ export async function startTestRegistry(
     adminPassword,
     log: () => undefined,
   });
+  const secrets = await openSecretBox({ database: meta.database, dataDir: dir });
+  const audit = await openAuditLog({ database: meta.database, secrets });
   const ctx: RegistryContext = {
     meta,
     blobs,
     access: auth.access,
+    audit,
     limits: {
       maxManifestBytes: 4 * 1024 * 1024,
       maxBlobBytes: 64 * 1024 * 1024,
@@ -102,6 +110,7 @@ export async function startTestRegistry(
     password: adminPassword,
     dir,
     ctx,
+    audit,
     authorization,
     request: (method, path, init = {}) => {
       const headers: Record<string, string> = { authorization, ...init.headers };
@@ -114,6 +123,7 @@ export async function startTestRegistry(
     },
     close: async () => {
       await app.close();
+      await audit.flush();
       await meta.close();
       await blobs.close();
       await database?.drop();
