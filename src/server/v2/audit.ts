@@ -71,7 +71,7 @@ export function manifestAudit(
 }
 
 function errorCode(error: unknown): string {
-  if (error instanceof DistributionError) return String(error.ociCode);
-  if (error instanceof MoatError) return error.code;
+  if (error instanceof DistributionError) return error.ociCode;
+  if (error instanceof MoatError) return (error as MoatError).code;
   return 'INTERNAL';
 }
