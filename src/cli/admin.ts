@@ -5,6 +5,7 @@
  */
 import { Option, type Command } from 'commander';
 
+import { registerAuditCommands } from './admin-audit.js';
 import type { GcCommandOptions } from './admin-run.js';
 import type { CliIo } from './io.js';
 
@@ -32,4 +33,5 @@ export function registerAdminCommand(program: Command, io: CliIo): void {
     .action(async (options: GcCommandOptions) => {
       await (await import('./admin-run.js')).runGcCommand(options, io);
     });
+  registerAuditCommands(admin, io);
 }
