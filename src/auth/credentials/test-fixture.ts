@@ -46,9 +46,9 @@ export interface CredentialsFixture {
   /** Move `clock.now` to move time. */
   clock: { now: number };
   /** Creates a user (a system administrator with `systemAdmin`); its password is {@link passwordOf}. */
-  createUser(name: string, options?: { systemAdmin?: boolean }): Promise<UserPrincipal>;
+  createUser: (name: string, options?: { systemAdmin?: boolean }) => Promise<UserPrincipal>;
   /** The audit entries written so far (after a flush). */
-  events(): Promise<AuditEntry[]>;
+  events: () => Promise<AuditEntry[]>;
 }
 
 /** The password the fixture gives a user. */

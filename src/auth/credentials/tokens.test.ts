@@ -86,9 +86,7 @@ describe.each(engines)('personal access tokens on %s', (engine) => {
     await credentials.revokeToken(alice, info.id, client);
     expect(await credentials.authenticateToken(token)).toBeUndefined();
     expect((await credentials.listTokens(alice))[0]?.revoked).toBe(true);
-    expect((await refusal(credentials.revokeToken(alice, info.id, client))).code).toBe(
-      'NOT_FOUND',
-    );
+    expect((await refusal(credentials.revokeToken(alice, info.id, client))).code).toBe('NOT_FOUND');
     expect((await refusal(credentials.revokeToken(alice, "1' or '1'='1", client))).code).toBe(
       'NOT_FOUND',
     );
@@ -176,7 +174,9 @@ describe.each(engines)('personal access tokens on %s', (engine) => {
       { scopes: ['api:read'], expiresAt: new Date(Number.NaN) },
     ];
     for (const attempt of attempts) {
-      const error = await refusal(credentials.createToken(alice, { name: 'x', ...attempt }, client));
+      const error = await refusal(
+        credentials.createToken(alice, { name: 'x', ...attempt }, client),
+      );
       expect(error.code).toBe('INVALID_REQUEST');
     }
   });
