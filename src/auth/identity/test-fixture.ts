@@ -38,8 +38,10 @@ export interface IdentityFixture {
   /** Move `clock.now` to move time. */
   clock: { now: number };
   audit: AuditEvent[];
-  /** Another service on the same database (another process) with another configuration. */
+  /** Another service on the same store with another configuration. */
   reconfigure(config: Partial<IdentityConfig>): Identity;
+  /** A service on a second connection to the same database (as another process has). */
+  anotherProcess(): Promise<Identity>;
 }
 
 /**
@@ -92,6 +94,11 @@ export function useIdentityFixture(
       clock,
       audit,
       reconfigure: (extra) => make(meta.database, extra),
+      anotherProcess: async () => {
+        const other = await open();
+        stores.push(other);
+        return make(other.database, {});
+      },
     };
   });
   afterEach(async () => {
