@@ -16,19 +16,14 @@ export interface CredentialsOptions {
 /** The options with the clock filled in. */
 export type CredentialsContext = Required<CredentialsOptions>;
 
-/** The principal of a user as a credential proves it. */
-export function userPrincipal(
-  user: UserInfo,
-  via: NonNullable<UserPrincipal['via']>,
-): UserPrincipal {
-  return {
-    kind: 'user',
-    name: user.username,
-    id: user.id,
-    systemAdmin: user.systemAdmin,
-    via,
-    ...(user.mustEnrolTwoFactor ? { mustEnrolTwoFactor: true } : {}),
-  };
+/**
+ * The principal of a user as a personal access token (or a registry token issued for one) proves
+ * it. `mustEnrolTwoFactor` is not carried: the second-factor rule bars sessions and passwords,
+ * and a token exists only once its user has enrolled (the API creates tokens from a full session)
+ * or because an operator on the box created it (`moat admin token create`).
+ */
+export function userPrincipal(user: UserInfo, via: 'pat' | 'token'): UserPrincipal {
+  return { kind: 'user', name: user.username, id: user.id, systemAdmin: user.systemAdmin, via };
 }
 
 /** True for a system administrator (the only principal that manages system robots). */
