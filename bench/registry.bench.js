@@ -72,7 +72,7 @@ function login(registry, authFile) {
     '-u',
     'admin',
     '-p',
-    password,
+    registry.token,
     registry.host,
   ]);
 }
@@ -81,7 +81,7 @@ function login(registry, authFile) {
 async function httpPull(registry, tag, needsToken) {
   const headers = { accept: manifestType };
   if (needsToken)
-    headers.authorization = `Bearer ${await moatToken(registry.host, 'repository:bench/' + tag + ':pull', password)}`;
+    headers.authorization = `Bearer ${await moatToken(registry.host, 'repository:bench/' + tag + ':pull', registry.token)}`;
   const base = `http://${registry.host}/v2/bench/${tag}`;
   const manifestResponse = await fetch(`${base}/manifests/1`, { headers });
   if (manifestResponse.status !== 200)
@@ -211,7 +211,7 @@ async function main() {
     console.log(
       `(b) ${pulls} concurrent HTTP pulls of a 48 MB image, all succeeded: moat ${fmt(tm, 0)} MB/s, distribution ${fmt(td, 0)} MB/s, ratio ${fmt(tm / td)}`,
     );
-    const token = await moatToken(moat.host, 'repository:bench/medium:pull', password);
+    const token = await moatToken(moat.host, 'repository:bench/medium:pull', moat.token);
     // Two wrk runs back to back on each registry: the first 10 s of load on a fresh process
     // (moat's route code is still being compiled by V8 then; Distribution is compiled Go), then
     // the next 10 s. Both are printed; the second is the steady state.

@@ -1,7 +1,7 @@
 // The two registries the registry benchmark compares, each on a free loopback port with its
 // storage in a fresh directory on the same disk: `moat serve` (the built CLI, started as users
 // start it) and Debian's `docker-registry` (CNCF Distribution 2.8, no authentication).
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -31,7 +31,11 @@ export function peakRssMb(launcher) {
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)[1]) / 1024;
 }
 
-/** Starts `moat serve` on 127.0.0.1:0 with a data directory under `parent`. */
+/**
+ * Starts `moat serve` on 127.0.0.1:0 with a data directory under `parent`. The administrator must
+ * enrol a second factor, so its password is refused at the registry: `token` is a personal access
+ * token of `admin` made with `moat admin token create`, what clients log in with.
+ */
 export async function startMoat(bin, parent, password) {
   const dataDir = await mkdtemp(join(parent, 'moat-data-'));
   const env = { ...process.env, MOAT_ADMIN_PASSWORD: password };
@@ -63,10 +67,31 @@ export async function startMoat(bin, parent, password) {
       reject(new Error(`moat serve exited ${code}:\n${stderr}`));
     });
   });
+  const created = execFileSync(
+    process.execPath,
+    [
+      bin,
+      'admin',
+      'token',
+      'create',
+      '--user',
+      'admin',
+      '--name',
+      'bench',
+      '--scopes',
+      'registry:pull,registry:push,registry:delete',
+      '--data',
+      dataDir,
+    ],
+    { cwd: dataDir, env, encoding: 'utf8' },
+  );
+  const token = /moat_pat_\S+/.exec(created)?.[0];
+  if (token === undefined) throw new Error('moat admin token create printed no token');
   return {
     name: 'moat',
     host,
     pid: child.pid,
+    token,
     async stop() {
       await stopChild(child);
       await rm(dataDir, { recursive: true, force: true });
@@ -119,8 +144,11 @@ export async function startDistribution(parent) {
   };
 }
 
-/** A pull token from moat's `/auth/token` (the challenge of `/v2/` names realm and service). */
-export async function moatToken(host, scope, password) {
+/**
+ * A pull token from moat's `/auth/token` (the challenge of `/v2/` names realm and service), for
+ * `admin` with its personal access token.
+ */
+export async function moatToken(host, scope, accessToken) {
   const challenge = (await fetch(`http://${host}/v2/`)).headers.get('www-authenticate') ?? '';
   const params = Object.fromEntries(
     [...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]),
@@ -128,7 +156,7 @@ export async function moatToken(host, scope, password) {
   const url = new URL(params.realm);
   url.searchParams.set('service', params.service ?? '');
   url.searchParams.set('scope', scope);
-  const basic = Buffer.from(`admin:${password}`).toString('base64');
+  const basic = Buffer.from(`admin:${accessToken}`).toString('base64');
   const response = await fetch(url, { headers: { authorization: `Basic ${basic}` } });
   const body = await response.json();
   if (response.status !== 200) throw new Error(`token: ${response.status}`);

@@ -37,13 +37,14 @@ export class CredentialCache {
   constructor(
     private readonly ttlMs = 60_000,
     private readonly capacity = 1000,
+    private readonly now: () => number = Date.now,
   ) {}
 
   get(header: string): Principal | undefined {
     const key = this.keyOf(header);
     const entry = this.entries.get(key);
     if (!entry) return undefined;
-    if (entry.expiresAt <= Date.now()) {
+    if (entry.expiresAt <= this.now()) {
       this.entries.delete(key);
       return undefined;
     }
@@ -53,7 +54,7 @@ export class CredentialCache {
   set(header: string, principal: Principal): void {
     const key = this.keyOf(header);
     this.entries.delete(key);
-    this.entries.set(key, { principal, expiresAt: Date.now() + this.ttlMs });
+    this.entries.set(key, { principal, expiresAt: this.now() + this.ttlMs });
     while (this.entries.size > this.capacity) {
       const oldest = this.entries.keys().next().value;
       if (oldest === undefined) break;

@@ -47,12 +47,21 @@ const accessClaim = z
   )
   .max(64);
 
-/** Signs a token for `subject` granting `granted` (resources with no action are left out). */
+/**
+ * Signs a token for `subject` granting `granted` (resources with no action are left out); `now`
+ * (ms since the epoch, `Date.now` by default) is the issue time.
+ */
 export async function signToken(
   key: TokenKey,
-  options: { service: string; subject: string; granted: RequestedScope[]; ttlSeconds: number },
+  options: {
+    service: string;
+    subject: string;
+    granted: RequestedScope[];
+    ttlSeconds: number;
+    now?: number;
+  },
 ): Promise<IssuedToken> {
-  const issuedAt = new Date();
+  const issuedAt = new Date(options.now ?? Date.now());
   const now = Math.floor(issuedAt.getTime() / 1000);
   const access: TokenAccess[] = options.granted
     .filter((scope) => scope.actions.length > 0)
@@ -71,13 +80,15 @@ export async function signToken(
 }
 
 /**
- * Verifies signature, algorithm, issuer, audience and lifetime; undefined for any token that is
- * not one of ours and valid now.
+ * Verifies signature, algorithm (ES256 only: `none`, HMAC and RSA are refused whatever the header
+ * says), issuer, audience and lifetime (`exp`, `nbf`, with {@link clockToleranceSeconds}); undefined
+ * for any token that is not one of ours and valid at `now` (ms, `Date.now` by default).
  */
 export async function verifyToken(
   key: TokenKey,
   service: string,
   token: string,
+  now?: number,
 ): Promise<VerifiedToken | undefined> {
   if (token.length > maxTokenLength) return undefined;
   try {
@@ -87,6 +98,7 @@ export async function verifyToken(
       audience: service,
       clockTolerance: clockToleranceSeconds,
       requiredClaims: ['exp', 'sub'],
+      ...(now !== undefined ? { currentDate: new Date(now) } : {}),
     });
     const access = accessClaim.safeParse(payload.access ?? []);
     if (!access.success || payload.sub === undefined) return undefined;

@@ -1,13 +1,18 @@
 /**
  * `/auth/token`, the Docker token endpoint: `GET` with optional `Basic` credentials (docker,
  * skopeo, podman) and `POST` with an OAuth2 form (`grant_type=password`, what containerd tries
- * first). Credentials are checked, the scopes asked for are intersected with what the principal
- * may do, and an ES256 token comes back. No credentials yields an anonymous token that grants
- * nothing (anonymous access is off); wrong credentials a 401; a malformed scope a 400. Refresh
- * tokens are not issued, so a `refresh_token` grant is answered `unsupported_grant_type` (400),
- * on which containerd falls back to `GET`.
+ * first). Credentials (a robot's secret, a personal access token, or a password where 2FA allows
+ * one) are checked, the scopes asked for are intersected with what the principal may do
+ * (`Authorizer.decide`), and an ES256 token comes back. No credentials yields an anonymous token
+ * (it grants pulls of public projects only); wrong credentials a 401; a throttled user or client
+ * a 429 with `Retry-After`; a malformed scope a 400. Asking for a repository one may not use, or
+ * that does not exist, yields a token without it, never an error. Every issue and refusal is
+ * audited (`auth.token`). Refresh tokens are not issued, so a `refresh_token` grant is answered
+ * `unsupported_grant_type` (400), on which containerd falls back to `GET`.
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+import { AuthError } from '../auth/errors.js';
 
 import {
   mergeScopes,
@@ -17,7 +22,9 @@ import {
   type RegistryAuth,
   type RequestedScope,
 } from '../auth/index.js';
+import type { ClientInfo } from '../auth/model.js';
 import type { Principal } from '../auth/types.js';
+import { parseBasic } from '../auth/basic.js';
 
 /** Most `scope` parameters read from one request (they are merged to at most 32 resources). */
 const maxScopeParameters = 64;
@@ -48,13 +55,17 @@ export function registerAuthRoutes(app: FastifyInstance, auth: RegistryAuth): vo
       const scopes = readScopes(reply, query.scope, auth, query.service);
       if (!scopes) return reply;
       const header = request.headers.authorization;
+      const client = clientOf(request);
       let principal: Principal = { kind: 'anonymous', name: '' };
       if (typeof header === 'string' && /^basic /i.test(header)) {
-        const proven = await auth.authenticateBasic(header);
-        if (!proven) return unauthorized(reply, auth);
-        principal = proven;
+        const username = parseBasic(header)?.username ?? '';
+        const proven = await throttled(() => auth.authenticateBasic(header, client));
+        if ('retryAfterSeconds' in proven)
+          return rateLimited(reply, auth, username, client, proven);
+        if (!proven.principal) return unauthorized(reply, auth, username, client);
+        principal = proven.principal;
       }
-      const issued = await auth.issueToken(principal, scopes);
+      const issued = await auth.issueToken(principal, scopes, client);
       return sendToken(reply, issued);
     });
 
@@ -89,9 +100,11 @@ export function registerAuthRoutes(app: FastifyInstance, auth: RegistryAuth): vo
         form.get('service') ?? undefined,
       );
       if (!scopes) return reply;
-      const principal = await auth.authenticate({ username, password });
-      if (!principal) return unauthorized(reply, auth);
-      const issued = await auth.issueToken(principal, scopes);
+      const client = clientOf(request);
+      const proven = await throttled(() => auth.authenticate({ username, password }, client));
+      if ('retryAfterSeconds' in proven) return rateLimited(reply, auth, username, client, proven);
+      if (!proven.principal) return unauthorized(reply, auth, username, client);
+      const issued = await auth.issueToken(proven.principal, scopes, client);
       return sendToken(reply, issued, true);
     });
     done();
@@ -144,12 +157,58 @@ function sendToken(reply: FastifyReply, issued: IssuedToken, oauth = false): Fas
   return reply.header('cache-control', 'no-store').send(body);
 }
 
-function unauthorized(reply: FastifyReply, auth: RegistryAuth): FastifyReply {
+function clientOf(request: FastifyRequest): ClientInfo {
+  const userAgent = request.headers['user-agent'];
+  return {
+    ip: request.ip,
+    ...(typeof userAgent === 'string' ? { userAgent: userAgent.slice(0, 256) } : {}),
+  };
+}
+
+/** The outcome of an authentication: the principal (if any), or how long a throttled client waits. */
+async function throttled(
+  fn: () => Promise<Principal | undefined>,
+): Promise<{ principal: Principal | undefined } | { retryAfterSeconds: number }> {
+  try {
+    return { principal: await fn() };
+  } catch (error) {
+    if (error instanceof AuthError && error.code === 'RATE_LIMITED') {
+      return { retryAfterSeconds: Math.max(1, Math.ceil(error.retryAfterSeconds ?? 1)) };
+    }
+    throw error;
+  }
+}
+
+function unauthorized(
+  reply: FastifyReply,
+  auth: RegistryAuth,
+  username: string,
+  client: ClientInfo,
+): FastifyReply {
+  auth.recordRefusal(username, client, 'credentials');
   return reply
     .code(401)
     .header('www-authenticate', `Basic realm="${auth.service.replace(/["\\\r\n]/g, '')}"`)
     .send({
       errors: [{ code: 'UNAUTHORIZED', message: 'invalid user name or password', detail: null }],
+    });
+}
+
+/** 429 with `Retry-After` (the message says neither whether the user exists nor why). */
+function rateLimited(
+  reply: FastifyReply,
+  auth: RegistryAuth,
+  username: string,
+  client: ClientInfo,
+  { retryAfterSeconds }: { retryAfterSeconds: number },
+): FastifyReply {
+  auth.recordRefusal(username, client, 'rate_limited');
+  return reply
+    .code(429)
+    .header('retry-after', String(retryAfterSeconds))
+    .header('cache-control', 'no-store')
+    .send({
+      errors: [{ code: 'TOOMANYREQUESTS', message: 'too many failed attempts', detail: null }],
     });
 }
 

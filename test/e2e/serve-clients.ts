@@ -12,7 +12,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 import { HarnessError, type TestCredentials } from './registry-harness.js';
-import { adminCredentials } from './serve-harness.js';
 
 /** What one run of a tool printed and returned. */
 export interface ToolRun {
@@ -73,7 +72,7 @@ export class Skopeo {
   }
 
   /** `skopeo login` to `host` (Basic credentials; skopeo then fetches tokens itself). */
-  async login(host: string, credentials: TestCredentials = adminCredentials): Promise<void> {
+  async login(host: string, credentials: TestCredentials): Promise<void> {
     await mustRun('skopeo', [
       'login',
       '--authfile',

@@ -135,12 +135,12 @@ describe.each(backends)('moat serve killed with -9 during pushes, on $name', (ba
     dataDir = await mkdtemp(join(tmpdir(), 'moat-crash-data-'));
     backing = await backend.setUp();
     const first = await startMoatServe({ dataDir, env: backing.env });
-    await skopeo.login(first.host);
+    await skopeo.login(first.host, first.credentials);
     const results = await pushAndKill(first);
     acknowledged = tags.filter((_, i) => results[i]?.code === 0);
     console.info(`${backend.name}: ${acknowledged.length} of ${tags.length} pushes acknowledged`);
     restarted = await startMoatServe({ dataDir, env: backing.env });
-    await skopeo.login(restarted.host);
+    await skopeo.login(restarted.host, restarted.credentials);
   });
 
   afterAll(async () => {

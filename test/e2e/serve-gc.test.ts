@@ -79,7 +79,7 @@ beforeAll(async () => {
   configFile = join(work, 'moat.yaml');
   await writeFile(configFile, `gc:\n  schedule: "off"\n  gracePeriod: ${graceSeconds}s\n`);
   server = await startMoatServe({ dataDir, args: ['--config', configFile] });
-  await skopeo.login(server.host);
+  await skopeo.login(server.host, server.credentials);
   for (const tag of ['kept', 'dropped', 'alone'])
     await skopeo.mustCopy(`oci:${layout}:${tag}`, `docker://${server.host}/gc/${tag}:1`);
   for (const tag of ['dropped', 'alone']) {

@@ -5,7 +5,8 @@
  * plain HTTP calls against it. PostgreSQL and s3rver for the scale-out set-up are in
  * `serve-backends.ts`; skopeo and OCI layout helpers in `serve-clients.ts`.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,11 +16,15 @@ import { HarnessError, type TestCredentials } from './registry-harness.js';
 
 const bin = fileURLToPath(new URL('../../bin/moat.cjs', import.meta.url));
 
-/** The administrator password the harness gives every server unless told otherwise. */
-export const adminCredentials: TestCredentials = {
-  username: 'admin',
-  password: 'e2e-admin-Secret-1',
-};
+/**
+ * The administrator password the harness gives every server unless told otherwise. The bootstrap
+ * administrator must enrol a second factor, so this password is refused at the registry: clients
+ * use {@link MoatServer.credentials}, a personal access token of the administrator.
+ */
+export const adminPassword = 'e2e-admin-Secret-1';
+
+/** The registry scopes of the administrator's token the harness creates. */
+const harnessTokenScopes = 'registry:pull,registry:push,registry:delete';
 
 /** How to start one `moat serve`. */
 export interface ServeOptions {
@@ -41,12 +46,26 @@ export interface MoatServer {
   url: string;
   dataDir: string;
   pid: number;
+  /**
+   * `admin` with a personal access token (`registry:pull,push,delete`) made by
+   * `moat admin token create` at start: what docker, skopeo and podman log in with.
+   */
+  credentials: TestCredentials;
+  /** Runs `moat admin ARGS… --data DIR` on this server's installation, with its environment. */
+  admin(args: string[]): Promise<CliRun>;
   /** Everything the process wrote to stdout and stderr so far. */
   logs(): string;
   /** SIGTERM, then waits for the exit; removes the data directory if the harness made it. */
   stop(): Promise<void>;
   /** SIGKILL, then waits for the exit; keeps the data directory. */
   kill9(): Promise<void>;
+}
+
+/** What one run of the CLI printed and returned. */
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
 }
 
 const readyLine = /moat: serving on (https?):\/\/(\S+)/;
@@ -72,8 +91,7 @@ export async function startMoatServe(options: ServeOptions = {}): Promise<MoatSe
   // The working directory holds no moat.yaml, so only what the test passes configures the server.
   const cwd = await mkdtemp(join(tmpdir(), 'moat-serve-cwd-'));
   const env = { ...inheritedEnv(), ...options.env };
-  const password =
-    options.adminPassword === undefined ? adminCredentials.password : options.adminPassword;
+  const password = options.adminPassword === undefined ? adminPassword : options.adminPassword;
   if (password !== null) env.MOAT_ADMIN_PASSWORD = password;
   const args = ['serve', '--listen', '127.0.0.1:0', '--data', dataDir, ...(options.args ?? [])];
   // The executable itself, as users start it (its shebang sets Node's options).
@@ -130,11 +148,35 @@ export async function startMoatServe(options: ServeOptions = {}): Promise<MoatSe
       );
     }
   };
+  const admin = (adminArgs: string[]) =>
+    new Promise<CliRun>((resolve) => {
+      execFile(
+        process.execPath,
+        [bin, 'admin', ...adminArgs, '--data', dataDir],
+        { cwd, env, maxBuffer: 64 * 1024 * 1024 },
+        (error, stdout, stderr) => {
+          const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+          resolve({ code, stdout, stderr });
+        },
+      );
+    });
+  let credentials: TestCredentials;
+  try {
+    credentials = { username: 'admin', password: await createToken(admin, 'admin') };
+  } catch (error) {
+    child.kill('SIGKILL');
+    await exited;
+    await rm(cwd, { recursive: true, force: true });
+    if (ownDir) await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     host: address.host,
     url: `${address.scheme}://${address.host}`,
     dataDir,
     pid,
+    credentials,
+    admin,
     logs: () => logs,
     async stop() {
       try {
@@ -149,6 +191,23 @@ export async function startMoatServe(options: ServeOptions = {}): Promise<MoatSe
       await rm(cwd, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A personal access token for `user` from `moat admin token create` (registry scopes unless
+ * `scopes` says otherwise).
+ */
+export async function createToken(
+  admin: MoatServer['admin'],
+  user: string,
+  scopes = harnessTokenScopes,
+): Promise<string> {
+  const name = `e2e-${randomBytes(4).toString('hex')}`;
+  const run = await admin(['token', 'create', '--user', user, '--name', name, '--scopes', scopes]);
+  const token = /moat_pat_\S+/.exec(run.stdout)?.[0];
+  if (run.code !== 0 || token === undefined)
+    throw new HarnessError(`moat admin token create exited ${run.code}:\n${run.stderr}`);
+  return token;
 }
 
 /** The `WWW-Authenticate: Bearer realm=…,service=…` challenge `/v2/` answers without credentials. */
@@ -169,9 +228,9 @@ async function bearerChallenge(url: string): Promise<{ realm: string; service: s
  * fetched as the Docker token spec says: challenge first, then Basic credentials to the realm.
  */
 export async function bearerToken(
-  server: { url: string },
+  server: { url: string; credentials: TestCredentials },
   scopes: string[],
-  credentials: TestCredentials = adminCredentials,
+  credentials: TestCredentials = server.credentials,
 ): Promise<string> {
   const { realm, service } = await bearerChallenge(server.url);
   const tokenUrl = new URL(realm);

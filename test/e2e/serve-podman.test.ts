@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { requireTools } from './require-tools.js';
 import { makeWorkDir, mustRun } from './serve-clients.js';
-import { adminCredentials, startMoatServe, type MoatServer } from './serve-harness.js';
+import { startMoatServe, type MoatServer } from './serve-harness.js';
 
 requireTools(['podman', 'buildah']);
 
@@ -63,9 +63,9 @@ describe('moat serve with podman', () => {
       'login',
       '--tls-verify=false',
       '--username',
-      adminCredentials.username,
+      server.credentials.username,
       '--password',
-      adminCredentials.password,
+      server.credentials.password,
       server.host,
     ]);
     const remote = `${server.host}/e2e/podman/tiny:1`;

@@ -1,8 +1,9 @@
 /**
  * Two `moat serve` processes on one PostgreSQL database and one s3rver bucket, each with its own
  * (unused) data directory: what one node is told, the other serves at once — pushes, deletes and
- * tags — and they share the administrator's password and the token-signing key.
+ * tags — and they share the administrator, its tokens, the master key and the token-signing key.
  */
+import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -44,12 +45,17 @@ beforeAll(async () => {
   ]);
   database = await createTestDatabase();
   s3 = await startS3rver();
-  const env = { MOAT_DATABASE_URL: database.url, ...s3.env };
+  // Both nodes seal and open the same secrets: they share the master key, as operators must.
+  const env = {
+    MOAT_DATABASE_URL: database.url,
+    MOAT_MASTER_KEY: randomBytes(32).toString('hex'),
+    ...s3.env,
+  };
   nodeA = await startMoatServe({ env });
   // The second node gets no MOAT_ADMIN_PASSWORD: it must find the administrator in the database.
   nodeB = await startMoatServe({ env, adminPassword: null });
-  await skopeo.login(nodeA.host);
-  await skopeo.login(nodeB.host);
+  await skopeo.login(nodeA.host, nodeA.credentials);
+  await skopeo.login(nodeB.host, nodeB.credentials);
 });
 
 afterAll(async () => {
@@ -61,7 +67,7 @@ afterAll(async () => {
 });
 
 describe('two moat serve nodes on PostgreSQL + S3', () => {
-  it('shares the administrator: the second node creates none and accepts the same password', () => {
+  it('shares the administrator: the second node creates none and accepts the same token', () => {
     expect(nodeB.logs()).not.toMatch(/created user admin/);
   });
 

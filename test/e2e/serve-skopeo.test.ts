@@ -64,7 +64,7 @@ beforeAll(async () => {
     { tag: 'arm64', platform: { os: 'linux', architecture: 'arm64' } },
   ]);
   server = await startMoatServe();
-  await skopeo.login(server.host);
+  await skopeo.login(server.host, server.credentials);
   await skopeo.mustCopy(`oci:${layout}:app`, `docker://${server.host}/e2e/app:1.0`);
 });
 

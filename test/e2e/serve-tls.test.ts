@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOciLayout } from './registry-harness.js';
 import { requireTools } from './require-tools.js';
 import { imageBlobs, makeWorkDir, mustRun, runTool, Skopeo } from './serve-clients.js';
-import { adminCredentials, startMoatServe, type MoatServer } from './serve-harness.js';
+import { startMoatServe, type MoatServer } from './serve-harness.js';
 
 requireTools(['skopeo', 'umoci', 'openssl']);
 
@@ -104,9 +104,9 @@ describe('moat serve over TLS', () => {
       join(work, 'untrusting.json'),
       '--tls-verify=true',
       '--username',
-      adminCredentials.username,
+      server.credentials.username,
       '--password',
-      adminCredentials.password,
+      server.credentials.password,
       server.host,
     ]);
     expect(result.code).not.toBe(0);
@@ -114,7 +114,7 @@ describe('moat serve over TLS', () => {
   });
 
   it('copies an OCI layout in and back out with identical digests, verifying the certificate', async () => {
-    await trusting.login(server.host);
+    await trusting.login(server.host, server.credentials);
     await trusting.mustCopy(`oci:${layout}:app`, `docker://${server.host}/tls/app:1`);
     const out = join(work, 'out');
     await trusting.mustCopy(`docker://${server.host}/tls/app:1`, `oci:${out}:app`);
