@@ -6,6 +6,7 @@
 import { Option, type Command } from 'commander';
 
 import type { GcCommandOptions } from './admin-run.js';
+import { registerUserCommands } from './admin-user.js';
 import type { CliIo } from './io.js';
 
 /** Adds the `admin` command and its subcommands to `program`. */
@@ -32,4 +33,5 @@ export function registerAdminCommand(program: Command, io: CliIo): void {
     .action(async (options: GcCommandOptions) => {
       await (await import('./admin-run.js')).runGcCommand(options, io);
     });
+  registerUserCommands(admin, io);
 }
