@@ -6,6 +6,8 @@
 import { Option, type Command } from 'commander';
 
 import type { GcCommandOptions } from './admin-run.js';
+import { registerRobotCommands } from './admin-robot.js';
+import { registerTokenCommands } from './admin-token.js';
 import { registerUserCommands } from './admin-user.js';
 import type { CliIo } from './io.js';
 
@@ -34,4 +36,6 @@ export function registerAdminCommand(program: Command, io: CliIo): void {
       await (await import('./admin-run.js')).runGcCommand(options, io);
     });
   registerUserCommands(admin, io);
+  registerTokenCommands(admin, io);
+  registerRobotCommands(admin, io);
 }

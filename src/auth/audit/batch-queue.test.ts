@@ -36,7 +36,7 @@ describe('audit batch queue', () => {
     const logs: string[] = [];
     const queue = queueWith((batch) => {
       if (fail) return Promise.reject(new Error('database unavailable'));
-      written.push(...batch);
+      for (const item of batch) written.push(item);
       return Promise.resolve();
     }, logs);
     queue.push(1);
@@ -55,7 +55,7 @@ describe('audit batch queue', () => {
     let fail = true;
     const queue = queueWith((batch) => {
       if (fail) return Promise.reject(new Error('down'));
-      written.push(...batch);
+      for (const item of batch) written.push(item);
       return Promise.resolve();
     }, logs);
     for (let i = 1; i <= 8; i++) queue.push(i);

@@ -3,12 +3,16 @@ import { createHash, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import type { AuditLog } from '../services.js';
+import type { AuditLog, AuditVerification } from '../services.js';
 import { openSecretBox } from '../secrets/box.js';
 import { engineFixture, engines, type EngineFixture } from '../secrets/test-stores.js';
 import { openAuditLog } from './log.js';
 
 const masterKey = randomBytes(32).toString('hex');
+
+function reasonOf(result: AuditVerification): string {
+  return result.ok ? '' : result.reason;
+}
 
 // Each case edits the table (or the head) with raw SQL, as someone with database access would.
 describe.each(engines)('audit chain tampering on %s', (engine) => {
@@ -41,8 +45,9 @@ describe.each(engines)('audit chain tampering on %s', (engine) => {
 
   it('names an edited field', async () => {
     await run(sql`update audit_log set target = 'project:other' where seq = 3`);
-    expect(await audit.verify()).toMatchObject({ ok: false, firstBadSeq: 3, entries: 2 });
-    expect(await audit.verify()).toMatchObject({ reason: expect.stringContaining('altered') });
+    const result = await audit.verify();
+    expect(result).toMatchObject({ ok: false, firstBadSeq: 3, entries: 2 });
+    expect(reasonOf(result)).toContain('altered');
   });
 
   it('names an edited outcome, time or details', async () => {
@@ -58,14 +63,14 @@ describe.each(engines)('audit chain tampering on %s', (engine) => {
     await run(sql`delete from audit_log where seq = 3`);
     const result = await audit.verify();
     expect(result).toMatchObject({ ok: false, firstBadSeq: 3 });
-    expect(result).toMatchObject({ reason: expect.stringContaining('missing') });
+    expect(reasonOf(result)).toContain('missing');
   });
 
   it('notices entries deleted from the end through the chain head', async () => {
     await run(sql`delete from audit_log where seq >= 4`);
     const result = await audit.verify();
     expect(result).toMatchObject({ ok: false, firstBadSeq: 4 });
-    expect(result).toMatchObject({ reason: expect.stringContaining('4 to 5 are missing') });
+    expect(reasonOf(result)).toContain('4 to 5 are missing');
   });
 
   it('notices that every entry was deleted', async () => {
@@ -104,7 +109,7 @@ describe.each(engines)('audit chain tampering on %s', (engine) => {
       .executeTakeFirstOrThrow();
     await env.database.db
       .insertInto('audit_log')
-      .values({ ...two, seq: 3, actor: 'mallory', prev_hash: two.hash })
+      .values({ ...two, time: Number(two.time), seq: 3, actor: 'mallory', prev_hash: two.hash })
       .execute();
     const result = await audit.verify();
     expect(result).toMatchObject({ ok: false, firstBadSeq: 3 });
@@ -120,7 +125,14 @@ describe.each(engines)('audit chain tampering on %s', (engine) => {
     const hash = createHash('sha256').update('forged').digest('hex');
     await env.database.db
       .insertInto('audit_log')
-      .values({ ...five, seq: 6, actor: 'mallory', prev_hash: five.hash, hash })
+      .values({
+        ...five,
+        time: Number(five.time),
+        seq: 6,
+        actor: 'mallory',
+        prev_hash: five.hash,
+        hash,
+      })
       .execute();
     expect(await audit.verify()).toMatchObject({ ok: false, firstBadSeq: 6 });
     await run(sql`update settings set value = ${`6:${hash}`} where key = 'audit.head'`);
@@ -130,7 +142,7 @@ describe.each(engines)('audit chain tampering on %s', (engine) => {
   it('names an entry past the head (inserted after it)', async () => {
     await run(sql`delete from settings where key = 'audit.head'`);
     const result = await audit.verify();
-    expect(result).toMatchObject({ ok: false, reason: expect.stringContaining('head') });
+    expect(reasonOf(result)).toContain('head');
     await run(
       sql`insert into settings (key, value) values ('audit.head', ${'4:' + 'a'.repeat(64)})`,
     );
