@@ -6,6 +6,9 @@
 import { Option, type Command } from 'commander';
 
 import type { GcCommandOptions } from './admin-run.js';
+import { registerRobotCommands } from './admin-robot.js';
+import { registerTokenCommands } from './admin-token.js';
+import { registerUserCommands } from './admin-user.js';
 import type { CliIo } from './io.js';
 
 /** Adds the `admin` command and its subcommands to `program`. */
@@ -32,4 +35,7 @@ export function registerAdminCommand(program: Command, io: CliIo): void {
     .action(async (options: GcCommandOptions) => {
       await (await import('./admin-run.js')).runGcCommand(options, io);
     });
+  registerUserCommands(admin, io);
+  registerTokenCommands(admin, io);
+  registerRobotCommands(admin, io);
 }
