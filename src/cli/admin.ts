@@ -6,6 +6,7 @@
 import { Option, type Command } from 'commander';
 
 import type { GcCommandOptions } from './admin-run.js';
+import { registerProjectCommands } from './admin-project.js';
 import { registerRobotCommands } from './admin-robot.js';
 import { registerTokenCommands } from './admin-token.js';
 import { registerUserCommands } from './admin-user.js';
@@ -38,4 +39,5 @@ export function registerAdminCommand(program: Command, io: CliIo): void {
   registerUserCommands(admin, io);
   registerTokenCommands(admin, io);
   registerRobotCommands(admin, io);
+  registerProjectCommands(admin, io);
 }
