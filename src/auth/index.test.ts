@@ -1,53 +1,37 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+/**
+ * The registry's auth on the access model: tokens granted through the authoriser (asking for more
+ * yields less), audited; Basic credentials through `Credentials.authenticateRegistry`; and every
+ * way a registry token can be forged or misused, refused at `Access.require`.
+ */
+import { generateKeyPairSync } from 'node:crypto';
 
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { decodeJwt, SignJWT, type JWTPayload } from 'jose';
+import { describe, expect, it } from 'vitest';
 
-import { openMetadataStore } from '../store/metadata/open.js';
-import { createTestDatabase } from '../store/metadata/test-database.js';
-import type { MetadataStore } from '../store/types.js';
-import { loadTokenKey } from './token-key.js';
+import {
+  client,
+  engines,
+  useCredentialsFixture,
+  type CredentialsFixture,
+} from './credentials/test-fixture.js';
+import { openRegistryAuth, type RegistryAuth } from './index.js';
+import type { UserPrincipal } from './services.js';
+import { loadTokenKey, type TokenKey } from './token-key.js';
 import { signToken } from './tokens.js';
 import { AccessError, type AccessRequest, type AccessScope } from './types.js';
-import { openRegistryAuth, type RegistryAuthOptions } from './index.js';
 
-let dir: string;
-let meta: MetadataStore;
-let logs: string[];
-
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'moat-auth-'));
-  meta = await openMetadataStore({ kind: 'sqlite', path: join(dir, 'moat.db') });
-  logs = [];
-});
-
-afterEach(async () => {
-  await meta.close();
-  await rm(dir, { recursive: true, force: true });
-});
-
-function open(overrides: Partial<RegistryAuthOptions> = {}, store = meta) {
-  return openRegistryAuth({
-    meta: store,
-    dataDir: dir,
-    realm: '',
-    service: 'moat',
-    tokenTtlSeconds: 300,
-    log: (message) => logs.push(message),
-    ...overrides,
-  });
-}
-
+const service = 'moat';
 const basic = (user: string, password: string) =>
   `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
-const request = (authorization?: string, host = 'registry.test:5000'): AccessRequest => ({
-  headers: authorization === undefined ? { host } : { host, authorization },
-  ip: '127.0.0.1',
+const request = (authorization?: string): AccessRequest => ({
+  headers:
+    authorization === undefined
+      ? { host: 'registry.test' }
+      : { host: 'registry.test', authorization },
+  ip: client.ip,
 });
-const pull: AccessScope = { type: 'repository', name: 'team/app', actions: ['pull'] };
-const pullPush: AccessScope = { type: 'repository', name: 'team/app', actions: ['pull', 'push'] };
-const catalog: AccessScope = { type: 'registry', name: 'catalog', actions: ['*'] };
+const pull = { type: 'repository', name: 'team/app', actions: ['pull'] } satisfies AccessScope;
+const push = { type: 'repository', name: 'team/app', actions: ['push'] } satisfies AccessScope;
 
 async function refusal(promise: Promise<unknown>): Promise<AccessError> {
   const error: unknown = await promise.then(
@@ -58,226 +42,333 @@ async function refusal(promise: Promise<unknown>): Promise<AccessError> {
   return error as AccessError;
 }
 
-describe('the bootstrap administrator', () => {
-  it('gets a generated password at first start, shown once with the agreed line', async () => {
-    const auth = await open();
-    expect(logs).toHaveLength(1);
-    const password = /^created user admin with password (\S+) \(shown once\)$/.exec(logs[0]!)?.[1];
-    expect(password).toMatch(/^[A-Za-z0-9_-]{24,}$/);
-    expect(auth.adminPassword).toBe(password);
-    expect(await auth.authenticate({ username: 'admin', password: password! })).toEqual({
-      kind: 'user',
-      name: 'admin',
-    });
-
-    const again = await open();
-    expect(logs).toHaveLength(1);
-    expect(again.adminPassword).toBeUndefined();
-    expect(await again.authenticate({ username: 'admin', password: password! })).toBeDefined();
+function open(fixture: CredentialsFixture): Promise<RegistryAuth> {
+  return openRegistryAuth({
+    meta: fixture.meta,
+    credentials: fixture.credentials,
+    authorizer: fixture.authorizer,
+    audit: fixture.audit,
+    realm: '',
+    service,
+    tokenTtlSeconds: 300,
   });
+}
 
-  it('takes MOAT_ADMIN_PASSWORD at first start and never logs it', async () => {
-    const auth = await open({ adminPassword: 'from-the-environment' });
-    expect(logs).toEqual([]);
-    expect(auth.adminPassword).toBeUndefined();
-    expect(
-      await auth.authenticate({ username: 'admin', password: 'from-the-environment' }),
-    ).toBeDefined();
-  });
+/** A system administrator, the private project `team` and `alice`, a developer in it. */
+async function team(
+  fixture: CredentialsFixture,
+): Promise<{ root: UserPrincipal; alice: UserPrincipal }> {
+  const root = await fixture.createUser('root', { systemAdmin: true });
+  const alice = await fixture.createUser('alice');
+  await fixture.projects.createProject(root, { name: 'team', public: false }, client);
+  await fixture.projects.setMember(
+    root,
+    'team',
+    { kind: 'user', name: 'alice', role: 'developer' },
+    client,
+  );
+  return { root, alice };
+}
 
-  it('keeps the stored password when a later MOAT_ADMIN_PASSWORD differs, with a warning without it', async () => {
-    await open({ adminPassword: 'first-password' });
-    const later = await open({ adminPassword: 'second-password' });
-    expect(logs).toHaveLength(1);
-    expect(logs[0]).toMatch(/^warning: MOAT_ADMIN_PASSWORD differs/);
-    expect(logs[0]).not.toContain('second-password');
-    expect(logs[0]).not.toContain('first-password');
-    expect(
-      await later.authenticate({ username: 'admin', password: 'first-password' }),
-    ).toBeDefined();
-    expect(
-      await later.authenticate({ username: 'admin', password: 'second-password' }),
-    ).toBeUndefined();
-  });
+describe.each(engines)('registry auth on %s', (engine) => {
+  const fixture = useCredentialsFixture(engine);
 
-  it('gives the same answer for a wrong password and an unknown user', async () => {
-    const auth = await open({ adminPassword: 'right' });
-    expect(await auth.authenticate({ username: 'admin', password: 'wrong' })).toBeUndefined();
-    expect(await auth.authenticate({ username: 'nobody', password: 'right' })).toBeUndefined();
-    expect(await auth.authenticateBasic(basic('admin', 'wrong'))).toBeUndefined();
-    expect(await auth.authenticateBasic(basic('nobody', 'right'))).toBeUndefined();
-    expect(await auth.authenticateBasic('Basic %%%')).toBeUndefined();
-  });
-
-  it('is the same for two processes starting at once on one store, with one key', async () => {
-    const second = await openMetadataStore({ kind: 'sqlite', path: join(dir, 'moat.db') });
-    try {
-      const [a, b] = await Promise.all([open(), open({}, second)]);
-      const created = logs.filter((line) => line.startsWith('created user admin'));
-      expect(created).toHaveLength(1);
-      const password = (a.adminPassword ?? b.adminPassword)!;
-      expect(await a.authenticate({ username: 'admin', password })).toBeDefined();
-      expect(await b.authenticate({ username: 'admin', password })).toBeDefined();
-      // A token one process issues is accepted by the other.
-      const { token } = await a.issueToken({ kind: 'user', name: 'admin' }, [
-        { ...pull, actions: ['pull'] },
-      ]);
-      await expect(b.access.require(request(`Bearer ${token}`), pull)).resolves.toEqual({
-        kind: 'user',
-        name: 'admin',
-      });
-    } finally {
-      await second.close();
-    }
-  });
-});
-
-describe('the administrator and the signing key on PostgreSQL', () => {
-  it('are created once when several processes start at once, and shared by all of them', async () => {
-    const database = await createTestDatabase();
-    const stores = await Promise.all(
-      Array.from({ length: 3 }, () => openMetadataStore({ kind: 'postgres', url: database.url })),
+  it('grants a token what the principal may do of what it asked, in the order asked, and audits it', async () => {
+    const { alice } = await team(fixture());
+    const auth = await open(fixture());
+    const issued = await auth.issueToken(
+      { ...alice, via: 'password' },
+      [
+        { type: 'repository', name: 'team/app', actions: ['delete', 'push', 'pull'] },
+        { type: 'repository', name: 'other/app', actions: ['pull'] },
+        { type: 'registry', name: 'catalog', actions: ['*'] },
+      ],
+      client,
     );
-    try {
-      const auths = await Promise.all(stores.map((store) => open({}, store)));
-      expect(logs.filter((line) => line.startsWith('created user admin'))).toHaveLength(1);
-      const password = auths.map((auth) => auth.adminPassword).find((pw) => pw !== undefined)!;
-      const admin = { kind: 'user', name: 'admin' } as const;
-      for (const issuer of auths) {
-        const { token } = await issuer.issueToken(admin, [{ ...pull, actions: ['pull'] }]);
-        for (const verifier of auths) {
-          await expect(verifier.access.require(request(`Bearer ${token}`), pull)).resolves.toEqual(
-            admin,
-          );
-          expect(await verifier.authenticate({ username: 'admin', password })).toEqual(admin);
-        }
-      }
-    } finally {
-      await Promise.all(stores.map((store) => store.close()));
-      await database.drop();
-    }
-  });
-});
-
-describe('Access.require', () => {
-  it('challenges a request without credentials with the scope it needs', async () => {
-    const auth = await open({ adminPassword: 'pw' });
-    const error = await refusal(auth.access.require(request(), pullPush));
-    expect(error.code).toBe('UNAUTHENTICATED');
-    expect(error.challenge).toBe(
-      'Bearer realm="http://registry.test:5000/auth/token",service="moat",scope="repository:team/app:pull,push"',
-    );
-    const forCatalog = await refusal(auth.access.require(request(), catalog));
-    expect(forCatalog.challenge).toBe(
-      'Bearer realm="http://registry.test:5000/auth/token",service="moat",scope="registry:catalog:*"',
-    );
-  });
-
-  it('uses the configured realm, and never copies a hostile Host into the challenge', async () => {
-    const configured = await open({ adminPassword: 'pw', realm: 'https://reg.example/auth/token' });
-    expect((await refusal(configured.access.require(request(), pull))).challenge).toContain(
-      'realm="https://reg.example/auth/token"',
-    );
-    const derived = await open({ adminPassword: 'pw' });
-    const hostile = request(undefined, 'evil"\r\nX-Injected: 1');
-    const challenge = (await refusal(derived.access.require(hostile, pull))).challenge!;
-    expect(challenge).toContain('realm="/auth/token"');
-    expect(challenge).not.toMatch(/[\r\n]|evil/);
-  });
-
-  it('accepts the administrator with Basic, and refuses a wrong password alike for any user', async () => {
-    const auth = await open({ adminPassword: 'pw' });
-    await expect(auth.access.require(request(basic('admin', 'pw')), pullPush)).resolves.toEqual({
-      kind: 'user',
-      name: 'admin',
-    });
-    for (const header of [basic('admin', 'nope'), basic('root', 'pw'), 'Digest x', 'Basic']) {
-      const error = await refusal(auth.access.require(request(header), pull));
-      expect(error.code).toBe('UNAUTHENTICATED');
-      expect(error.message).not.toContain('pw');
-    }
-  });
-
-  it('accepts a token that covers the scope and answers 401 insufficient_scope to one that does not', async () => {
-    const auth = await open({ adminPassword: 'pw' });
-    const admin = { kind: 'user', name: 'admin' } as const;
-    const { token } = await auth.issueToken(admin, [{ ...pull, actions: ['pull'] }]);
-    await expect(auth.access.require(request(`Bearer ${token}`), pull)).resolves.toEqual(admin);
-    const lacking = await refusal(auth.access.require(request(`Bearer ${token}`), pullPush));
-    expect(lacking.code).toBe('UNAUTHENTICATED');
-    expect(lacking.challenge).toBe(
-      'Bearer realm="http://registry.test:5000/auth/token",service="moat",scope="repository:team/app:pull,push",error="insufficient_scope"',
-    );
-    const other = await refusal(
-      auth.access.require(request(`Bearer ${token}`), { ...pull, name: 'team/other' }),
-    );
-    expect(other.challenge).toContain('error="insufficient_scope"');
-  });
-
-  it('authenticates GET /v2/ (no action) with Basic or any token of a user, challenging without a scope', async () => {
-    const auth = await open({ adminPassword: 'pw' });
-    const base: AccessScope = { type: 'repository', name: '', actions: [] };
-    const error = await refusal(auth.access.require(request(), base));
-    expect(error.challenge).toBe(
-      'Bearer realm="http://registry.test:5000/auth/token",service="moat"',
-    );
-    await expect(auth.access.require(request(basic('admin', 'pw')), base)).resolves.toBeDefined();
-    // docker login: a token asked for without any scope.
-    const { token } = await auth.issueToken({ kind: 'user', name: 'admin' }, []);
-    await expect(auth.access.require(request(`Bearer ${token}`), base)).resolves.toEqual({
-      kind: 'user',
-      name: 'admin',
-    });
-    const anonymous = await auth.issueToken({ kind: 'anonymous', name: '' }, []);
-    const refused = await refusal(auth.access.require(request(`Bearer ${anonymous.token}`), base));
-    expect(refused.code).toBe('UNAUTHENTICATED');
-  });
-
-  it('derives an https realm for a request that came over TLS', async () => {
-    const auth = await open({ adminPassword: 'pw' });
-    const tls = { ...request(), protocol: 'https' } as const;
-    expect((await refusal(auth.access.require(tls, pull))).challenge).toContain(
-      'realm="https://registry.test:5000/auth/token"',
-    );
-  });
-
-  it('gives anonymous principals a token that grants nothing', async () => {
-    const auth = await open({ adminPassword: 'pw' });
-    const issued = await auth.issueToken({ kind: 'anonymous', name: '' }, [
-      { ...pull, actions: ['pull'] },
+    expect(issued.access).toEqual([
+      { type: 'repository', name: 'team/app', actions: ['push', 'pull'] },
     ]);
-    expect(issued.access).toEqual([]);
-    const error = await refusal(auth.access.require(request(`Bearer ${issued.token}`), pull));
-    expect(error.code).toBe('UNAUTHENTICATED');
+    expect(decodeJwt(issued.token)).toMatchObject({ sub: 'alice', iss: service, aud: service });
+    const [entry] = (await fixture().events()).filter((e) => e.action === 'auth.token');
+    expect(entry).toMatchObject({
+      actor: 'alice',
+      actorKind: 'user',
+      clientIp: client.ip,
+      outcome: 'success',
+      target: 'repository:team/app:delete,push,pull repository:other/app:pull registry:catalog:*',
+      details: { granted: 'repository:team/app:push,pull', via: 'password' },
+    });
   });
 
-  it('answers invalid_token to a token signed by another registry', async () => {
-    const auth = await open({ adminPassword: 'pw' });
-    const otherDir = await mkdtemp(join(tmpdir(), 'moat-auth-other-'));
-    const otherMeta = await openMetadataStore({ kind: 'sqlite', path: join(otherDir, 'moat.db') });
-    try {
-      const other = await open({ adminPassword: 'pw' }, otherMeta);
-      const { token } = await other.issueToken({ kind: 'user', name: 'admin' }, [
-        { ...pull, actions: ['pull'] },
-      ]);
-      const error = await refusal(auth.access.require(request(`Bearer ${token}`), pull));
-      expect(error.challenge).toContain('error="invalid_token"');
-    } finally {
-      await otherMeta.close();
-      await rm(otherDir, { recursive: true, force: true });
+  it('answers a repository that does not exist exactly as one the principal may not use', async () => {
+    const { root, alice } = await team(fixture());
+    await fixture().projects.createProject(root, { name: 'secret', public: false }, client);
+    const auth = await open(fixture());
+    const ask = (name: string) =>
+      auth.issueToken(alice, [{ type: 'repository', name, actions: ['pull'] }], client);
+    expect((await ask('secret/app')).access).toEqual([]);
+    expect((await ask('nothing/app')).access).toEqual([]);
+  });
+
+  it('caps a personal access token by its scopes', async () => {
+    const { alice } = await team(fixture());
+    const { token } = await fixture().credentials.createToken(
+      alice,
+      { name: 'ro', scopes: ['registry:pull'] },
+      client,
+    );
+    const auth = await open(fixture());
+    const principal = await auth.authenticateBasic(basic('alice', token), client);
+    expect(principal).toMatchObject({ via: 'pat', tokenScopes: ['registry:pull'] });
+    const issued = await auth.issueToken(
+      principal!,
+      [{ ...pull, actions: ['pull', 'push'] }],
+      client,
+    );
+    expect(issued.access).toEqual([{ type: 'repository', name: 'team/app', actions: ['pull'] }]);
+    await expect(auth.access.require(request(basic('alice', token)), pull)).resolves.toBeDefined();
+    expect((await refusal(auth.access.require(request(basic('alice', token)), push))).code).toBe(
+      'ACCESS_DENIED',
+    );
+  });
+
+  it('stops taking a revoked token or a rotated robot secret at once, even over Basic', async () => {
+    const { root, alice } = await team(fixture());
+    const { credentials } = fixture();
+    const auth = await open(fixture());
+    const { token, info } = await credentials.createToken(
+      alice,
+      { name: 'ci', scopes: ['registry:pull'] },
+      client,
+    );
+    const { secret } = await credentials.createRobot(
+      root,
+      { name: 'ci', project: 'team', permissions: [{ project: 'team', actions: ['pull'] }] },
+      client,
+    );
+    await expect(auth.access.require(request(basic('alice', token)), pull)).resolves.toBeDefined();
+    await expect(
+      auth.access.require(request(basic('robot$team+ci', secret)), pull),
+    ).resolves.toBeDefined();
+    await credentials.revokeToken(alice, info.id, client);
+    await credentials.rotateRobotSecret(root, 'robot$team+ci', client);
+    expect((await refusal(auth.access.require(request(basic('alice', token)), pull))).code).toBe(
+      'UNAUTHENTICATED',
+    );
+    expect(
+      (await refusal(auth.access.require(request(basic('robot$team+ci', secret)), pull))).code,
+    ).toBe('UNAUTHENTICATED');
+  });
+
+  it('gives a robot exactly its permissions', async () => {
+    const { root } = await team(fixture());
+    const { secret } = await fixture().credentials.createRobot(
+      root,
+      { name: 'ci', project: 'team', permissions: [{ project: 'team', actions: ['push'] }] },
+      client,
+    );
+    const auth = await open(fixture());
+    const robot = await auth.authenticateBasic(basic('robot$team+ci', secret), client);
+    const issued = await auth.issueToken(
+      robot!,
+      [
+        { ...pull, actions: ['pull', 'push', 'delete'] },
+        { type: 'repository', name: 'other/x', actions: ['push'] },
+      ],
+      client,
+    );
+    expect(issued.access).toEqual([{ type: 'repository', name: 'team/app', actions: ['push'] }]);
+    await expect(
+      auth.access.require(request(`Bearer ${issued.token}`), push),
+    ).resolves.toMatchObject({ kind: 'robot', via: 'token' });
+  });
+
+  it('refuses the password of an administrator who must enrol a second factor, alike to a wrong one', async () => {
+    await team(fixture());
+    const auth = await open(fixture());
+    const { passwordOf } = await import('./credentials/test-fixture.js');
+    expect(
+      await auth.authenticate({ username: 'root', password: passwordOf('root') }, client),
+    ).toBeUndefined();
+    expect(
+      await auth.authenticate({ username: 'alice', password: passwordOf('alice') }, client),
+    ).toMatchObject({ name: 'alice', via: 'password' });
+  });
+
+  it('shares one signing key between processes on one database', async () => {
+    const { alice } = await team(fixture());
+    const [a, b] = await Promise.all([open(fixture()), open(fixture())]);
+    const { token } = await a.issueToken(alice, [pull], client);
+    await expect(b.access.require(request(`Bearer ${token}`), pull)).resolves.toMatchObject({
+      name: 'alice',
+    });
+  });
+});
+
+describe.each(engines)('tampered and misused registry tokens on %s', (engine) => {
+  const fixture = useCredentialsFixture(engine);
+
+  /** Alice (a developer of `team`), the registry auth and its signing key. */
+  async function setUp(): Promise<{
+    auth: RegistryAuth;
+    key: TokenKey;
+    claims: JWTPayload;
+    token: string;
+  }> {
+    await team(fixture());
+    const auth = await open(fixture());
+    const key = await loadTokenKey(fixture().meta);
+    const { token } = await signToken(key, {
+      service,
+      subject: 'alice',
+      granted: [{ ...pull, actions: ['pull'] }],
+      ttlSeconds: 300,
+    });
+    return { auth, key, claims: decodeJwt(token), token };
+  }
+
+  const invalid = async (auth: RegistryAuth, token: string, scope: AccessScope = pull) => {
+    const error = await refusal(auth.access.require(request(`Bearer ${token}`), scope));
+    expect(error.code).toBe('UNAUTHENTICATED');
+    return error.challenge;
+  };
+
+  it('accepts the untampered token (the baseline of every case below)', async () => {
+    const { auth, token } = await setUp();
+    await expect(auth.access.require(request(`Bearer ${token}`), pull)).resolves.toMatchObject({
+      name: 'alice',
+    });
+  });
+
+  it('refuses alg none', async () => {
+    const { auth, claims } = await setUp();
+    const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    for (const alg of ['none', 'None', 'NONE']) {
+      const token = `${part({ alg, typ: 'JWT' })}.${part(claims)}.`;
+      expect(await invalid(auth, token)).toContain('error="invalid_token"');
     }
   });
 
-  it('denies (403) a principal the policy refuses even with a token that covers the scope', async () => {
-    const auth = await open({ adminPassword: 'pw' });
-    const key = await loadTokenKey(meta);
-    const { token } = await signToken(key, {
-      service: 'moat',
-      subject: 'bob',
-      granted: [{ type: 'repository', name: 'team/app', actions: ['pull'] }],
-      ttlSeconds: 60,
+  it('refuses a token signed by another key, even with our kid', async () => {
+    const { auth, key, claims } = await setUp();
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const token = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'ES256', kid: key.kid })
+      .sign(privateKey);
+    expect(await invalid(auth, token)).toContain('error="invalid_token"');
+  });
+
+  it('refuses altered claims under the original signature (access widened, subject changed)', async () => {
+    const { auth, token } = await setUp();
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as JWTPayload;
+    for (const altered of [
+      {
+        ...claims,
+        access: [{ type: 'repository', name: 'team/app', actions: ['pull', 'push', 'delete'] }],
+      },
+      { ...claims, sub: 'root' },
+      { ...claims, exp: (claims.exp ?? 0) + 3600 },
+    ]) {
+      const forged = `${header}.${Buffer.from(JSON.stringify(altered)).toString('base64url')}.${signature}`;
+      expect(await invalid(auth, forged, push)).toContain('error="invalid_token"');
+    }
+  });
+
+  it('refuses an HS256 token whose HMAC key is our public key (PEM, DER or JWK)', async () => {
+    const { auth, key, claims } = await setUp();
+    const secrets: Buffer[] = [
+      Buffer.from(key.publicKey.export({ format: 'pem', type: 'spki' })),
+      key.publicKey.export({ format: 'der', type: 'spki' }),
+      Buffer.from(JSON.stringify(key.publicKey.export({ format: 'jwk' }))),
+    ];
+    for (const secret of secrets) {
+      for (const alg of ['HS256', 'HS384', 'HS512']) {
+        const token = await new SignJWT(claims)
+          .setProtectedHeader({ alg, kid: key.kid })
+          .sign(new Uint8Array(secret));
+        expect(await invalid(auth, token)).toContain('error="invalid_token"');
+      }
+    }
+  });
+
+  it('refuses an RS256 token, whatever its kid says', async () => {
+    const { auth, key, claims } = await setUp();
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const token = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', kid: key.kid })
+      .sign(privateKey);
+    expect(await invalid(auth, token)).toContain('error="invalid_token"');
+  });
+
+  it('refuses an expired token and one not valid yet, beyond the 30 s clock tolerance', async () => {
+    const { auth, key } = await setUp();
+    const granted = [{ ...pull, actions: ['pull' as const] }];
+    const now = Date.now();
+    const expired = await signToken(key, {
+      service,
+      subject: 'alice',
+      granted,
+      ttlSeconds: 300,
+      now: now - 331_000,
     });
-    const error = await refusal(auth.access.require(request(`Bearer ${token}`), pull));
-    expect(error.code).toBe('ACCESS_DENIED');
+    expect(await invalid(auth, expired.token)).toContain('error="invalid_token"');
+    const future = await signToken(key, {
+      service,
+      subject: 'alice',
+      granted,
+      ttlSeconds: 300,
+      now: now + 60_000,
+    });
+    expect(await invalid(auth, future.token)).toContain('error="invalid_token"');
+  });
+
+  it('refuses a token for another audience or from another issuer, and one without exp', async () => {
+    const { auth, key, claims } = await setUp();
+    const sign = (changes: JWTPayload) =>
+      new SignJWT({ ...claims, ...changes })
+        .setProtectedHeader({ alg: 'ES256', kid: key.kid })
+        .sign(key.privateKey);
+    expect(await invalid(auth, await sign({ aud: 'other-registry' }))).toContain(
+      'error="invalid_token"',
+    );
+    expect(await invalid(auth, await sign({ iss: 'other-issuer' }))).toContain(
+      'error="invalid_token"',
+    );
+    expect(await invalid(auth, await sign({ aud: [service, 'other'], iss: 'evil' }))).toContain(
+      'error="invalid_token"',
+    );
+    const { exp: _exp, ...withoutExp } = claims;
+    const noExp = await new SignJWT(withoutExp)
+      .setProtectedHeader({ alg: 'ES256', kid: key.kid })
+      .sign(key.privateKey);
+    expect(await invalid(auth, noExp)).toContain('error="invalid_token"');
+  });
+
+  it('refuses a token for one repository on another', async () => {
+    const { auth, token } = await setUp();
+    const challenge = await invalid(auth, token, { ...pull, name: 'team/other' });
+    expect(challenge).toContain('error="insufficient_scope"');
+    expect(challenge).toContain('scope="repository:team/other:pull"');
+  });
+
+  it('refuses a pull token used to push, though the user may push', async () => {
+    const { auth, token } = await setUp();
+    const challenge = await invalid(auth, token, push);
+    expect(challenge).toContain('error="insufficient_scope"');
+    expect(challenge).toContain('scope="repository:team/app:push"');
+  });
+
+  it('refuses garbage and over-long tokens', async () => {
+    const { auth, token } = await setUp();
+    for (const text of [
+      'not.a.token',
+      'x',
+      `${token}x`,
+      'a'.repeat(100_000),
+      `${token.split('.').slice(0, 2).join('.')}.`,
+    ]) {
+      expect(await invalid(auth, text)).toContain('error="invalid_token"');
+    }
   });
 });

@@ -91,8 +91,15 @@ export interface Identity {
   /** The session a cookie token names, refreshing its idle expiry; undefined when none or expired. */
   authenticateSession(token: string): Promise<ActiveSession | undefined>;
   logout(idHash: string): Promise<void>;
-  /** Ends every session of a user; resolves to how many ended. */
-  revokeSessions(username: string, actor: Principal, client: ClientInfo): Promise<number>;
+  /**
+   * Ends every session of a user (actor: a system administrator or the user; undefined for the
+   * CLI); resolves to how many ended.
+   */
+  revokeSessions(
+    username: string,
+    actor: Principal | undefined,
+    client: ClientInfo,
+  ): Promise<number>;
 
   /**
    * The password grant of the registry (`/auth/token`, `Basic` on `/v2`): the user when the

@@ -7,6 +7,10 @@ import { Option, type Command } from 'commander';
 
 import { registerAuditCommands } from './admin-audit.js';
 import type { GcCommandOptions } from './admin-run.js';
+import { registerProjectCommands } from './admin-project.js';
+import { registerRobotCommands } from './admin-robot.js';
+import { registerTokenCommands } from './admin-token.js';
+import { registerUserCommands } from './admin-user.js';
 import type { CliIo } from './io.js';
 
 /** Adds the `admin` command and its subcommands to `program`. */
@@ -33,5 +37,9 @@ export function registerAdminCommand(program: Command, io: CliIo): void {
     .action(async (options: GcCommandOptions) => {
       await (await import('./admin-run.js')).runGcCommand(options, io);
     });
+  registerUserCommands(admin, io);
+  registerTokenCommands(admin, io);
+  registerRobotCommands(admin, io);
+  registerProjectCommands(admin, io);
   registerAuditCommands(admin, io);
 }

@@ -6,6 +6,8 @@ import { findRobot } from '../../store/access/robots.js';
 import type { Principal } from '../model.js';
 import type { Credentials } from '../services.js';
 import { userPrincipal, type CredentialsContext, type CredentialsOptions } from './context.js';
+
+export { operator } from './context.js';
 import { parseRobotName, robotPrefix } from './names.js';
 import { parsePermissions } from './permissions.js';
 import { robotMethods } from './robots.js';

@@ -21,9 +21,9 @@ import {
   type RobotRow,
 } from '../../store/access/robots.js';
 import { AuthError } from '../errors.js';
-import { auditActor, type ClientInfo, type Principal } from '../model.js';
+import type { ClientInfo, Principal } from '../model.js';
 import type { Credentials, RobotInfo } from '../services.js';
-import { checkExpiry, isSystemAdmin, type CredentialsContext } from './context.js';
+import { auditActorOf, checkExpiry, isSystemAdmin, type CredentialsContext } from './context.js';
 import { checkProjectName, checkRobotShortName, parseRobotName, robotFullName } from './names.js';
 import { checkPermissions, parsePermissions } from './permissions.js';
 import { generateRobotSecret, hashSecret } from './secret.js';
@@ -190,7 +190,7 @@ function record(
   details: Record<string, string | number | boolean | null>,
 ): void {
   context.audit.record({
-    ...auditActor(actor),
+    ...auditActorOf(actor),
     clientIp: client.ip,
     action,
     target: `robot:${robot}`,

@@ -15,9 +15,9 @@ import {
   type TokenRow,
 } from '../../store/access/tokens.js';
 import { AuthError } from '../errors.js';
-import { auditActor, tokenScopes, type ClientInfo, type TokenScope } from '../model.js';
+import { tokenScopes, type ClientInfo, type TokenScope } from '../model.js';
 import type { Credentials, TokenInfo, UserPrincipal } from '../services.js';
-import { checkExpiry, userPrincipal, type CredentialsContext } from './context.js';
+import { auditActorOf, checkExpiry, userPrincipal, type CredentialsContext } from './context.js';
 import { checkTokenName } from './names.js';
 import { isList } from './permissions.js';
 import { generateToken, hashSecret, looksLikeToken } from './secret.js';
@@ -149,7 +149,7 @@ function record(
   details: Record<string, string>,
 ): void {
   context.audit.record({
-    ...auditActor(user),
+    ...auditActorOf(user),
     clientIp: client.ip,
     action,
     target: `user:${user.name}`,

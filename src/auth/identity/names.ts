@@ -7,8 +7,8 @@
 import { AuthError } from '../errors.js';
 
 const usernamePattern = /^[a-z0-9][a-z0-9._-]{0,63}$/;
-/** Names Moat itself uses as audit actors. */
-const reservedUsernames = new Set(['anonymous', 'system']);
+/** Names Moat uses itself: audit actors, and `me`, the API's name for the caller (`/users/me`). */
+const reservedUsernames = new Set(['anonymous', 'system', 'me']);
 const maxEmailLength = 254;
 const emailPattern = /^[^\s@<>"'\\\p{Cc}]{1,64}@[^\s@<>"'\\\p{Cc}]{1,189}$/u;
 

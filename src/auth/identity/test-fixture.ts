@@ -1,7 +1,7 @@
 /**
  * Test support: an identity service over a real metadata store, on SQLite (a file in a temporary
  * directory) or PostgreSQL (one throw-away database per test file, emptied before each test), with
- * a clock the test moves and the audit events recorded in memory.
+ * the real secret box and audit log, and a clock the test moves.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,10 +13,14 @@ import type { StoreDatabase } from '../../store/metadata/database.js';
 import { openMetadataStore } from '../../store/metadata/open.js';
 import { createTestDatabase, type TestDatabase } from '../../store/metadata/test-database.js';
 import type { KyselyMetadataStore } from '../../store/metadata/kysely-store.js';
-import type { AuditEvent, SecretBox } from '../model.js';
-import type { Identity } from '../services.js';
+import { openAuditLog } from '../audit/log.js';
+import type { AuditEntry, SecretBox } from '../model.js';
+import { openSecretBox } from '../secrets/box.js';
+import type { AuditLog, Identity } from '../services.js';
 import type { IdentityConfig } from './context.js';
 import { createIdentity } from './index.js';
+
+const masterKey = 'ab'.repeat(32);
 
 /** Both engines, for `describe.each`. */
 export const engines = ['sqlite', 'postgres'] as const;
@@ -37,9 +41,12 @@ export interface IdentityFixture {
   secrets: SecretBox;
   /** Move `clock.now` to move time. */
   clock: { now: number };
-  audit: AuditEvent[];
-  /** Another service on the same database (another process) with another configuration. */
-  reconfigure(config: Partial<IdentityConfig>): Identity;
+  /** Every audit entry so far (after a flush). */
+  auditEntries: () => Promise<AuditEntry[]>;
+  /** Another service on the same store with another configuration. */
+  reconfigure: (config: Partial<IdentityConfig>) => Identity;
+  /** A service on a second connection to the same database (as another process has). */
+  anotherProcess: () => Promise<Identity>;
 }
 
 /**
@@ -75,13 +82,13 @@ export function useIdentityFixture(
     const meta = await open();
     stores = [meta];
     const clock = { now: Date.UTC(2026, 0, 1) };
-    const audit: AuditEvent[] = [];
-    const secrets = memorySecretBox();
+    const secrets = await openSecretBox({ database: meta.database, masterKey });
+    const audit: AuditLog = await openAuditLog({ database: meta.database, secrets });
     const make = (database: StoreDatabase, extra: Partial<IdentityConfig>) =>
       createIdentity({
         database,
         secrets,
-        audit: { record: (event) => void audit.push(event), flush: () => Promise.resolve() },
+        audit,
         config: { ...testConfig, ...config, ...extra },
         now: () => clock.now,
       });
@@ -90,8 +97,16 @@ export function useIdentityFixture(
       database: meta.database,
       secrets,
       clock,
-      audit,
+      auditEntries: async () => {
+        await audit.flush();
+        return audit.query({ limit: 1000 });
+      },
       reconfigure: (extra) => make(meta.database, extra),
+      anotherProcess: async () => {
+        const other = await open();
+        stores.push(other);
+        return make(other.database, {});
+      },
     };
   });
   afterEach(async () => {
@@ -103,26 +118,5 @@ export function useIdentityFixture(
   return () => {
     if (!current) throw new Error('the fixture is opened in beforeEach');
     return current;
-  };
-}
-
-/** Interim: secrets kept in memory until `auth/secrets/` lands. */
-function memorySecretBox(): SecretBox {
-  const secrets = new Map<string, Buffer>();
-  let next = 0;
-  return {
-    seal: (_purpose, plaintext) => {
-      const id = `s${++next}`;
-      secrets.set(id, Buffer.from(plaintext));
-      return Promise.resolve(id);
-    },
-    open: (id) => {
-      const value = secrets.get(id);
-      return value ? Promise.resolve(value) : Promise.reject(new Error(`no secret ${id}`));
-    },
-    remove: (id) => {
-      secrets.delete(id);
-      return Promise.resolve();
-    },
   };
 }

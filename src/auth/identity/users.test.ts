@@ -33,9 +33,9 @@ describe.each(engines)('users (%s)', (engine) => {
   });
 
   it('records user.create in the audit log with the acting administrator', async () => {
-    const { identity, audit } = fixture();
+    const { identity, auditEntries } = fixture();
     await identity.createUser({ username: 'alice', password }, admin, client);
-    expect(audit).toContainEqual(
+    expect(await auditEntries()).toContainEqual(
       expect.objectContaining({
         actor: 'root',
         actorKind: 'user',
@@ -113,7 +113,7 @@ describe.each(engines)('users (%s)', (engine) => {
   });
 
   it('refuses creation by anyone but a system administrator (ACCESS_DENIED, audited)', async () => {
-    const { identity, audit } = fixture();
+    const { identity, auditEntries } = fixture();
     const user: Principal = { kind: 'user', name: 'mallory', id: 'm', systemAdmin: false };
     await expect(
       identity.createUser({ username: 'alice', password }, user, client),
@@ -122,7 +122,10 @@ describe.each(engines)('users (%s)', (engine) => {
     await expect(
       identity.createUser({ username: 'alice', password }, robot, client),
     ).rejects.toMatchObject({ code: 'ACCESS_DENIED' });
-    expect(audit.at(-1)).toMatchObject({ action: 'user.create', outcome: 'denied' });
+    expect((await auditEntries()).at(-1)).toMatchObject({
+      action: 'user.create',
+      outcome: 'denied',
+    });
   });
 
   it('lists users in name order, a page at a time, and bounds the page size', async () => {

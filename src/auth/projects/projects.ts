@@ -6,8 +6,8 @@
 import * as store from '../../store/access/projects.js';
 import type { StoreDatabase } from '../../store/metadata/database.js';
 import { AuthError } from '../errors.js';
+import { auditActorOf } from '../credentials/context.js';
 import {
-  auditActor,
   projectRoles,
   type AuditOutcome,
   type AuditRecorder,
@@ -53,7 +53,8 @@ export function createProjects(options: ProjectsOptions): Projects {
     details?: Record<string, string | number | boolean | null>,
   ) =>
     audit.record({
-      ...auditActor(actor),
+      // The operator on the box (`moat admin …`) is recorded as `system`.
+      ...auditActorOf(actor),
       clientIp: client.ip,
       action,
       target,

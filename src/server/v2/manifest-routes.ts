@@ -2,7 +2,8 @@
  * `GET`/`HEAD`/`PUT`/`DELETE /v2/<name>/manifests/<reference>`: manifests are returned byte for
  * byte with their stored `Content-Type` and `Docker-Content-Digest`, after `Accept` negotiation;
  * a push reads the body within the manifest size limit (413 above it) and answers `Location`,
- * `Docker-Content-Digest` and, for a manifest with a subject, `OCI-Subject`.
+ * `Docker-Content-Digest` and, for a manifest with a subject, `OCI-Subject`. A classified image
+ * (`moat.classification`) is served only to principals granted its classification.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
@@ -15,9 +16,11 @@ import {
   type ManifestReferenceInPath,
 } from '../../distribution/manifests.js';
 import { acceptsMediaType } from '../../distribution/media-types.js';
+import type { Principal } from '../../auth/types.js';
 import type { RegistryContext } from '../context.js';
 import { requireRepository } from './access.js';
 import { manifestAudit } from './audit.js';
+import { requireClassification } from './classification.js';
 import { manifestLocation, methodNotAllowed, readBodyWithin } from './http.js';
 
 /** Answers a request to `/v2/<name>/manifests/<reference>`. */
@@ -30,16 +33,18 @@ export async function manifestEndpoint(
   const { name } = endpoint;
   switch (request.method) {
     case 'HEAD': {
-      await requireRepository(ctx.access, request, name, ['pull']);
-      await serveManifest(ctx, name, readableReference(endpoint.reference), request, reply);
+      const principal = await requireRepository(ctx.access, request, name, ['pull']);
+      const reference = readableReference(endpoint.reference);
+      await serveManifest(ctx, name, reference, principal, request, reply);
       return;
     }
     case 'GET': {
       const audit = manifestAudit(ctx, request, 'registry.pull', name, endpoint.reference);
       try {
-        audit.principal = await requireRepository(ctx.access, request, name, ['pull']);
+        const principal = await requireRepository(ctx.access, request, name, ['pull']);
+        audit.principal = principal;
         const reference = readableReference(endpoint.reference);
-        audit.digest = await serveManifest(ctx, name, reference, request, reply);
+        audit.digest = await serveManifest(ctx, name, reference, principal, request, reply);
       } catch (error) {
         audit.failed(error);
         throw error;
@@ -97,10 +102,12 @@ async function serveManifest(
   ctx: RegistryContext,
   name: string,
   reference: ManifestReferenceInPath,
+  principal: Principal,
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<string> {
   const record = await fetchManifest(ctx, name, reference);
+  await requireClassification(ctx, principal, record);
   if (!acceptsMediaType(request.headers.accept, record.mediaType)) {
     // Distribution's answer when the stored type is not acceptable and no conversion exists.
     throw new DistributionError(

@@ -22,12 +22,19 @@ export const engines = ['sqlite', 'postgres'] as const;
 export interface AccessTestDatabase {
   meta: KyselyMetadataStore;
   database: StoreDatabase;
-  /** Empties every access and registry table. */
+  /** Empties every access and registry table (settings stay: the token key, the key check). */
   reset(): Promise<void>;
   close(): Promise<void>;
 }
 
 const tables = [
+  'sessions',
+  'recovery_codes',
+  'login_throttle',
+  'personal_access_tokens',
+  'robots',
+  'secrets',
+  'audit_log',
   'project_members',
   'group_members',
   'groups',

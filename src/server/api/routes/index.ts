@@ -1,0 +1,16 @@
+/**
+ * Every route of `/api/v1`, from each area's module, over one set of access services: what
+ * `server/app.ts` hands to `registerApi`, and what the OpenAPI test documents.
+ */
+import type { AccessServices } from '../../../auth/open.js';
+import type { ApiRoute } from '../types.js';
+import { robotRoutes } from './robots.js';
+import { tokenRoutes } from './tokens.js';
+
+/**
+ * The routes of every area.
+ * @example registerApi(app, { routes: apiRoutes(services), identity, credentials, version });
+ */
+export function apiRoutes(services: AccessServices): ApiRoute[] {
+  return [...tokenRoutes(services), ...robotRoutes(services)];
+}
