@@ -117,4 +117,10 @@ describe('master key sources', () => {
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(readFileSync(path, 'utf8').match(/^# Moat master key/gm)).toHaveLength(1);
   });
+
+  it('creates the data directory when nothing else has (PostgreSQL installations)', () => {
+    const dataDir = join(dir, 'not', 'yet');
+    expect(loadMasterKeys({ dataDir }, warn).keys).toHaveLength(1);
+    expect(statSync(join(dataDir, 'master.key')).mode & 0o777).toBe(0o600);
+  });
 });

@@ -7,7 +7,15 @@
  * hex digits or 44 base64 characters. Errors name the source and line, never a key.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { linkSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  linkSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 
 import { AuthError } from '../errors.js';
@@ -149,6 +157,8 @@ function createKeyFileIfMissing(path: string): void {
   } catch {
     // Missing: create it below.
   }
+  // With PostgreSQL nothing else may have created the data directory yet.
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const temporary = join(
     dirname(path),
     `.master.key.${process.pid}.${randomBytes(4).toString('hex')}`,
