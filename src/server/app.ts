@@ -126,6 +126,7 @@ export async function startServer(
       meta: stores.meta,
       blobs: stores.blobs,
       access: auth.access,
+      audit: access.audit,
       limits: config.limits,
     };
     registerV2(app, context);
