@@ -48,7 +48,8 @@ export default defineConfig([
     platform: 'node',
     // A library that finds its own data files through __dirname. better-sqlite3's JavaScript is
     // bundled; its native addon is loaded from node_modules by path (src/util/sqlite.ts).
-    // @node-rs/argon2 picks its platform's native package at run time: it stays a require.
+    // @node-rs/argon2 picks its native addon per platform with require() at load time: it stays
+    // in node_modules.
     external: [/^@cyclonedx\//, /^@node-rs\//],
     output: {
       dir: 'dist/bundle',
