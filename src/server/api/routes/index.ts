@@ -4,7 +4,9 @@
  */
 import type { AccessServices } from '../../../auth/open.js';
 import type { ApiRoute } from '../types.js';
+import { auditRoutes } from './audit.js';
 import { authRoutes } from './auth.js';
+import { projectRoutes } from './projects.js';
 import { robotRoutes } from './robots.js';
 import { tokenRoutes } from './tokens.js';
 import { userRoutes } from './users.js';
@@ -19,5 +21,7 @@ export function apiRoutes(services: AccessServices): ApiRoute[] {
     ...userRoutes(services),
     ...tokenRoutes(services),
     ...robotRoutes(services),
+    ...projectRoutes(services),
+    ...auditRoutes(services),
   ];
 }
