@@ -64,7 +64,9 @@ export function manifestAudit(
         if (error.code === 'ACCESS_DENIED') record('denied', error.code);
         return;
       }
-      record('failure', errorCode(error));
+      // A refusal past authentication (the label rule's `DENIED`) is a denial too.
+      const code = errorCode(error);
+      record(code === 'DENIED' ? 'denied' : 'failure', code);
     },
   };
   return audit;
