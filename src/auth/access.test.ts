@@ -3,29 +3,26 @@
  * credentials and with an anonymous token), and the re-decision of a Bearer token against the
  * subject as it is now. Real services over a real database on both engines.
  */
-import { randomBytes } from 'node:crypto';
-
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { createCredentials } from './credentials/index.js';
-import { createIdentity } from './identity/index.js';
-import { openRegistryAuth, type RegistryAuth } from './index.js';
+import { type RegistryAuth } from './index.js';
 import type { Principal } from './model.js';
 import {
-  auditEvents,
   engines,
   openAccessTestDatabase,
   type AccessTestDatabase,
 } from './projects/__fixtures__/access-database.js';
-import { createAuthorizer, createProjects } from './projects/index.js';
-import { openSecretBox } from './secrets/box.js';
+import {
+  openAccessStack,
+  operator,
+  testMasterKey,
+  testPassword as password,
+} from './projects/__fixtures__/access-stack.js';
 import type { Credentials, Identity, Projects } from './services.js';
 import { AccessError, type AccessRequest, type AccessScope } from './types.js';
 
 const client = { ip: '127.0.0.1' };
-/** One key for the file: the database remembers which key its secrets are sealed under. */
-const masterKey = randomBytes(32).toString('hex');
-const password = 'correct horse battery staple';
+const masterKey = testMasterKey();
 const anonymous: Principal = { kind: 'anonymous', name: '' };
 const request = (authorization?: string): AccessRequest => ({
   headers: { host: 'registry.test', ...(authorization === undefined ? {} : { authorization }) },
@@ -38,8 +35,6 @@ const scope = (name: string, ...actions: ('pull' | 'push' | 'delete')[]): Access
   name,
   actions,
 });
-/** The system administrator as the management API would present it after enrolment. */
-const operator = { kind: 'user', name: 'root', systemAdmin: true } as const;
 
 async function refusal(promise: Promise<unknown>): Promise<AccessError> {
   const error: unknown = await promise.then(
@@ -65,33 +60,7 @@ describe.each(engines)('registry access on %s', (engine) => {
   afterAll(() => db.close());
   beforeEach(async () => {
     await db.reset();
-    const audit = auditEvents();
-    const { database } = db;
-    const secrets = await openSecretBox({ database, masterKey });
-    identity = createIdentity({
-      database,
-      secrets,
-      audit,
-      config: {
-        requireTwoFactor: 'admins',
-        sessionIdleTimeoutMs: 60_000,
-        sessionMaxAgeMs: 3_600_000,
-        lockoutThreshold: 5,
-        lockoutDurationMs: 60_000,
-      },
-    });
-    credentials = createCredentials({ database, identity, audit });
-    projects = createProjects({ database, identity, audit });
-    const authorizer = createAuthorizer({ projects });
-    auth = await openRegistryAuth({
-      meta: db.meta,
-      credentials,
-      authorizer,
-      audit,
-      realm: '',
-      service: 'moat',
-      tokenTtlSeconds: 300,
-    });
+    ({ identity, credentials, projects, auth } = await openAccessStack(db, masterKey));
     await identity.createUser({ username: 'root', password, systemAdmin: true }, undefined, client);
     await identity.createUser({ username: 'alice', password }, undefined, client);
     await projects.createProject(operator, { name: 'pub', public: true }, client);

@@ -7,6 +7,7 @@
  * Anonymous clients may pull from public projects: without any credentials, or with the
  * anonymous token `/auth/token` hands out when no credentials come (docker's and skopeo's way).
  */
+import { projectOf } from './projects/index.js';
 import { realmFor } from './realm.js';
 import { formatScope } from './scope.js';
 import type { ClientInfo } from './model.js';
@@ -34,7 +35,7 @@ export interface AccessDependencies {
    * undefined when it no longer exists, is disabled or expired.
    */
   resolveSubject(subject: string): Promise<Principal | undefined>;
-  authorizer: Pick<Authorizer, 'decide'>;
+  authorizer: Pick<Authorizer, 'decide' | 'missingClassification'>;
 }
 
 const anonymous: Principal = { kind: 'anonymous', name: '' };
@@ -85,6 +86,10 @@ export function createAccess(deps: AccessDependencies): Access {
         throw new AccessError('ACCESS_DENIED', `access to ${formatScope(scope)} denied`);
       }
       return principal;
+    },
+
+    missingClassification(principal, repository, labels) {
+      return deps.authorizer.missingClassification(principal, projectOf(repository), labels);
     },
   };
 }

@@ -40,6 +40,15 @@ export interface AccessRequest {
  */
 export interface Access {
   require(request: AccessRequest, scope: AccessScope): Promise<Principal>;
+  /**
+   * Label-based access: undefined when `principal` may receive an image with these config labels
+   * from `repository`, else the classification (`moat.classification`) it lacks.
+   */
+  missingClassification(
+    principal: Principal,
+    repository: string,
+    labels: Readonly<Record<string, string>>,
+  ): Promise<string | undefined>;
 }
 
 /** A refused request; `challenge` is the `WWW-Authenticate` value to send with a 401. */

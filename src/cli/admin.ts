@@ -5,6 +5,7 @@
  */
 import { Option, type Command } from 'commander';
 
+import { registerAuditCommands } from './admin-audit.js';
 import type { GcCommandOptions } from './admin-run.js';
 import { registerRobotCommands } from './admin-robot.js';
 import { registerTokenCommands } from './admin-token.js';
@@ -38,4 +39,5 @@ export function registerAdminCommand(program: Command, io: CliIo): void {
   registerUserCommands(admin, io);
   registerTokenCommands(admin, io);
   registerRobotCommands(admin, io);
+  registerAuditCommands(admin, io);
 }

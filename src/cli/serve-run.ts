@@ -6,6 +6,7 @@ import { loadServeConfig } from '../server/config.js';
 import { nextTerminationSignal } from '../util/temp-files.js';
 import type { CliIo } from './io.js';
 import type { ServeFlags } from './serve.js';
+import { version } from './version.js';
 
 /** `moat serve`: runs until SIGINT or SIGTERM. */
 export async function runServe(flags: ServeFlags, io: CliIo): Promise<void> {
@@ -21,15 +22,13 @@ export async function runServe(flags: ServeFlags, io: CliIo): Promise<void> {
   const { startServer } = await import('../server/app.js');
   let server;
   try {
-    server = await startServer(config, { log: (message) => io.stderr.write(`moat: ${message}\n`) });
+    server = await startServer(config, {
+      log: (message) => io.stderr.write(`moat: ${message}\n`),
+      version,
+    });
   } catch (error) {
     termination.cancel();
     throw error;
-  }
-  if (server.adminPassword !== undefined) {
-    io.stderr.write(
-      `moat: created user admin with password ${server.adminPassword} (shown once)\n`,
-    );
   }
   io.stderr.write(`moat: serving on ${server.url}\n`);
   const signal = await termination.signal;

@@ -57,6 +57,18 @@ function get(url: string, headers: Record<string, string> = {}, ca?: Buffer): Pr
   });
 }
 
+/** `Basic admin:<personal access token>`: the administrator must enrol 2FA, so its password is refused. */
+async function adminBasic(server: RunningServer): Promise<string> {
+  const admin = await server.access.identity.getUser('admin');
+  if (!admin) throw new Error('no administrator');
+  const { token } = await server.access.credentials.createToken(
+    { kind: 'user', name: admin.username, id: admin.id, systemAdmin: true },
+    { name: `app-test-${Date.now()}`, scopes: ['registry:pull', 'registry:push'] },
+    { ip: '127.0.0.1' },
+  );
+  return `Basic ${Buffer.from(`admin:${token}`).toString('base64')}`;
+}
+
 /** A log destination that keeps the JSON lines and tells when one matching a test arrives. */
 function captureLog() {
   const lines: string[] = [];
@@ -162,6 +174,28 @@ describe('startServer on the embedded default', () => {
   it('returns the administrator password it was given nowhere', () => {
     expect(server.adminPassword).toBeUndefined();
   });
+
+  it('refuses the administrator’s password at the registry until it enrols a second factor', async () => {
+    const password = `Basic ${Buffer.from(`admin:${adminPassword}`).toString('base64')}`;
+    expect((await get(`${server.url}/v2/`, { authorization: password })).status).toBe(401);
+    expect(
+      (await get(`${server.url}/v2/`, { authorization: await adminBasic(server) })).status,
+    ).toBe(200);
+  });
+
+  it('serves the management API at /api/v1: its OpenAPI document, JSON errors, and login', async () => {
+    const document = await get(`${server.url}/api/v1/openapi.json`);
+    expect(document.status).toBe(200);
+    const paths = (JSON.parse(document.body) as { paths: Record<string, unknown> }).paths;
+    expect(Object.keys(paths)).toEqual(expect.arrayContaining(['/users/me/tokens']));
+    const unknown = await get(`${server.url}/api/v1/nothing-here`);
+    expect(unknown.status).toBe(404);
+    expect(JSON.parse(unknown.body)).toEqual({
+      error: { code: 'NOT_FOUND', message: 'no such API route' },
+    });
+    const anonymous = await get(`${server.url}/api/v1/users/me/tokens`);
+    expect(anonymous.status).toBe(401);
+  });
 });
 
 describe('startServer on PostgreSQL', () => {
@@ -175,6 +209,9 @@ describe('startServer on PostgreSQL', () => {
     const server = await startServer(config, { logStream: captureLog() });
     try {
       expect((await get(`${server.url}/readyz`)).status).toBe(200);
+      // The administrator's creation is still being written to the audit log right after start:
+      // a connection cut inside that transaction is an error event pg raises outside any query.
+      await server.access.audit.flush();
       await database.drop();
       const gone = await get(`${server.url}/readyz`);
       expect(gone.status).toBe(503);
@@ -202,7 +239,7 @@ describe('startServer background jobs', () => {
     });
     const server = await startServer(config, { logStream: captureLog() });
     try {
-      const basic = `Basic ${Buffer.from(`admin:${adminPassword}`).toString('base64')}`;
+      const basic = await adminBasic(server);
       const started = await new Promise<number>((resolve, reject) => {
         const req = httpRequest(
           `${server.url}/v2/jobs/app/blobs/uploads/`,

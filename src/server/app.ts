@@ -1,16 +1,19 @@
 /**
- * One `moat serve` process: opens the stores and the access seam from a validated
- * {@link ServeConfig}, builds the Fastify server (registry routes, `/auth/token`, health and
- * metrics), listens (HTTPS when configured), schedules garbage collection and upload expiry, and
- * closes gracefully: background jobs stopped, requests in flight finished up to a bound, stores
- * closed.
+ * One `moat serve` process: opens the stores and the access services (users, credentials,
+ * projects, audit) from a validated {@link ServeConfig}, builds the Fastify server (registry
+ * routes, `/auth/token`, the management API `/api/v1`, health and metrics), listens (HTTPS when
+ * configured), schedules garbage collection and upload expiry, and closes gracefully: background
+ * jobs stopped, requests in flight finished up to a bound, the audit log flushed, stores closed.
  */
 
 import Fastify, { type FastifyInstance } from 'fastify';
 
 import { openRegistryAuth } from '../auth/index.js';
+import { openAccessServices, type AccessServices } from '../auth/open.js';
 import { MoatError } from '../errors.js';
 import { openStores } from '../store/open.js';
+import { registerApi } from './api/index.js';
+import { apiRoutes } from './api/routes/index.js';
 import { registerAuthRoutes } from './auth-routes.js';
 import type { ServeConfig } from './config.js';
 import type { RegistryContext } from './context.js';
@@ -30,6 +33,8 @@ export interface RunningServer {
   close(): Promise<void>;
   /** The administrator's password when this start created the administrator with a generated one. */
   adminPassword?: string;
+  /** The access services the server runs on (for embedding and tests: users, tokens, projects). */
+  access: AccessServices;
 }
 
 /** Options of {@link startServer}. */
@@ -40,6 +45,8 @@ export interface StartServerOptions {
   logStream?: LogDestination;
   /** How long `close()` waits for requests in flight and a running job; 10 s by default. */
   closeTimeoutMs?: number;
+  /** Moat's version, for the OpenAPI document (`0.0.0` when not given). */
+  version?: string;
 }
 
 /** Idle keep-alive connections are kept longer than the 60 s load balancers commonly use. */
@@ -62,19 +69,24 @@ export async function startServer(
 
   const stores = await openStores(config.stores);
   let app: FastifyInstance | undefined;
+  let access: AccessServices | undefined;
   try {
+    access = await openAccessServices({
+      database: stores.database,
+      config: config.auth,
+      dataDir: config.dataDir,
+      log,
+    });
     const auth = await openRegistryAuth({
       meta: stores.meta,
-      dataDir: config.dataDir,
+      credentials: access.credentials,
+      authorizer: access.authorizer,
+      audit: access.audit,
       // Without a public URL the realm follows each request's Host, which is right for every
       // address the server is reached at; the service name must be the same on every process.
       realm: config.publicUrl !== undefined ? `${config.publicUrl}/auth/token` : '',
       service: config.publicUrl !== undefined ? new URL(config.publicUrl).host : 'moat',
       tokenTtlSeconds: config.auth.tokenTtlSeconds,
-      ...(config.auth.adminPassword !== undefined
-        ? { adminPassword: config.auth.adminPassword }
-        : {}),
-      log,
     });
     app = Fastify({
       logger: loggerOptions(config.log.level, options.logStream),
@@ -104,10 +116,17 @@ export async function startServer(
     });
     registerHealthRoutes(app, stores, metrics.registry);
     registerAuthRoutes(app, auth);
+    registerApi(app, {
+      routes: apiRoutes(access),
+      identity: access.identity,
+      credentials: access.credentials,
+      version: options.version ?? '0.0.0',
+    });
     const context: RegistryContext = {
       meta: stores.meta,
       blobs: stores.blobs,
       access: auth.access,
+      audit: access.audit,
       limits: config.limits,
     };
     registerV2(app, context);
@@ -122,17 +141,20 @@ export async function startServer(
     const jobs = startBackgroundJobs(config, stores, metrics, app.log);
 
     const running = app;
+    const services = access;
     let closing: Promise<void> | undefined;
     return {
       url: `${scheme}://${urlHost(config.listen.host)}:${port}`,
-      ...(auth.adminPassword !== undefined ? { adminPassword: auth.adminPassword } : {}),
+      ...(services.adminPassword !== undefined ? { adminPassword: services.adminPassword } : {}),
+      access: services,
       close: () => {
         state.closing = true;
-        return (closing ??= closeAll(running, jobs, stores, closeTimeoutMs));
+        return (closing ??= closeAll(running, jobs, services, stores, closeTimeoutMs));
       },
     };
   } catch (error) {
     await app?.close().catch(() => undefined);
+    await access?.close().catch(() => undefined);
     await stores.close().catch(() => undefined);
     throw error;
   }
@@ -141,6 +163,7 @@ export async function startServer(
 async function closeAll(
   app: FastifyInstance,
   jobs: readonly RepeatingJob[],
+  access: AccessServices,
   stores: { close(): Promise<void> },
   timeoutMs: number,
 ): Promise<void> {
@@ -167,6 +190,10 @@ async function closeAll(
     await closed;
   }
   await jobsStopped;
+  // What the last requests recorded reaches the audit log before its database closes.
+  await access.close().catch((error: unknown) => {
+    app.log.error({ err: error }, 'the audit log could not be flushed at shutdown');
+  });
   await stores.close();
 }
 

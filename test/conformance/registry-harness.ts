@@ -1,7 +1,9 @@
 /**
  * A real registry for the `/v2` tests: Fastify listening on 127.0.0.1 with `registerV2`, the
  * embedded default stores (SQLite metadata, filesystem blobs) in a fresh temporary directory, and
- * the real access (the bootstrap administrator over Basic, and `/auth/token` for Bearer clients). Requests go over HTTP with fetch.
+ * the real access services (the bootstrap administrator, who must enrol a second factor, so it
+ * proves itself with a personal access token over Basic; `/auth/token` for Bearer clients).
+ * Requests go over HTTP with fetch.
  */
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -12,13 +14,14 @@ import { join } from 'node:path';
 import Fastify from 'fastify';
 
 import { openRegistryAuth } from '../../src/auth/index.js';
+import { openAccessServices } from '../../src/auth/open.js';
+import type { AuditLog } from '../../src/auth/services.js';
 import { registerAuthRoutes } from '../../src/server/auth-routes.js';
 import type { RegistryContext, RegistryLimits } from '../../src/server/context.js';
 import { registerV2 } from '../../src/server/v2/index.js';
-import { openBlobStore } from '../../src/store/blobs/open.js';
 import { startS3rver, type TestS3 } from '../../src/store/blobs/__fixtures__/s3rver.js';
-import { openMetadataStore } from '../../src/store/metadata/open.js';
 import { createTestDatabase, type TestDatabase } from '../../src/store/metadata/test-database.js';
+import { openStores } from '../../src/store/open.js';
 import type { BlobStoreConfig, MetadataStoreConfig } from '../../src/store/types.js';
 
 const adminPassword = 'conformance-admin-password';
@@ -26,10 +29,12 @@ const adminPassword = 'conformance-admin-password';
 /** A running test registry. */
 export interface TestRegistry {
   url: string;
-  /** The administrator's password. */
+  /** The administrator's personal access token (registry scopes), its password at the registry. */
   password: string;
   dir: string;
   ctx: RegistryContext;
+  /** The audit log the registry records to. */
+  audit: AuditLog;
   /** `Basic …` for the administrator. */
   authorization: string;
   /** A request as the administrator (set `authorization: ''` in headers to send none). */
@@ -66,21 +71,44 @@ export async function startTestRegistry(
     metaConfig = { kind: 'postgres', url: database.url };
     blobConfig = s3.config('moat/');
   }
-  const meta = await openMetadataStore(metaConfig);
-  const blobs = await openBlobStore(blobConfig);
+  const stores = await openStores({ metadata: metaConfig, blobs: blobConfig });
+  const { meta, blobs } = stores;
+  const access = await openAccessServices({
+    database: stores.database,
+    config: {
+      tokenTtlSeconds: 300,
+      adminPassword,
+      requireTwoFactor: 'admins',
+      sessionIdleTimeoutMs: 30 * 60_000,
+      sessionMaxAgeMs: 12 * 3_600_000,
+      lockoutThreshold: 5,
+      lockoutDurationMs: 15 * 60_000,
+    },
+    dataDir: dir,
+    log: () => undefined,
+  });
+  const admin = await access.identity.getUser('admin');
+  if (!admin) throw new Error('the bootstrap administrator was not created');
+  const { token } = await access.credentials.createToken(
+    { kind: 'user', name: admin.username, id: admin.id, systemAdmin: true },
+    { name: 'conformance', scopes: ['registry:pull', 'registry:push', 'registry:delete'] },
+    { ip: '127.0.0.1' },
+  );
   const auth = await openRegistryAuth({
     meta,
-    dataDir: dir,
+    credentials: access.credentials,
+    authorizer: access.authorizer,
+    audit: access.audit,
     realm: '',
     service: 'moat',
     tokenTtlSeconds: 300,
-    adminPassword,
-    log: () => undefined,
   });
+  const audit = access.audit;
   const ctx: RegistryContext = {
     meta,
     blobs,
     access: auth.access,
+    audit,
     limits: {
       maxManifestBytes: 4 * 1024 * 1024,
       maxBlobBytes: 64 * 1024 * 1024,
@@ -96,12 +124,13 @@ export async function startTestRegistry(
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
   const url = `http://127.0.0.1:${port}`;
-  const authorization = `Basic ${Buffer.from(`admin:${adminPassword}`).toString('base64')}`;
+  const authorization = `Basic ${Buffer.from(`admin:${token}`).toString('base64')}`;
   return {
     url,
-    password: adminPassword,
+    password: token,
     dir,
     ctx,
+    audit,
     authorization,
     request: (method, path, init = {}) => {
       const headers: Record<string, string> = { authorization, ...init.headers };
@@ -114,8 +143,8 @@ export async function startTestRegistry(
     },
     close: async () => {
       await app.close();
-      await meta.close();
-      await blobs.close();
+      await access.close();
+      await stores.close();
       await database?.drop();
       await s3?.stop();
       await rm(dir, { recursive: true, force: true });
