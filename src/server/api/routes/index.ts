@@ -4,6 +4,7 @@
  */
 import type { AccessServices } from '../../../auth/open.js';
 import type { ApiRoute } from '../types.js';
+import { projectRoutes } from './projects.js';
 import { robotRoutes } from './robots.js';
 import { tokenRoutes } from './tokens.js';
 
@@ -12,5 +13,5 @@ import { tokenRoutes } from './tokens.js';
  * @example registerApi(app, { routes: apiRoutes(services), identity, credentials, version });
  */
 export function apiRoutes(services: AccessServices): ApiRoute[] {
-  return [...tokenRoutes(services), ...robotRoutes(services)];
+  return [...tokenRoutes(services), ...robotRoutes(services), ...projectRoutes(services)];
 }
