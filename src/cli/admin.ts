@@ -5,6 +5,7 @@
  */
 import { Option, type Command } from 'commander';
 
+import { registerAuditCommands } from './admin-audit.js';
 import type { GcCommandOptions } from './admin-run.js';
 import { registerProjectCommands } from './admin-project.js';
 import { registerRobotCommands } from './admin-robot.js';
@@ -40,4 +41,5 @@ export function registerAdminCommand(program: Command, io: CliIo): void {
   registerTokenCommands(admin, io);
   registerRobotCommands(admin, io);
   registerProjectCommands(admin, io);
+  registerAuditCommands(admin, io);
 }
