@@ -178,6 +178,28 @@ describe.each(engines)('users (%s)', (engine) => {
     ).rejects.toMatchObject({ code: 'ACCESS_DENIED' });
   });
 
+  it('makes a user changing their own password prove the current one', async () => {
+    const { identity } = fixture();
+    const alice = await identity.createUser({ username: 'alice', password }, undefined, client);
+    const self: Principal = { kind: 'user', name: 'alice', id: alice.id };
+    const next = 'a-new-long-passphrase';
+    await expect(
+      identity.updateUser('alice', { password: next }, self, client),
+    ).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
+    await expect(
+      identity.updateUser(
+        'alice',
+        { password: next, currentPassword: 'wrong-password-x' },
+        self,
+        client,
+      ),
+    ).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await identity.updateUser('alice', { password: next, currentPassword: password }, self, client);
+    await expect(
+      identity.login({ username: 'alice', password: next }, client),
+    ).resolves.toBeDefined();
+  });
+
   it('never leaves the deployment without an enabled system administrator', async () => {
     const { identity } = fixture();
     await identity.createUser(
