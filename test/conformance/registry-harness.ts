@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import Fastify from 'fastify';
 
 import { openRegistryAuth } from '../../src/auth/index.js';
-import { openAccessServices } from '../../src/auth/open.js';
+import { openAccessServices, type AccessServices } from '../../src/auth/open.js';
 import type { AuditLog } from '../../src/auth/services.js';
 import { registerAuthRoutes } from '../../src/server/auth-routes.js';
 import type { RegistryContext, RegistryLimits } from '../../src/server/context.js';
@@ -35,6 +35,8 @@ export interface TestRegistry {
   ctx: RegistryContext;
   /** The audit log the registry records to. */
   audit: AuditLog;
+  /** The access services behind it (users, tokens, projects). */
+  services: AccessServices;
   /** `Basic …` for the administrator. */
   authorization: string;
   /** A request as the administrator (set `authorization: ''` in headers to send none). */
@@ -131,6 +133,7 @@ export async function startTestRegistry(
     dir,
     ctx,
     audit,
+    services: access,
     authorization,
     request: (method, path, init = {}) => {
       const headers: Record<string, string> = { authorization, ...init.headers };

@@ -88,4 +88,49 @@ describe.each(testBackends)('registry audit (%s)', (backend) => {
       },
     ]);
   });
+
+  test('a guest’s refused push is recorded as denied under the guest’s name', async () => {
+    const { services } = registry;
+    const client = { ip: '127.0.0.1' };
+    const admin = await services.identity.getUser('admin');
+    const actor = { kind: 'user' as const, name: 'admin', id: admin?.id ?? '', systemAdmin: true };
+    await services.projects.createProject(actor, { name: 'guarded', public: false }, client);
+    const gina = await services.identity.createUser(
+      { username: 'gina', password: 'gina-Password-5520' },
+      undefined,
+      client,
+    );
+    await services.projects.setMember(
+      actor,
+      'guarded',
+      { kind: 'user', name: 'gina', role: 'guest' },
+      client,
+    );
+    const { token } = await services.credentials.createToken(
+      { kind: 'user', name: 'gina', id: gina.id },
+      { name: 'ci', scopes: ['registry:pull', 'registry:push'] },
+      client,
+    );
+    const basic = `Basic ${Buffer.from(`gina:${token}`).toString('base64')}`;
+    const refused = await registry.request('PUT', '/v2/guarded/app/manifests/v1', {
+      headers: {
+        authorization: basic,
+        'content-type': 'application/vnd.oci.image.manifest.v1+json',
+      },
+      body: manifest.content,
+    });
+    expect(refused.status).toBe(403);
+    const denied = (await entries()).filter((entry) => entry.outcome === 'denied');
+    expect(denied).toEqual([
+      {
+        actor: 'gina',
+        actorKind: 'user',
+        clientIp: '127.0.0.1',
+        action: 'registry.push',
+        target: 'guarded/app:v1',
+        outcome: 'denied',
+        details: { tag: 'v1', error: 'ACCESS_DENIED' },
+      },
+    ]);
+  });
 });

@@ -3,7 +3,8 @@
  * not HEAD, not blobs — a pull is the manifest, and blob reads would flood the log) and
  * `registry.delete`, with the actor, client address, target `repo@digest` (the tag, when the
  * reference was one, in details; `repo:tag` when no digest was found) and outcome. A refusal of
- * authenticated credentials is `denied`; a missing or bad credential is the token endpoint's
+ * authenticated credentials, or of a classified image, is `denied`; a missing or bad credential
+ * is the token endpoint's
  * business (the 401 challenge is part of every client's normal dance) and is not recorded here.
  */
 import type { FastifyRequest } from 'fastify';
@@ -61,6 +62,7 @@ export function manifestAudit(
     succeeded: () => record('success'),
     failed(error) {
       if (error instanceof AccessError) {
+        audit.principal ??= error.principal;
         if (error.code === 'ACCESS_DENIED') record('denied', error.code);
         return;
       }
