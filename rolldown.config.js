@@ -48,7 +48,9 @@ export default defineConfig([
     platform: 'node',
     // A library that finds its own data files through __dirname. better-sqlite3's JavaScript is
     // bundled; its native addon is loaded from node_modules by path (src/util/sqlite.ts).
-    external: [/^@cyclonedx\//],
+    // @node-rs/argon2 picks its native addon per platform with require() at load time: it stays
+    // in node_modules.
+    external: [/^@cyclonedx\//, /^@node-rs\//],
     output: {
       dir: 'dist/bundle',
       format: 'cjs',

@@ -83,7 +83,9 @@ export function createAccess(deps: AccessDependencies): Access {
         // An anonymous client is asked to authenticate rather than refused: it may have
         // credentials that grant more.
         if (principal.kind === 'anonymous') throw unauthenticated('authentication required');
-        throw new AccessError('ACCESS_DENIED', `access to ${formatScope(scope)} denied`);
+        throw new AccessError('ACCESS_DENIED', `access to ${formatScope(scope)} denied`, {
+          principal,
+        });
       }
       return principal;
     },

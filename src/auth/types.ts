@@ -55,13 +55,16 @@ export interface Access {
 export class AccessError extends MoatError<'UNAUTHENTICATED' | 'ACCESS_DENIED'> {
   override name = 'AccessError';
   readonly challenge: string | undefined;
+  /** Who was refused (`ACCESS_DENIED`), for the audit log. */
+  readonly principal: Principal | undefined;
 
   constructor(
     code: 'UNAUTHENTICATED' | 'ACCESS_DENIED',
     message: string,
-    options?: { cause?: unknown; challenge?: string },
+    options?: { cause?: unknown; challenge?: string; principal?: Principal },
   ) {
     super(code, message, options);
     this.challenge = options?.challenge;
+    this.principal = options?.principal;
   }
 }

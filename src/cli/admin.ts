@@ -5,7 +5,9 @@
  */
 import { Option, type Command } from 'commander';
 
+import { registerAuditCommands } from './admin-audit.js';
 import type { GcCommandOptions } from './admin-run.js';
+import { registerProjectCommands } from './admin-project.js';
 import { registerRobotCommands } from './admin-robot.js';
 import { registerTokenCommands } from './admin-token.js';
 import { registerUserCommands } from './admin-user.js';
@@ -38,4 +40,6 @@ export function registerAdminCommand(program: Command, io: CliIo): void {
   registerUserCommands(admin, io);
   registerTokenCommands(admin, io);
   registerRobotCommands(admin, io);
+  registerProjectCommands(admin, io);
+  registerAuditCommands(admin, io);
 }

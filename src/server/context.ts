@@ -2,6 +2,7 @@
  * What the HTTP routes of `moat serve` are given: the stores, the access seam and the limits.
  * `server/app.ts` builds one {@link RegistryContext} from the validated configuration.
  */
+import type { AuditRecorder } from '../auth/model.js';
 import type { Access } from '../auth/types.js';
 import type { BlobStore, MetadataStore } from '../store/types.js';
 
@@ -22,5 +23,7 @@ export interface RegistryContext {
   blobs: BlobStore;
   meta: MetadataStore;
   access: Access;
+  /** Where `registry.push`, `registry.pull` and `registry.delete` are recorded. */
+  audit: AuditRecorder;
   limits: RegistryLimits;
 }

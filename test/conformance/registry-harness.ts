@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import Fastify from 'fastify';
 
 import { openRegistryAuth } from '../../src/auth/index.js';
-import { openAccessServices } from '../../src/auth/open.js';
+import { openAccessServices, type AccessServices } from '../../src/auth/open.js';
+import type { AuditLog } from '../../src/auth/services.js';
 import { registerAuthRoutes } from '../../src/server/auth-routes.js';
 import type { RegistryContext, RegistryLimits } from '../../src/server/context.js';
 import { registerV2 } from '../../src/server/v2/index.js';
@@ -32,6 +33,10 @@ export interface TestRegistry {
   password: string;
   dir: string;
   ctx: RegistryContext;
+  /** The audit log the registry records to. */
+  audit: AuditLog;
+  /** The access services behind it (users, tokens, projects). */
+  services: AccessServices;
   /** `Basic …` for the administrator. */
   authorization: string;
   /** A request as the administrator (set `authorization: ''` in headers to send none). */
@@ -100,10 +105,12 @@ export async function startTestRegistry(
     service: 'moat',
     tokenTtlSeconds: 300,
   });
+  const audit = access.audit;
   const ctx: RegistryContext = {
     meta,
     blobs,
     access: auth.access,
+    audit,
     limits: {
       maxManifestBytes: 4 * 1024 * 1024,
       maxBlobBytes: 64 * 1024 * 1024,
@@ -125,6 +132,8 @@ export async function startTestRegistry(
     password: token,
     dir,
     ctx,
+    audit,
+    services: access,
     authorization,
     request: (method, path, init = {}) => {
       const headers: Record<string, string> = { authorization, ...init.headers };

@@ -123,6 +123,16 @@ describe.each(engines)('projects on %s', (engine) => {
           permissions: [{ project: 'a-private', actions: ['pull'] }],
         }),
       ).toEqual(['a-private', 'b-public']);
+      expect(
+        await names({
+          kind: 'robot',
+          name: 'robot$backup',
+          permissions: [{ project: '*', actions: ['pull'] }],
+        }),
+      ).toEqual(['a-private', 'b-public', 'c-member', 'd-group']);
+      expect(
+        await names({ kind: 'user', name: 'root', systemAdmin: true, mustEnrolTwoFactor: true }),
+      ).toEqual(['b-public']);
     });
 
     it('are updated by their project administrators and not by developers', async () => {

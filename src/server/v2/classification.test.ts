@@ -55,12 +55,13 @@ describe.each(engines)('label-based access on %s', (engine) => {
     await blobs?.close();
     await db.reset();
     blobs = await openBlobStore({ kind: 'fs', root: join(dir, `blobs-${Date.now()}`) });
-    const { identity, projects, auth } = await openAccessStack(db, masterKey);
+    const { identity, projects, auth, audit } = await openAccessStack(db, masterKey);
     app = Fastify({ logger: false });
     registerV2(app, {
       meta: db.meta,
       blobs,
       access: auth.access,
+      audit,
       limits: {
         maxManifestBytes: 4 * 1024 * 1024,
         maxBlobBytes: 64 * 1024 * 1024,

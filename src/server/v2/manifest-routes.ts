@@ -19,6 +19,7 @@ import { acceptsMediaType } from '../../distribution/media-types.js';
 import type { Principal } from '../../auth/types.js';
 import type { RegistryContext } from '../context.js';
 import { requireRepository } from './access.js';
+import { manifestAudit } from './audit.js';
 import { requireClassification } from './classification.js';
 import { manifestLocation, methodNotAllowed, readBodyWithin } from './http.js';
 
@@ -31,23 +32,40 @@ export async function manifestEndpoint(
 ): Promise<void> {
   const { name } = endpoint;
   switch (request.method) {
-    case 'GET':
     case 'HEAD': {
       const principal = await requireRepository(ctx.access, request, name, ['pull']);
       const reference = readableReference(endpoint.reference);
-      return serveManifest(ctx, name, reference, principal, request, reply);
+      await serveManifest(ctx, name, reference, principal, request, reply);
+      return;
+    }
+    case 'GET': {
+      const audit = manifestAudit(ctx, request, 'registry.pull', name, endpoint.reference);
+      try {
+        const principal = await requireRepository(ctx.access, request, name, ['pull']);
+        audit.principal = principal;
+        const reference = readableReference(endpoint.reference);
+        audit.digest = await serveManifest(ctx, name, reference, principal, request, reply);
+      } catch (error) {
+        audit.failed(error);
+        throw error;
+      }
+      audit.succeeded();
+      return;
     }
     case 'PUT': {
-      await requireRepository(ctx.access, request, name, ['pull', 'push']);
-      const reference = parseReference(endpoint.reference);
-      const body = await readBodyWithin(request, ctx.limits.maxManifestBytes);
-      const pushed = await pushManifest(
-        ctx,
-        name,
-        reference,
-        body,
-        request.headers['content-type'],
-      );
+      const audit = manifestAudit(ctx, request, 'registry.push', name, endpoint.reference);
+      let pushed;
+      try {
+        audit.principal = await requireRepository(ctx.access, request, name, ['pull', 'push']);
+        const reference = parseReference(endpoint.reference);
+        const body = await readBodyWithin(request, ctx.limits.maxManifestBytes);
+        pushed = await pushManifest(ctx, name, reference, body, request.headers['content-type']);
+        audit.digest = pushed.digest;
+      } catch (error) {
+        audit.failed(error);
+        throw error;
+      }
+      audit.succeeded();
       await reply
         .code(201)
         .headers({
@@ -60,8 +78,18 @@ export async function manifestEndpoint(
       return;
     }
     case 'DELETE': {
-      await requireRepository(ctx.access, request, name, ['delete']);
-      await deleteManifestOrTag(ctx, name, readableReference(endpoint.reference));
+      const audit = manifestAudit(ctx, request, 'registry.delete', name, endpoint.reference);
+      try {
+        audit.principal = await requireRepository(ctx.access, request, name, ['delete']);
+        const reference = readableReference(endpoint.reference);
+        // The digest a deleted tag named, for the audit target.
+        if (reference.kind === 'tag') audit.digest = await ctx.meta.resolveTag(name, reference.tag);
+        await deleteManifestOrTag(ctx, name, reference);
+      } catch (error) {
+        audit.failed(error);
+        throw error;
+      }
+      audit.succeeded();
       await reply.code(202).header('content-length', '0').send();
       return;
     }
@@ -77,7 +105,7 @@ async function serveManifest(
   principal: Principal,
   request: FastifyRequest,
   reply: FastifyReply,
-): Promise<void> {
+): Promise<string> {
   const record = await fetchManifest(ctx, name, reference);
   await requireClassification(ctx, principal, record);
   if (!acceptsMediaType(request.headers.accept, record.mediaType)) {
@@ -95,6 +123,7 @@ async function serveManifest(
     'content-length': String(record.size),
   });
   await reply.send(request.method === 'HEAD' ? undefined : record.content);
+  return record.digest;
 }
 
 /**
