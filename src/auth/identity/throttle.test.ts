@@ -98,6 +98,19 @@ describe.each(engines)('login throttling (%s)', (engine) => {
     await expect(identity.login({ username: 'alice', password }, client)).resolves.toBeDefined();
   });
 
+  it('sweeps counts old enough to be forgotten at the next successful login', async () => {
+    const { identity, clock, database } = fixture();
+    await identity.createUser({ username: 'alice', password }, undefined, client);
+    await failures(2, 'nobody', '203.0.113.1');
+    clock.now += 2 * 15 * 60_000 + 1;
+    await failures(1, 'somebody', '203.0.113.2');
+    await identity.login({ username: 'alice', password }, { ip: '203.0.113.3' });
+    const keys = await database.read((db) =>
+      db.selectFrom('login_throttle').select('key').orderBy('key').execute(),
+    );
+    expect(keys.map((k) => k.key)).toEqual(['ip:203.0.113.2', 'user:somebody']);
+  });
+
   it('is shared by every process on the database', async () => {
     const { identity, anotherProcess } = fixture();
     const other = await anotherProcess();

@@ -7,7 +7,13 @@
  * Keys exist for unknown usernames too, so a lockout tells nothing about who exists.
  */
 import type { StoreDatabase } from '../../store/metadata/database.js';
-import { clearKey, countFailure, lockKey, lockedUntil } from '../../store/access/throttle.js';
+import {
+  clearKey,
+  countFailure,
+  lockKey,
+  lockedUntil,
+  sweepKeys,
+} from '../../store/access/throttle.js';
 import { AuthError } from '../errors.js';
 import { isUsername } from './names.js';
 
@@ -64,9 +70,14 @@ export class LoginThrottle {
     }
   }
 
-  /** Forgets the user's failures (the address keeps its count: one good login clears nothing). */
+  /**
+   * Forgets the user's failures (the address keeps its count: one good login clears nothing), and
+   * every count old enough to be forgotten anyway, so the table stays small without a job.
+   */
   async succeed(username: string): Promise<void> {
     await clearKey(this.database, `user:${username}`);
+    const now = this.now();
+    await sweepKeys(this.database, now - 2 * this.config.lockoutDurationMs, now);
   }
 }
 

@@ -223,6 +223,24 @@ describe.each(engines)('users (%s)', (engine) => {
     expect(await identity.getUser('admin')).toBeUndefined();
   });
 
+  it('keeps one administrator when two are demoted at once from two processes', async () => {
+    const { identity, anotherProcess } = fixture();
+    const other = await anotherProcess();
+    await identity.createUser({ username: 'root', password, systemAdmin: true }, undefined, client);
+    await identity.createUser(
+      { username: 'admin', password, systemAdmin: true },
+      undefined,
+      client,
+    );
+    const results = await Promise.allSettled([
+      identity.updateUser('root', { systemAdmin: false }, undefined, client),
+      other.updateUser('admin', { systemAdmin: false }, undefined, client),
+    ]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const admins = (await identity.listUsers({ limit: 10 })).filter((u) => u.systemAdmin);
+    expect(admins).toHaveLength(1);
+  });
+
   it('deletes a user with its sessions: the session stops working at once', async () => {
     const { identity } = fixture();
     await identity.createUser({ username: 'root', password, systemAdmin: true }, undefined, client);
