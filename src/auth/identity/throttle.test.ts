@@ -29,7 +29,7 @@ describe.each(engines)('login throttling (%s)', (engine) => {
   }
 
   it('locks a user out after the threshold, even with the right password, until the lockout ends', async () => {
-    const { identity, clock } = fixture();
+    const { identity, clock, auditEntries } = fixture();
     await identity.createUser({ username: 'alice', password }, undefined, client);
     await failures(5);
     await expect(identity.login({ username: 'alice', password }, client)).rejects.toMatchObject({
@@ -42,6 +42,8 @@ describe.each(engines)('login throttling (%s)', (engine) => {
     ).rejects.toMatchObject({ code: 'RATE_LIMITED' });
     clock.now += 30_000;
     await expect(identity.login({ username: 'alice', password }, client)).resolves.toBeDefined();
+    const failed = (await auditEntries()).filter((e) => e.outcome === 'failure');
+    expect(failed.map((e) => e.details?.lockedForSeconds ?? 0)).toEqual([0, 0, 0, 0, 30]);
   });
 
   it('doubles the lockout with each further failure, up to lockoutDuration', async () => {

@@ -57,17 +57,23 @@ export class LoginThrottle {
     }
   }
 
-  /** Counts a failure for the user and the address, locking either when it is due. */
-  async fail(username: string, ip: string): Promise<void> {
+  /**
+   * Counts a failure for the user and the address, locking either when it is due; resolves to
+   * the longest lockout this failure started, in seconds (0: none).
+   */
+  async fail(username: string, ip: string): Promise<number> {
     const now = this.now();
     const { lockoutThreshold, lockoutDurationMs } = this.config;
     const forgetBefore = now - 2 * lockoutDurationMs;
+    let longest = 0;
     for (const key of keysOf(username, ip)) {
       const threshold = key.startsWith('ip:') ? lockoutThreshold * addressFactor : lockoutThreshold;
       const failures = await countFailure(this.database, key, now, forgetBefore);
       const ms = lockoutMs(failures, threshold, lockoutDurationMs);
       if (ms > 0) await lockKey(this.database, key, now + ms);
+      longest = Math.max(longest, ms);
     }
+    return Math.ceil(longest / 1000);
   }
 
   /**
