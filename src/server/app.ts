@@ -9,6 +9,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 
 import { openRegistryAuth } from '../auth/index.js';
+import { auditedConfiguration, recordConfigurationChange } from '../auth/audit/config-change.js';
 import { openAccessServices, type AccessServices } from '../auth/open.js';
 import { MoatError } from '../errors.js';
 import { openStores } from '../store/open.js';
@@ -77,6 +78,7 @@ export async function startServer(
       dataDir: config.dataDir,
       log,
     });
+    await recordConfigurationChange(stores.database, access.audit, auditedConfiguration(config));
     const auth = await openRegistryAuth({
       meta: stores.meta,
       credentials: access.credentials,

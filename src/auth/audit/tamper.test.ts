@@ -154,4 +154,19 @@ describe.each(engines)('audit chain tampering on %s', (engine) => {
     await run(sql`update audit_log set hash = ${hash} where seq = 2`);
     expect(await audit.verify()).toMatchObject({ ok: false, firstBadSeq: 2 });
   });
+
+  it('names a row numbered before the start of the chain', async () => {
+    const one = await env.database.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('seq', '=', 1)
+      .executeTakeFirstOrThrow();
+    await env.database.db
+      .insertInto('audit_log')
+      .values({ ...one, time: Number(one.time), seq: 0, actor: 'mallory' })
+      .execute();
+    const result = await audit.verify();
+    expect(result).toMatchObject({ ok: false, firstBadSeq: 0 });
+    expect(reasonOf(result)).toContain('inserted');
+  });
 });

@@ -26,8 +26,13 @@ export async function verifyChain(
     reason,
   });
   for (;;) {
-    const rows = await readAuditRows(database, { afterSeq: expected - 1 }, pageSize);
+    // The first page has no lower bound, so that a row numbered 0 or less is seen too.
+    const after = expected === 1 ? {} : { afterSeq: expected - 1 };
+    const rows = await readAuditRows(database, after, pageSize);
     for (const row of rows) {
+      if (row.seq < expected) {
+        return bad(row.seq, `entry ${row.seq} is before the start of the chain (inserted)`);
+      }
       if (row.seq !== expected) {
         return bad(expected, `entry ${expected} is missing (deleted, or its number changed)`);
       }
