@@ -49,9 +49,8 @@ const entryView = z.object({
   action: z.string(),
   target: z.string(),
   outcome: z.enum(['success', 'failure', 'denied']),
-  details: z
-    .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))
-    .optional(),
+  /** Strings, numbers, booleans or null (not spelled out: a union of types is not strict JSON Schema). */
+  details: z.record(z.string(), z.unknown()).optional(),
   prevHash: z.string(),
   hash: z.string(),
 });
