@@ -195,6 +195,21 @@ describe.each(engines)('registry access on %s', (engine) => {
     });
   });
 
+  it("takes a project's robots with it when the project is deleted", async () => {
+    const { secret, info } = await credentials.createRobot(
+      operator,
+      { name: 'ci', project: 'team', permissions: [{ project: 'team', actions: ['pull'] }] },
+      client,
+    );
+    await projects.deleteProject(operator, 'team', client);
+    await projects.createProject(operator, { name: 'team', public: false }, client);
+    expect(await credentials.getRobot(info.name)).toBeUndefined();
+    const error = await refusal(
+      auth.access.require(request(basic(info.name, secret)), scope('team/app', 'pull')),
+    );
+    expect(error.code).toBe('UNAUTHENTICATED');
+  });
+
   describe('Basic credentials', () => {
     it("give a guest's personal access token pull and refuse its push", async () => {
       await projects.setMember(

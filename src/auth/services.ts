@@ -71,9 +71,19 @@ export interface Identity {
   getUser(username: string): Promise<UserInfo | undefined>;
   getUserById(id: string): Promise<UserInfo | undefined>;
   listUsers(page: { limit: number; after?: string }): Promise<UserInfo[]>;
+  /**
+   * Changes a user: system administrators (and the CLI) anything, a user their own email, and
+   * their own password with `currentPassword` (a stolen session alone cannot take the account).
+   */
   updateUser(
     username: string,
-    change: { password?: string; email?: string | null; systemAdmin?: boolean; disabled?: boolean },
+    change: {
+      password?: string;
+      currentPassword?: string;
+      email?: string | null;
+      systemAdmin?: boolean;
+      disabled?: boolean;
+    },
     actor: Principal | undefined,
     client: ClientInfo,
   ): Promise<UserInfo>;

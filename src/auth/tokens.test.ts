@@ -68,6 +68,36 @@ describe('registry tokens', () => {
     expect(await verifyToken(key, service, token)).toBeUndefined();
   });
 
+  it('are valid from issue to expiry, with 30 s of tolerance either side, at the clock given', async () => {
+    const issuedAt = Date.UTC(2026, 5, 1);
+    const { token } = await signToken(key, {
+      service,
+      subject: 'admin',
+      granted: [],
+      ttlSeconds: 300,
+      now: issuedAt,
+    });
+    expect(await verifyToken(key, service, token, issuedAt)).toBeDefined();
+    expect(await verifyToken(key, service, token, issuedAt - 30_000)).toBeDefined();
+    expect(await verifyToken(key, service, token, issuedAt - 31_000)).toBeUndefined();
+    expect(await verifyToken(key, service, token, issuedAt + 329_000)).toBeDefined();
+    expect(await verifyToken(key, service, token, issuedAt + 331_000)).toBeUndefined();
+  });
+
+  it('are refused with a foreign issuer or audience, each on its own', async () => {
+    const claims = (changes: { iss?: string; aud?: string }) =>
+      new SignJWT({ access: [] })
+        .setProtectedHeader({ alg: 'ES256', kid: key.kid })
+        .setIssuer(changes.iss ?? service)
+        .setAudience(changes.aud ?? service)
+        .setSubject('admin')
+        .setExpirationTime('5m')
+        .sign(key.privateKey);
+    expect(await verifyToken(key, service, await claims({}))).toBeDefined();
+    expect(await verifyToken(key, service, await claims({ iss: 'other' }))).toBeUndefined();
+    expect(await verifyToken(key, service, await claims({ aud: 'other' }))).toBeUndefined();
+  });
+
   it('are refused for another service (issuer or audience)', async () => {
     const { token } = await issue();
     expect(await verifyToken(key, 'other-service', token)).toBeUndefined();

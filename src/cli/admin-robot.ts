@@ -49,7 +49,7 @@ export function registerRobotCommands(admin: Command, io: CliIo): void {
     .option('--description <text>', 'what the robot is for')
     .option('--expires <duration>', 'lifetime such as 90d (default: never expires)')
     .action(async (options: CreateOptions) => {
-      const expiresAt = expiryOf(options.expires);
+      const expiresAt = await expiryOf(options.expires);
       const permissions = permissionsOf(options);
       await run(options, io, async ({ services }) => {
         const { secret, info } = await services.credentials.createRobot(

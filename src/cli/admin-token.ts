@@ -10,7 +10,6 @@ import type { ClientInfo, TokenScope } from '../auth/model.js';
 import type { TokenInfo, UserPrincipal } from '../auth/services.js';
 import type { AccessCommandContext, AccessCommandOptions } from './admin-access.js';
 import type { CliIo } from './io.js';
-import { parseDuration } from '../server/config-values.js';
 
 /** Where the CLI's changes come from in the audit log. */
 export const cliClient: ClientInfo = { ip: 'local', userAgent: 'moat admin' };
@@ -42,7 +41,7 @@ export function registerTokenCommands(admin: Command, io: CliIo): void {
     )
     .option('--expires <duration>', 'lifetime such as 30d or 12h (default: never expires)')
     .action(async (options: TokenOptions & { name: string; scopes: string; expires?: string }) => {
-      const expiresAt = expiryOf(options.expires);
+      const expiresAt = await expiryOf(options.expires);
       await withUser(options, io, async ({ services }, user) => {
         const { token: text, info } = await services.credentials.createToken(
           user,
@@ -107,8 +106,10 @@ async function withUser(
 }
 
 /** The expiry `--expires` asks for, from now. */
-export function expiryOf(expires: string | undefined): Date | undefined {
+export async function expiryOf(expires: string | undefined): Promise<Date | undefined> {
   if (expires === undefined) return undefined;
+  // Loaded here: command definitions load nothing but commander (start-up speed).
+  const { parseDuration } = await import('../server/config-values.js');
   const ms = parseDuration(expires);
   if (ms === undefined || ms <= 0) {
     throw new MoatError('USAGE', `--expires: ${expires} is not a duration such as 30d or 12h`);

@@ -175,4 +175,27 @@ describe('registry access with the access model', () => {
     );
     expect(run.code).not.toBe(0);
   });
+
+  it('audits the pushes, pulls and refusals, and the chain verifies', async () => {
+    const pushes = (await expectOk(admin.get('/audit?action=registry.push&limit=100'))) as {
+      entries: { actor: string; target: string; outcome: string }[];
+    };
+    expect(pushes.entries).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ actor: 'admin', outcome: 'success' }),
+        expect.objectContaining({ actor: 'robot$team+ci', outcome: 'success' }),
+      ]),
+    );
+    expect(
+      pushes.entries.some((entry) => /^team\/app@sha256:[0-9a-f]{64}$/.test(entry.target)),
+    ).toBe(true);
+    const pulls = (await expectOk(
+      admin.get(`/audit?action=registry.pull&actor=${guest.username}&limit=100`),
+    )) as { entries: { outcome: string }[] };
+    expect(pulls.entries.map((entry) => entry.outcome)).toEqual(
+      expect.arrayContaining(['success', 'denied']),
+    );
+    const verify = await server.admin(['audit', 'verify']);
+    expect(verify.code).toBe(0);
+  });
 });

@@ -1,17 +1,16 @@
 /**
- * The grammars of what users name here: token names, robot names and the projects they live in.
+ * The grammars of what users name here: token names and robot names (project names are the
+ * projects area's grammar, `../projects/names.ts`).
  * ASCII only and no quotes, slashes, spaces or control characters, so an injection-shaped name
  * (SQL quotes, `../`, a Cyrillic `а`, NUL) never gets past input validation.
  */
 import { AuthError } from '../errors.js';
+import { isProjectName } from '../projects/names.js';
 
 /** A token's name: a label its owner picks. */
 const tokenName = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 /** A robot's own name (the part after `+`, or after `robot$` for a system robot). */
 const robotShortName = /^[a-z0-9][a-z0-9._-]{0,63}$/;
-/** A project name: one path component of the OCI repository grammar. */
-const projectName = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/;
-const maxProjectNameLength = 64;
 /** Robot names start with this (Harbor's convention). */
 export const robotPrefix = 'robot$';
 
@@ -33,19 +32,6 @@ export function checkRobotShortName(name: string): string {
       'INVALID_REQUEST',
       'name: 1 to 64 characters from a-z 0-9 . _ -, starting with a letter or digit',
     );
-  }
-  return name;
-}
-
-/** True when `name` is a valid project name. */
-export function isProjectName(name: string): boolean {
-  return name.length <= maxProjectNameLength && projectName.test(name);
-}
-
-/** Throws `INVALID_REQUEST` unless `name` is a valid project name. */
-export function checkProjectName(name: string): string {
-  if (!isProjectName(name)) {
-    throw new AuthError('INVALID_REQUEST', 'project: not a valid project name');
   }
   return name;
 }

@@ -6,7 +6,7 @@
  */
 import { AuthError } from '../errors.js';
 import { projectActions, type ProjectAction, type RobotPermission } from '../model.js';
-import { isProjectName } from './names.js';
+import { isProjectName } from '../projects/names.js';
 
 /** Most entries in one robot's list. */
 const maxEntries = 32;

@@ -24,7 +24,8 @@ import { AuthError } from '../errors.js';
 import type { ClientInfo, Principal } from '../model.js';
 import type { Credentials, RobotInfo } from '../services.js';
 import { auditActorOf, checkExpiry, isSystemAdmin, type CredentialsContext } from './context.js';
-import { checkProjectName, checkRobotShortName, parseRobotName, robotFullName } from './names.js';
+import { checkProjectName } from '../projects/names.js';
+import { checkRobotShortName, parseRobotName, robotFullName } from './names.js';
 import { checkPermissions, parsePermissions } from './permissions.js';
 import { generateRobotSecret, hashSecret } from './secret.js';
 

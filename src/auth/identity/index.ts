@@ -22,7 +22,7 @@ import {
   updateUser,
 } from './users.js';
 
-export { bootstrapAdmin, type BootstrapResult } from './bootstrap.js';
+export { bootstrapAdmin } from './bootstrap.js';
 export type { IdentityConfig } from './context.js';
 
 /** What {@link createIdentity} needs. */

@@ -79,14 +79,15 @@ export async function login(
   const username = loginName(input.username);
   const target = `user:${username.slice(0, 64)}`;
   const refuse = async (reason: string, error: AuthError) => {
-    await context.throttle.fail(username, client.ip);
+    const lockedForSeconds = await context.throttle.fail(username, client.ip);
     recordAudit(context, {
       actor: undefined,
       client,
       action: 'auth.login',
       target,
       outcome: 'failure',
-      details: { reason },
+      // A lockout this failure started is worth an operator's eye.
+      details: { reason, ...(lockedForSeconds > 0 ? { lockedForSeconds } : {}) },
     });
     return error;
   };

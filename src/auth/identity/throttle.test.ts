@@ -29,7 +29,7 @@ describe.each(engines)('login throttling (%s)', (engine) => {
   }
 
   it('locks a user out after the threshold, even with the right password, until the lockout ends', async () => {
-    const { identity, clock } = fixture();
+    const { identity, clock, auditEntries } = fixture();
     await identity.createUser({ username: 'alice', password }, undefined, client);
     await failures(5);
     await expect(identity.login({ username: 'alice', password }, client)).rejects.toMatchObject({
@@ -42,6 +42,8 @@ describe.each(engines)('login throttling (%s)', (engine) => {
     ).rejects.toMatchObject({ code: 'RATE_LIMITED' });
     clock.now += 30_000;
     await expect(identity.login({ username: 'alice', password }, client)).resolves.toBeDefined();
+    const failed = (await auditEntries()).filter((e) => e.outcome === 'failure');
+    expect(failed.map((e) => e.details?.lockedForSeconds ?? 0)).toEqual([0, 0, 0, 0, 30]);
   });
 
   it('doubles the lockout with each further failure, up to lockoutDuration', async () => {
@@ -96,6 +98,19 @@ describe.each(engines)('login throttling (%s)', (engine) => {
     clock.now += 2 * 15 * 60_000 + 1;
     await failures(4);
     await expect(identity.login({ username: 'alice', password }, client)).resolves.toBeDefined();
+  });
+
+  it('sweeps counts old enough to be forgotten at the next successful login', async () => {
+    const { identity, clock, database } = fixture();
+    await identity.createUser({ username: 'alice', password }, undefined, client);
+    await failures(2, 'nobody', '203.0.113.1');
+    clock.now += 2 * 15 * 60_000 + 1;
+    await failures(1, 'somebody', '203.0.113.2');
+    await identity.login({ username: 'alice', password }, { ip: '203.0.113.3' });
+    const keys = await database.read((db) =>
+      db.selectFrom('login_throttle').select('key').orderBy('key').execute(),
+    );
+    expect(keys.map((k) => k.key)).toEqual(['ip:203.0.113.2', 'user:somebody']);
   });
 
   it('is shared by every process on the database', async () => {

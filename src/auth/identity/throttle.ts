@@ -7,7 +7,13 @@
  * Keys exist for unknown usernames too, so a lockout tells nothing about who exists.
  */
 import type { StoreDatabase } from '../../store/metadata/database.js';
-import { clearKey, countFailure, lockKey, lockedUntil } from '../../store/access/throttle.js';
+import {
+  clearKey,
+  countFailure,
+  lockKey,
+  lockedUntil,
+  sweepKeys,
+} from '../../store/access/throttle.js';
 import { AuthError } from '../errors.js';
 import { isUsername } from './names.js';
 
@@ -51,22 +57,33 @@ export class LoginThrottle {
     }
   }
 
-  /** Counts a failure for the user and the address, locking either when it is due. */
-  async fail(username: string, ip: string): Promise<void> {
+  /**
+   * Counts a failure for the user and the address, locking either when it is due; resolves to
+   * the longest lockout this failure started, in seconds (0: none).
+   */
+  async fail(username: string, ip: string): Promise<number> {
     const now = this.now();
     const { lockoutThreshold, lockoutDurationMs } = this.config;
     const forgetBefore = now - 2 * lockoutDurationMs;
+    let longest = 0;
     for (const key of keysOf(username, ip)) {
       const threshold = key.startsWith('ip:') ? lockoutThreshold * addressFactor : lockoutThreshold;
       const failures = await countFailure(this.database, key, now, forgetBefore);
       const ms = lockoutMs(failures, threshold, lockoutDurationMs);
       if (ms > 0) await lockKey(this.database, key, now + ms);
+      longest = Math.max(longest, ms);
     }
+    return Math.ceil(longest / 1000);
   }
 
-  /** Forgets the user's failures (the address keeps its count: one good login clears nothing). */
+  /**
+   * Forgets the user's failures (the address keeps its count: one good login clears nothing), and
+   * every count old enough to be forgotten anyway, so the table stays small without a job.
+   */
   async succeed(username: string): Promise<void> {
     await clearKey(this.database, `user:${username}`);
+    const now = this.now();
+    await sweepKeys(this.database, now - 2 * this.config.lockoutDurationMs, now);
   }
 }
 

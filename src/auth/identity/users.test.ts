@@ -178,6 +178,28 @@ describe.each(engines)('users (%s)', (engine) => {
     ).rejects.toMatchObject({ code: 'ACCESS_DENIED' });
   });
 
+  it('makes a user changing their own password prove the current one', async () => {
+    const { identity } = fixture();
+    const alice = await identity.createUser({ username: 'alice', password }, undefined, client);
+    const self: Principal = { kind: 'user', name: 'alice', id: alice.id };
+    const next = 'a-new-long-passphrase';
+    await expect(
+      identity.updateUser('alice', { password: next }, self, client),
+    ).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
+    await expect(
+      identity.updateUser(
+        'alice',
+        { password: next, currentPassword: 'wrong-password-x' },
+        self,
+        client,
+      ),
+    ).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await identity.updateUser('alice', { password: next, currentPassword: password }, self, client);
+    await expect(
+      identity.login({ username: 'alice', password: next }, client),
+    ).resolves.toBeDefined();
+  });
+
   it('never leaves the deployment without an enabled system administrator', async () => {
     const { identity } = fixture();
     await identity.createUser(
@@ -199,6 +221,24 @@ describe.each(engines)('users (%s)', (engine) => {
     await identity.createUser({ username: 'root', password, systemAdmin: true }, undefined, client);
     await identity.deleteUser('admin', undefined, client);
     expect(await identity.getUser('admin')).toBeUndefined();
+  });
+
+  it('keeps one administrator when two are demoted at once from two processes', async () => {
+    const { identity, anotherProcess } = fixture();
+    const other = await anotherProcess();
+    await identity.createUser({ username: 'root', password, systemAdmin: true }, undefined, client);
+    await identity.createUser(
+      { username: 'admin', password, systemAdmin: true },
+      undefined,
+      client,
+    );
+    const results = await Promise.allSettled([
+      identity.updateUser('root', { systemAdmin: false }, undefined, client),
+      other.updateUser('admin', { systemAdmin: false }, undefined, client),
+    ]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const admins = (await identity.listUsers({ limit: 10 })).filter((u) => u.systemAdmin);
+    expect(admins).toHaveLength(1);
   });
 
   it('deletes a user with its sessions: the session stops working at once', async () => {

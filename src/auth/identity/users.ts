@@ -19,7 +19,7 @@ import {
 } from '../../store/access/users.js';
 import { AuthError } from '../errors.js';
 import type { ClientInfo, Principal } from '../model.js';
-import { hashPassword } from '../password.js';
+import { hashPassword, verifyPassword } from '../password.js';
 import type { Identity, UserInfo } from '../services.js';
 import { recordAudit, toUserInfo, type IdentityContext } from './context.js';
 import { checkEmail, checkNewUsername, isUsername } from './names.js';
@@ -132,6 +132,9 @@ export async function updateUser(
   }
   const user = await getUserRow(context, username);
   if (!user) throw new AuthError('NOT_FOUND', `no user "${username}"`);
+  if (change.password !== undefined && self) {
+    await checkCurrentPassword(context, user, change.currentPassword, client);
+  }
   const row: UserChange = {};
   if (change.email !== undefined) {
     if (change.email !== null) checkEmail(change.email);
@@ -164,8 +167,35 @@ export async function updateUser(
   return toUserInfo(updated, context.config);
 }
 
+/** A user changing their own password proves the current one (throttled like a login). */
+async function checkCurrentPassword(
+  context: IdentityContext,
+  user: UserRow,
+  currentPassword: string | undefined,
+  client: ClientInfo,
+): Promise<void> {
+  if (currentPassword === undefined) {
+    throw new AuthError('INVALID_REQUEST', 'changing your password needs currentPassword');
+  }
+  await context.throttle.check(user.username, client.ip);
+  if (!(await verifyPassword(currentPassword, user.passwordHash))) {
+    await context.throttle.fail(user.username, client.ip);
+    recordAudit(context, {
+      actor: undefined,
+      client,
+      action: 'user.update',
+      target: `user:${user.username}`,
+      outcome: 'failure',
+      details: { reason: 'wrong current password' },
+    });
+    throw new AuthError('UNAUTHENTICATED', 'the current password is wrong');
+  }
+}
+
 function changedFields(change: UpdateInput): string {
-  const fields = Object.entries(change).filter(([, value]) => value !== undefined);
+  const fields = Object.entries(change).filter(
+    ([key, value]) => value !== undefined && key !== 'currentPassword',
+  );
   return fields
     .map(([key]) => key)
     .sort()

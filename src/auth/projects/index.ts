@@ -4,4 +4,4 @@
  */
 export { createAuthorizer, projectOf } from './authorizer.js';
 export { classificationLabel } from './classification.js';
-export { createProjects, type ProjectsOptions } from './projects.js';
+export { createProjects } from './projects.js';

@@ -123,6 +123,16 @@ describe.each(engines)('projects on %s', (engine) => {
           permissions: [{ project: 'a-private', actions: ['pull'] }],
         }),
       ).toEqual(['a-private', 'b-public']);
+      expect(
+        await names({
+          kind: 'robot',
+          name: 'robot$backup',
+          permissions: [{ project: '*', actions: ['pull'] }],
+        }),
+      ).toEqual(['a-private', 'b-public', 'c-member', 'd-group']);
+      expect(
+        await names({ kind: 'user', name: 'root', systemAdmin: true, mustEnrolTwoFactor: true }),
+      ).toEqual(['b-public']);
     });
 
     it('are updated by their project administrators and not by developers', async () => {
@@ -189,6 +199,28 @@ describe.each(engines)('projects on %s', (engine) => {
         code: 'NOT_FOUND',
       });
     });
+  });
+
+  it('leaves no membership behind when members are set while the project is deleted', async () => {
+    await projects.createProject(root, { name: 'race', public: false }, client);
+    const users = Array.from({ length: 8 }, (_, i) => `racer${i}`);
+    for (const username of users) await addUser(db.database, username);
+    // Another process, as a second service on the same database would be.
+    const other = createProjects({ database: db.database, audit: auditEvents() });
+    const results = await Promise.allSettled([
+      ...users.map((name) =>
+        other.setMember(root, 'race', { kind: 'user', name, role: 'guest' }, client),
+      ),
+      projects.deleteProject(root, 'race', client),
+    ]);
+    expect(results.at(-1)?.status).toBe('fulfilled');
+    for (const result of results.slice(0, -1)) {
+      if (result.status === 'rejected') expect(result.reason).toMatchObject({ code: 'NOT_FOUND' });
+    }
+    const left = await db.database.read((d) =>
+      d.selectFrom('project_members').select('member_id').where('project', '=', 'race').execute(),
+    );
+    expect(left).toEqual([]);
   });
 
   describe('members', () => {

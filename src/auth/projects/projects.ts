@@ -93,15 +93,16 @@ export function createProjects(options: ProjectsOptions): Projects {
     },
 
     async listProjects(principal) {
-      if (principal.kind === 'user' && principal.systemAdmin === true) {
-        return store.selectProjects(database, 'all');
+      if (principal.kind === 'user' && principal.mustEnrolTwoFactor !== true) {
+        return principal.systemAdmin === true
+          ? store.selectProjects(database, 'all')
+          : store.selectProjects(database, { username: principal.name });
       }
-      if (principal.kind === 'user')
-        return store.selectProjects(database, { username: principal.name });
       if (principal.kind === 'robot') {
-        return store.selectProjects(database, {
-          projects: principal.permissions.map((permission) => permission.project),
-        });
+        const named = principal.permissions.map((permission) => permission.project);
+        // A system robot with `*` acts in every project; a project robot only in its own.
+        const everywhere = named.includes('*') && !principal.name.includes('+');
+        return store.selectProjects(database, everywhere ? 'all' : { projects: named });
       }
       return store.selectProjects(database, {});
     },

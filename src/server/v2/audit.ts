@@ -66,9 +66,9 @@ export function manifestAudit(
         if (error.code === 'ACCESS_DENIED') record('denied', error.code);
         return;
       }
-      // A label-based refusal (`moat.classification`) is a denial too.
-      const denied = error instanceof DistributionError && error.ociCode === 'DENIED';
-      record(denied ? 'denied' : 'failure', errorCode(error));
+      // A refusal past authentication (the label rule's `DENIED`) is a denial too.
+      const code = errorCode(error);
+      record(code === 'DENIED' ? 'denied' : 'failure', code);
     },
   };
   return audit;

@@ -235,6 +235,22 @@ describe.each(engines)('label-based access on %s', (engine) => {
     });
   });
 
+  it('counts a config over 4 MiB, or a label that is not a string, as unreadable', async () => {
+    const padding = 'x'.repeat(4 * 1024 * 1024);
+    await pushImage('team/huge', 'v1', { ...imageConfig(), padding });
+    await pushImage('team/odd', 'v1', {
+      ...imageConfig(),
+      config: { Labels: { 'moat.classification': ['restricted'] } },
+    });
+    for (const repository of ['team/huge', 'team/odd']) {
+      const answer = await get(`/v2/${repository}/manifests/v1`, 'cleared');
+      expect(answer.statusCode, repository).toBe(403);
+      expect(answer.json()).toMatchObject({
+        errors: [{ detail: { classification: '(unreadable image config)' } }],
+      });
+    }
+  });
+
   it('reads the label leniently and needs every classification it names', async () => {
     await pushImage(
       'team/two',

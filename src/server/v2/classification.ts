@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 
+import { classificationLabel as label } from '../../auth/projects/index.js';
 import type { Access, Principal } from '../../auth/types.js';
 import { DistributionError } from '../../distribution/errors.js';
 import { imageConfigTypes, manifestMediaTypes } from '../../distribution/media-types.js';
@@ -17,8 +18,6 @@ import { hasCode } from '../../distribution/stores.js';
 import type { BlobStore, ManifestRecord } from '../../store/types.js';
 import { readAll } from '../../util/streams.js';
 
-/** The label read from image configs. */
-const label = 'moat.classification';
 /** Largest image config read; a larger one counts as unreadable (system administrators only). */
 const maxConfigBytes = 4 * 1024 * 1024;
 /** Config digests whose label is remembered (most recently used kept). */

@@ -2,11 +2,12 @@
  * Rendering every failure under `/v2` as the spec's JSON error body
  * (`{"errors":[{"code","message","detail"}]}`) with its HTTP status: registry errors with their
  * OCI code, access refusals as 401 `UNAUTHORIZED` (with the `WWW-Authenticate` challenge) or 403
- * `DENIED`, Fastify's request errors as 400/413, anything else as a logged 500 `UNKNOWN` (no
+ * `DENIED`, throttled Basic credentials as 429 `TOOMANYREQUESTS` with `Retry-After`, Fastify's request errors as 400/413, anything else as a logged 500 `UNKNOWN` (no
  * stack trace ever leaves the server).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
+import { AuthError } from '../../auth/errors.js';
 import { AccessError } from '../../auth/types.js';
 import { DistributionError, type OciErrorCode } from '../../distribution/errors.js';
 import { isMoatError } from '../../errors.js';
@@ -73,6 +74,16 @@ function classify(error: unknown): OciErrorAnswer {
   }
   if (isMoatError(error) && error.code === 'ACCESS_DENIED') {
     return { status: 403, code: 'DENIED', message: error.message };
+  }
+  if (error instanceof AuthError && error.code === 'RATE_LIMITED') {
+    // Basic credentials of a throttled user or client address (too many failed passwords).
+    const seconds = Math.max(1, Math.ceil(error.retryAfterSeconds ?? 1));
+    return {
+      status: 429,
+      code: 'TOOMANYREQUESTS',
+      message: 'too many failed attempts',
+      headers: { 'retry-after': String(seconds) },
+    };
   }
   if (isMoatError(error) && error.code === 'STORE_FULL') {
     return { status: 507, code: 'UNKNOWN', message: 'the registry has no storage space left' };

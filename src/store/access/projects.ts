@@ -106,7 +106,7 @@ export async function updateProject(
 }
 
 /**
- * Deletes a project and its memberships: `deleted`, `unknown`, or `not-empty` while a repository
+ * Deletes a project with its memberships and robots: `deleted`, `unknown`, or `not-empty` while a repository
  * of the project still holds a manifest or a blob.
  */
 export function deleteProject(
@@ -118,6 +118,8 @@ export function deleteProject(
     if (!row) return 'unknown';
     if (await holdsRepositories(trx, name)) return 'not-empty';
     await trx.deleteFrom('project_members').where('project', '=', name).execute();
+    // Its robots go with it: a project created later under the same name starts with none.
+    await trx.deleteFrom('robots').where('project', '=', name).execute();
     await trx.deleteFrom('projects').where('name', '=', name).execute();
     return 'deleted';
   });

@@ -60,3 +60,18 @@ export async function lockKey(database: StoreDatabase, key: string, until: numbe
 export async function clearKey(database: StoreDatabase, key: string): Promise<void> {
   await database.writeOne((db) => db.deleteFrom('login_throttle').where('key', '=', key).execute());
 }
+
+/** Removes counts whose last failure is older than `before` and that lock nothing any more. */
+export async function sweepKeys(
+  database: StoreDatabase,
+  before: number,
+  now: number,
+): Promise<void> {
+  await database.writeOne((db) =>
+    db
+      .deleteFrom('login_throttle')
+      .where('updated_at', '<', before)
+      .where('locked_until', '<=', now)
+      .execute(),
+  );
+}

@@ -143,7 +143,8 @@ export async function updateUserRow(
     const staysActiveAdmin =
       (change.systemAdmin ?? current.system_admin === 1) &&
       !(change.disabled ?? current.disabled === 1);
-    if (wasActiveAdmin && !staysActiveAdmin && (await activeAdmins(trx)) <= 1) return 'last-admin';
+    if (wasActiveAdmin && !staysActiveAdmin && (await activeAdmins(trx, database.engine)) <= 1)
+      return 'last-admin';
     await trx
       .updateTable('users')
       .set({
@@ -159,14 +160,20 @@ export async function updateUserRow(
   });
 }
 
-async function activeAdmins(trx: MetadataDb): Promise<number> {
-  const row = await trx
+/**
+ * How many enabled system administrators there are. On PostgreSQL their rows are locked until the
+ * transaction ends, so that two concurrent demotions cannot both see the other admin still there
+ * (SQLite's write transactions are serial already).
+ */
+async function activeAdmins(trx: MetadataDb, engine: StoreDatabase['engine']): Promise<number> {
+  const query = trx
     .selectFrom('users')
-    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .select('id')
     .where('system_admin', '=', 1)
     .where('disabled', '=', 0)
-    .executeTakeFirstOrThrow();
-  return toNumber(row.n);
+    .orderBy('id');
+  const rows = await (engine === 'postgres' ? query.forUpdate() : query).execute();
+  return rows.length;
 }
 
 /**
@@ -185,7 +192,11 @@ export async function deleteUserRow(
       .where('id', '=', id)
       .executeTakeFirst();
     if (!current) return 'unknown';
-    if (current.system_admin === 1 && current.disabled === 0 && (await activeAdmins(trx)) <= 1) {
+    if (
+      current.system_admin === 1 &&
+      current.disabled === 0 &&
+      (await activeAdmins(trx, database.engine)) <= 1
+    ) {
       return 'last-admin';
     }
     await trx.deleteFrom('recovery_codes').where('user_id', '=', id).execute();

@@ -5,13 +5,23 @@
 import type { AccessServices } from '../../../auth/open.js';
 import type { ApiRoute } from '../types.js';
 import { auditRoutes } from './audit.js';
+import { authRoutes } from './auth.js';
+import { projectRoutes } from './projects.js';
 import { robotRoutes } from './robots.js';
 import { tokenRoutes } from './tokens.js';
+import { userRoutes } from './users.js';
 
 /**
  * The routes of every area.
  * @example registerApi(app, { routes: apiRoutes(services), identity, credentials, version });
  */
 export function apiRoutes(services: AccessServices): ApiRoute[] {
-  return [...tokenRoutes(services), ...robotRoutes(services), ...auditRoutes(services)];
+  return [
+    ...authRoutes(services),
+    ...userRoutes(services),
+    ...tokenRoutes(services),
+    ...robotRoutes(services),
+    ...projectRoutes(services),
+    ...auditRoutes(services),
+  ];
 }

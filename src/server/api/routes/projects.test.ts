@@ -247,9 +247,9 @@ describe.each(['sqlite', 'postgres'] as const)('project routes on %s', (engine) 
       (await call('admin', 'POST', '/projects', { name: 'open', public: true })).statusCode,
     ).toBe(201);
     const names = async (as: string) =>
-      (
-        (await call(as, 'GET', '/projects')).json() as { projects: { name: string }[] }
-      ).projects.map((p) => p.name);
+      (await call(as, 'GET', '/projects'))
+        .json<{ projects: { name: string }[] }>()
+        .projects.map((p) => p.name);
     expect(await names('admin')).toEqual(['open', 'team']);
     expect(await names('bob')).toEqual(['open', 'team']);
     expect(await names('carol')).toEqual(['open']);

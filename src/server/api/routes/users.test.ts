@@ -288,6 +288,21 @@ describe.each(['sqlite', 'postgres'] as const)('auth and users routes on %s', (e
       403,
     );
     expect((await call(alice, 'PATCH', '/users/alice', {})).statusCode).toBe(400);
+    const noProof = await call(alice, 'PATCH', '/users/alice', {
+      password: 'a-new-long-passphrase',
+    });
+    expect(noProof.statusCode).toBe(400);
+    const proof = await call(alice, 'PATCH', '/users/alice', {
+      password: 'a-new-long-passphrase',
+      currentPassword: alicePassword,
+    });
+    expect(proof.statusCode).toBe(200);
+    expect(proof.body).not.toContain('passphrase');
+    // Her sessions ended with the change; the new password opens a new one.
+    expect((await login({ username: 'alice', password: 'a-new-long-passphrase' })).statusCode).toBe(
+      200,
+    );
+    await identity.updateUser('alice', { password: alicePassword }, undefined, { ip: 'local' });
   });
 
   it('ends a user’s sessions on an admin’s request, and refuses a user doing it', async () => {

@@ -29,6 +29,8 @@ const createBody = z.strictObject({
 const updateBody = z
   .strictObject({
     password: password.optional(),
+    /** Needed when users change their own password. */
+    currentPassword: password.optional(),
     email: email.nullable().optional(),
     systemAdmin: z.boolean().optional(),
     disabled: z.boolean().optional(),
@@ -112,7 +114,8 @@ export function userRoutes({ identity }: { identity: Identity }): ApiRoute[] {
     apiRoute({
       method: 'PATCH',
       path: '/users/{user}',
-      summary: 'Change a user (system administrators; a user their own email and password)',
+      summary:
+        'Change a user (system administrators; a user their own email, and password with currentPassword)',
       tag: 'users',
       auth: 'user',
       params: userParams,
@@ -121,6 +124,7 @@ export function userRoutes({ identity }: { identity: Identity }): ApiRoute[] {
       async handler({ params, body, caller, client }) {
         const change = {
           ...(body.password !== undefined ? { password: body.password } : {}),
+          ...(body.currentPassword !== undefined ? { currentPassword: body.currentPassword } : {}),
           ...(body.email !== undefined ? { email: body.email } : {}),
           ...(body.systemAdmin !== undefined ? { systemAdmin: body.systemAdmin } : {}),
           ...(body.disabled !== undefined ? { disabled: body.disabled } : {}),
