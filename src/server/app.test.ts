@@ -209,9 +209,8 @@ describe('startServer on PostgreSQL', () => {
     const server = await startServer(config, { logStream: captureLog() });
     try {
       expect((await get(`${server.url}/readyz`)).status).toBe(200);
-      // The administrator's creation is still being written to the audit log right after start:
-      // a connection cut inside that transaction is an error event pg raises outside any query.
-      await server.access.audit.flush();
+      // The administrator's creation may still be being written to the audit log: a connection
+      // cut inside that transaction must not end the process.
       await database.drop();
       const gone = await get(`${server.url}/readyz`);
       expect(gone.status).toBe(503);

@@ -101,6 +101,12 @@ function openPostgres(url: string): KyselyMetadataStore {
   // An idle client whose connection drops emits 'error' on the pool; without a listener that
   // would end the process. The next query opens a new connection (or fails with its own error).
   pool.on('error', () => undefined);
+  // A client checked out for a transaction is not covered by the pool's listener: when its
+  // connection drops mid-transaction it emits 'error' itself, which would otherwise end the
+  // process. The statement in flight fails with the error anyway (STORE_UNAVAILABLE).
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   const db = new Kysely<MetadataDatabase>({ dialect: new PostgresDialect({ pool }) });
   // PostgreSQL: the migrator holds an advisory lock for the run, so processes starting at once
   // run the migrations one after the other.

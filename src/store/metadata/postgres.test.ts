@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { metadataContract } from '../contract/metadata-contract.js';
@@ -39,6 +40,30 @@ describe('PostgreSQL metadata store', () => {
     } finally {
       for (const store of stores) await store.close();
       await fresh.drop();
+    }
+  });
+
+  it('fails a transaction whose connection is cut, without an uncaught error event', async () => {
+    await database.truncate();
+    const store = await openMetadataStore({ kind: 'postgres', url: database.url });
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', onUncaught);
+    try {
+      const failed = store.database.transaction(async (trx) => {
+        await sql`select 1`.execute(trx);
+        // The server ends this very connection while the transaction is open.
+        await database.terminateConnections();
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        await sql`select 1`.execute(trx);
+      });
+      await expect(failed).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+      // The pool opens a fresh connection for the next statement.
+      expect(await store.getSetting('absent')).toBeUndefined();
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+      await store.close();
     }
   });
 
