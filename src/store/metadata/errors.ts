@@ -28,7 +28,11 @@ export function translateDatabaseError(error: unknown): unknown {
   const message = error instanceof Error ? error.message : String(error);
   if (code === undefined) {
     // pg reports a dropped or timed-out connection without a code.
-    if (/Connection terminated|timeout exceeded when trying to connect|encountered a connection error and is not queryable/i.test(message)) {
+    if (
+      /Connection terminated|timeout exceeded when trying to connect|encountered a connection error and is not queryable/i.test(
+        message,
+      )
+    ) {
       return new StoreError('STORE_UNAVAILABLE', `metadata database unavailable: ${message}`, {
         cause: error,
       });
