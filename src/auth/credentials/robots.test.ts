@@ -209,12 +209,13 @@ describe.each(engines)('robot accounts on %s', (engine) => {
       kind: 'robot',
       permissions: [{ project: '*', actions: ['pull'] }],
     });
+    // One attempt at a time: a refusal started before it is awaited would be unhandled.
     for (const attempt of [
-      credentials.rotateRobotSecret(alice, 'robot$mirror', client),
-      credentials.updateRobot(alice, 'robot$mirror', { disabled: true }, client),
-      credentials.deleteRobot(alice, 'robot$mirror', client),
+      () => credentials.rotateRobotSecret(alice, 'robot$mirror', client),
+      () => credentials.updateRobot(alice, 'robot$mirror', { disabled: true }, client),
+      () => credentials.deleteRobot(alice, 'robot$mirror', client),
     ]) {
-      expect((await refusal(attempt)).code).toBe('ACCESS_DENIED');
+      expect((await refusal(attempt())).code).toBe('ACCESS_DENIED');
     }
   });
 
