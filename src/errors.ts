@@ -59,6 +59,10 @@ export const errorCodes = {
   CSRF_INVALID: 'input',
   MASTER_KEY_INVALID: 'input',
   AUDIT_CHAIN_BROKEN: 'input',
+  KEY_PASSWORD_WRONG: 'input',
+  SIGNATURE_INVALID: 'input',
+  TRUSTED_ROOT_INVALID: 'input',
+  VERIFICATION_FAILED: 'input',
   INTERNAL: 'internal',
 } as const;
 
@@ -125,4 +129,20 @@ export class StoreError extends MoatError<
   | 'LIMIT_EXCEEDED'
 > {
   override name = 'StoreError';
+}
+
+/**
+ * Signing and verification (`src/sign/`): an unreadable key or wrong password, a malformed
+ * signature object, bundle or trusted root, or a verification that ran and failed (CLI exit 3).
+ * Messages never contain key material.
+ */
+export class SignError extends MoatError<
+  | 'KEY_INVALID'
+  | 'KEY_PASSWORD_WRONG'
+  | 'SIGNATURE_INVALID'
+  | 'TRUSTED_ROOT_INVALID'
+  | 'VERIFICATION_FAILED'
+  | 'LIMIT_EXCEEDED'
+> {
+  override name = 'SignError';
 }

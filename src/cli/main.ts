@@ -1,6 +1,6 @@
 /**
  * The `moat` command line: parses arguments, runs one command, maps errors to exit codes
- * (0 success, 2 bad input, usage or an environment error, 1 internal error) and prints one clear
+ * (0 success, 3 a verification that failed, 2 bad input, usage or an environment error, 1 internal error) and prints one clear
  * line for each error.
  */
 import { Command, CommanderError } from 'commander';
@@ -49,6 +49,8 @@ function reportError(error: unknown, io: CliIo): number {
   }
   if (isMoatError(error)) {
     io.stderr.write(`moat: ${oneLine(error.message)}\n`);
+    // A verification that ran and failed is a check's verdict, not bad input.
+    if (error.code === 'VERIFICATION_FAILED') return 3;
     return error.isInputError ? 2 : 1;
   }
   // A full or read-only disk, a missing directory or permission is the environment's doing, not
