@@ -64,6 +64,7 @@ export async function runScan(target: string, options: ScanCliOptions, io: CliIo
   await refuseOutputOverInput(options.output.file, await scanInputs(target, options, ignoreFile));
   const progress = createProgress(io, options.output);
   const layerCache = openLayerCache(options.cache, (message) => progress.warn(message));
+  const startedOn = new Date().toISOString();
   const result = await scanImage(target, {
     ...options.image,
     ...(layerCache ? { layerCache } : {}),
@@ -77,6 +78,7 @@ export async function runScan(target: string, options: ScanCliOptions, io: CliIo
     onWarning: (message) => progress.warn(message),
     onProgress: (message) => progress.step(message),
   }).finally(() => layerCache?.close());
+  const finishedOn = new Date().toISOString();
   progress.done(`${result.findings.length} vulnerabilities (${result.ignored.length} left out)`);
   const { renderScan } = await import('../report/render.js');
   const text = await renderScan(
@@ -86,6 +88,7 @@ export async function runScan(target: string, options: ScanCliOptions, io: CliIo
       ignored: result.ignored,
       warnings: result.warnings,
       ...(result.eol !== undefined ? { eol: result.eol } : {}),
+      scannedAt: { startedOn, finishedOn },
     },
     flags.format,
     { toolVersion: version },

@@ -58,6 +58,8 @@ export async function renderScan(
       return (await import('./sarif.js')).renderSarif(input, options);
     case 'cyclonedx-json':
       return (await import('./vulnerabilities-cyclonedx.js')).renderScanCycloneDx(input, options);
+    case 'cosign-vuln':
+      return (await import('./vulnerabilities-cosign.js')).renderScanCosignVuln(input, options);
     default:
       throw new MoatError(
         'USAGE',

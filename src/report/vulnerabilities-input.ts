@@ -9,7 +9,7 @@ import type { EolStatus } from '../match/eol.js';
 import type { Finding } from '../match/types.js';
 
 /** Every format `moat scan --format` accepts, in the order help text lists them. */
-export const scanFormats = ['table', 'json', 'sarif', 'cyclonedx-json'] as const;
+export const scanFormats = ['table', 'json', 'sarif', 'cyclonedx-json', 'cosign-vuln'] as const;
 
 /** A format `moat scan --format` accepts. */
 export type ScanFormat = (typeof scanFormats)[number];
@@ -30,4 +30,8 @@ export interface VulnerabilityReportInput {
   warnings?: readonly string[];
   /** End of life of the image's distribution release, when known. */
   eol?: EolStatus;
+  /** When the scan started and finished (ISO 8601), for formats that record it (`cosign-vuln`). */
+  scannedAt?: { startedOn: string; finishedOn: string };
+  /** The vulnerability database the scan used, for formats that name it (`cosign-vuln`). */
+  database?: { uri: string; version: string };
 }
