@@ -72,3 +72,6 @@ export {
   defaultCacheDir,
   vulnDbPath,
 } from './vulndb/index.js';
+
+// Signatures and attestations (cosign-compatible; offline verification).
+export * from './sign/index.js';

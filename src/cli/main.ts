@@ -8,11 +8,15 @@ import { Command, CommanderError } from 'commander';
 import { isMoatError } from '../errors.js';
 import { describeFsError, isEnvironmentFsError } from '../util/fs-errors.js';
 import { registerAdminCommand } from './admin.js';
+import { registerAttestCommand } from './attest.js';
+import { registerBlobCommands } from './blob.js';
 import { registerDbCommand } from './db.js';
 import { ExitCodeError, type CliIo } from './io.js';
 import { registerSbomCommand } from './sbom.js';
 import { registerScanCommand } from './scan.js';
 import { registerServeCommand } from './serve.js';
+import { registerSignCommand } from './sign.js';
+import { registerVerifyCommands } from './verify.js';
 import { version } from './version.js';
 
 export { removeTempsOnSignals } from '../util/temp-files.js';
@@ -33,6 +37,10 @@ export async function main(argv: string[], io: CliIo = process): Promise<number>
   registerDbCommand(program, io);
   registerServeCommand(program, io);
   registerAdminCommand(program, io);
+  registerSignCommand(program, io);
+  registerAttestCommand(program, io);
+  registerVerifyCommands(program, io);
+  registerBlobCommands(program, io);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

@@ -1,0 +1,174 @@
+/**
+ * Signing and attesting an image as cosign does. The reference is resolved to its manifest digest
+ * first (a tag only names the image; the digest is what gets signed), then the signature is stored
+ * in one of cosign's two formats:
+ * - `bundle` (default, cosign 3): an in-toto statement about the digest in a DSSE envelope, in a
+ *   Sigstore bundle stored as an OCI 1.1 referrer of the image (cosign
+ *   `cmd/cosign/cli/sign/sign.go` `signDigestBundle`, `pkg/oci/remote/write.go`
+ *   `WriteAttestationNewBundleFormat`);
+ * - `legacy`: a simple-signing payload (signatures) or DSSE envelope (attestations) appended to
+ *   the `sha256-<hex>.sig` / `.att` tag.
+ * Signatures are key-based: nothing is sent to Fulcio or Rekor.
+ */
+import { dsseBundle } from './bundle/index.js';
+import { keyHint, signData } from './keys/index.js';
+import {
+  appendLegacy,
+  resolveImage,
+  writeBundleReferrer,
+  type RegistryAccess,
+} from './oci/index.js';
+import {
+  cosignSignPredicateType,
+  imageStatement,
+  predicateTypeFor,
+  signEnvelope,
+  simpleSigningPayload,
+} from './payload/index.js';
+import { defaultAttestationType, predicateOf } from './attest-predicate.js';
+import type { SignatureFormat, SignedImage, SigningKey, VerificationKey } from './types.js';
+
+/** The payload type of every DSSE envelope Moat and cosign write. */
+export const inTotoPayloadType = 'application/vnd.in-toto+json';
+/** The layer media type of a legacy signature. */
+export const simpleSigningMediaType = 'application/vnd.dev.cosign.simplesigning.v1+json';
+/** The layer media type of a legacy attestation. */
+export const dsseEnvelopeMediaType = 'application/vnd.dsse.envelope.v1+json';
+/** The legacy layer annotation holding the base64 signature. */
+export const signatureAnnotation = 'dev.cosignproject.cosign/signature';
+
+/** What signing and attesting share. */
+export interface ImageSigningOptions {
+  key: SigningKey;
+  /** Where to store it; `bundle` (cosign 3's default) when not given. */
+  format?: SignatureFormat;
+  access?: RegistryAccess;
+  /** Told about a tag that was resolved to a digest. */
+  onWarning?: (message: string) => void;
+}
+
+/** What was signed and where the signature went (`registry/repo:sha256-….sig`, `registry/repo@sha256:…`). */
+export interface SigningResult {
+  image: SignedImage;
+  stored: string;
+}
+
+/**
+ * Signs the image `reference` names (its manifest digest) with `key`.
+ * @example await signImage('registry.example/app:1.0', { key, annotations: { env: 'prod' } })
+ */
+export async function signImage(
+  reference: string,
+  options: ImageSigningOptions & { annotations?: Record<string, string> },
+): Promise<SigningResult> {
+  const { client, image } = await resolve(reference, options);
+  const annotations = options.annotations ?? {};
+  if (options.format === 'legacy') {
+    const payload = simpleSigningPayload(image, annotations);
+    const signature = signData(options.key, payload).toString('base64');
+    await appendLegacy(client, image, 'signature', {
+      mediaType: simpleSigningMediaType,
+      payload,
+      annotations: { [signatureAnnotation]: signature },
+    });
+    return { image, stored: legacyTag(image, 'sig') };
+  }
+  const statement = signatureStatement(image, annotations);
+  const bundle = dsseBundle({
+    envelope: signEnvelope(options.key, inTotoPayloadType, statement),
+    key: verificationKeyOf(options.key),
+  });
+  const digest = await writeBundleReferrer(
+    client,
+    image,
+    bundle,
+    referrerAnnotations(cosignSignPredicateType),
+  );
+  return { image, stored: `${image.registry}/${image.repository}@${digest}` };
+}
+
+/**
+ * Attests the image `reference` names: the predicate (file bytes) of `type` (cosign's `--type`
+ * names or a URI) in an in-toto statement about the digest, signed as a DSSE envelope.
+ * @example await attestImage('registry.example/app@sha256:…', { key, predicate, type: 'cyclonedx' })
+ */
+export async function attestImage(
+  reference: string,
+  options: ImageSigningOptions & { predicate: Buffer; type?: string; predicateSource?: string },
+): Promise<SigningResult> {
+  const type = options.type ?? defaultAttestationType;
+  const predicateType = predicateTypeFor(type);
+  const predicate = predicateOf(type, options.predicate, options.predicateSource ?? 'predicate');
+  const { client, image } = await resolve(reference, options);
+  const statement = Buffer.from(JSON.stringify(imageStatement(image, predicateType, predicate)));
+  const envelope = signEnvelope(options.key, inTotoPayloadType, statement);
+  if (options.format === 'legacy') {
+    await appendLegacy(client, image, 'attestation', {
+      mediaType: dsseEnvelopeMediaType,
+      payload: Buffer.from(JSON.stringify(envelope)),
+      // cosign writes an empty signature annotation on attestations (the signature is inside
+      // the envelope) and the predicate type for filtering.
+      annotations: { [signatureAnnotation]: '', predicateType },
+    });
+    return { image, stored: legacyTag(image, 'att') };
+  }
+  const bundle = dsseBundle({ envelope, key: verificationKeyOf(options.key) });
+  const digest = await writeBundleReferrer(
+    client,
+    image,
+    bundle,
+    referrerAnnotations(predicateType),
+  );
+  return { image, stored: `${image.registry}/${image.repository}@${digest}` };
+}
+
+async function resolve(reference: string, options: ImageSigningOptions) {
+  const resolved = await resolveImage(reference, options.access ?? {});
+  if (resolved.byTag) {
+    options.onWarning?.(
+      `signing the digest ${resolved.image.digest}; tags can move, so sign and deploy by digest`,
+    );
+  }
+  return resolved;
+}
+
+/**
+ * What cosign 3 signs for an image signature in a bundle: a statement whose only subject is the
+ * manifest digest (no name), carrying the user's annotations, with an empty predicate.
+ */
+function signatureStatement(image: SignedImage, annotations: Record<string, string>): Buffer {
+  const [algorithm, hex] = image.digest.split(':');
+  const subject: Record<string, unknown> = { digest: { [algorithm ?? 'sha256']: hex ?? '' } };
+  if (Object.keys(annotations).length > 0) subject['annotations'] = annotations;
+  return Buffer.from(
+    JSON.stringify({
+      _type: 'https://in-toto.io/Statement/v1',
+      subject: [subject],
+      predicateType: cosignSignPredicateType,
+      predicate: {},
+    }),
+  );
+}
+
+/** The referrer manifest's annotations, as cosign's `WriteAttestationNewBundleFormat` sets them. */
+function referrerAnnotations(predicateType: string): Record<string, string> {
+  return {
+    'org.opencontainers.image.created': `${new Date().toISOString().slice(0, 19)}Z`,
+    'dev.sigstore.bundle.content': 'dsse-envelope',
+    'dev.sigstore.bundle.predicateType': predicateType,
+  };
+}
+
+/** The signing key's public half as the bundle names it. */
+export function verificationKeyOf(key: SigningKey): VerificationKey {
+  return {
+    algorithm: key.algorithm,
+    publicKey: key.publicKey,
+    source: 'signing key',
+    hint: keyHint(key.publicKey),
+  };
+}
+
+function legacyTag(image: SignedImage, suffix: 'sig' | 'att'): string {
+  return `${image.registry}/${image.repository}:${image.digest.replace(':', '-')}.${suffix}`;
+}
