@@ -19,7 +19,6 @@ export async function runAttest(reference: string, flags: AttestFlags, io: CliIo
   const result = await attestImage(reference, {
     key,
     predicate,
-    predicateSource: flags.predicate,
     type: flags.type,
     format: flags.signatureFormat,
     access,

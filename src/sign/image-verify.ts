@@ -6,8 +6,12 @@
  */
 import { isMoatError, MoatError, SignError } from '../errors.js';
 import { readBundleReferrers, readLegacy, resolveImage, type RegistryAccess } from './oci/index.js';
-import { cosignSignPredicateType, parseStatement, predicateTypeFor } from './payload/index.js';
-import { inTotoPayloadType } from './image.js';
+import {
+  cosignSignPredicateType,
+  inTotoPayloadType,
+  parseStatement,
+  predicateTypeFor,
+} from './payload/index.js';
 import { signedAnnotations, requireDigestBinding } from './image-binding.js';
 import type {
   BundleSignature,
@@ -87,7 +91,8 @@ async function verifyStored(
       const result = verifyLegacy(found, image, policy);
       requireDigestBinding(result.payload, image.digest, found.source);
       if (wanted.kind === 'attestation') requireWantedPredicate(result.payload, wanted);
-      verified.push(result);
+      // Only what the signer signed is reported as the signature's annotations.
+      verified.push({ ...result, annotations: signedAnnotations(result.payload, image) });
     } catch (error) {
       // Anything that goes wrong with one signature (even a bug tripped by hostile content) is
       // that signature's rejection: it is never verified, and the others still are.

@@ -19,21 +19,23 @@ import {
   type RegistryAccess,
 } from './oci/index.js';
 import {
+  attestationPredicate,
   cosignSignPredicateType,
+  dsseEnvelopeMediaType,
+  imageSignatureStatement,
   imageStatement,
+  inTotoPayloadType,
   predicateTypeFor,
+  serializeEnvelope,
+  serializeStatement,
   signEnvelope,
+  simpleSigningMediaType,
   simpleSigningPayload,
 } from './payload/index.js';
-import { defaultAttestationType, predicateOf } from './attest-predicate.js';
 import type { SignatureFormat, SignedImage, SigningKey, VerificationKey } from './types.js';
 
-/** The payload type of every DSSE envelope Moat and cosign write. */
-export const inTotoPayloadType = 'application/vnd.in-toto+json';
-/** The layer media type of a legacy signature. */
-export const simpleSigningMediaType = 'application/vnd.dev.cosign.simplesigning.v1+json';
-/** The layer media type of a legacy attestation. */
-export const dsseEnvelopeMediaType = 'application/vnd.dsse.envelope.v1+json';
+/** The type `--type` defaults to, as in cosign. */
+export const defaultAttestationType = 'custom';
 /** The legacy layer annotation holding the base64 signature. */
 export const signatureAnnotation = 'dev.cosignproject.cosign/signature';
 
@@ -73,7 +75,7 @@ export async function signImage(
     });
     return { image, stored: legacyTag(image, 'sig') };
   }
-  const statement = signatureStatement(image, annotations);
+  const statement = imageSignatureStatement(image, annotations);
   const bundle = dsseBundle({
     envelope: signEnvelope(options.key, inTotoPayloadType, statement),
     key: verificationKeyOf(options.key),
@@ -94,18 +96,18 @@ export async function signImage(
  */
 export async function attestImage(
   reference: string,
-  options: ImageSigningOptions & { predicate: Buffer; type?: string; predicateSource?: string },
+  options: ImageSigningOptions & { predicate: Buffer; type?: string },
 ): Promise<SigningResult> {
   const type = options.type ?? defaultAttestationType;
   const predicateType = predicateTypeFor(type);
-  const predicate = predicateOf(type, options.predicate, options.predicateSource ?? 'predicate');
+  const predicate = attestationPredicate(type, options.predicate);
   const { client, image } = await resolve(reference, options);
-  const statement = Buffer.from(JSON.stringify(imageStatement(image, predicateType, predicate)));
+  const statement = serializeStatement(imageStatement(image, predicateType, predicate));
   const envelope = signEnvelope(options.key, inTotoPayloadType, statement);
   if (options.format === 'legacy') {
     await appendLegacy(client, image, 'attestation', {
       mediaType: dsseEnvelopeMediaType,
-      payload: Buffer.from(JSON.stringify(envelope)),
+      payload: serializeEnvelope(envelope),
       // cosign writes an empty signature annotation on attestations (the signature is inside
       // the envelope) and the predicate type for filtering.
       annotations: { [signatureAnnotation]: '', predicateType },
@@ -130,24 +132,6 @@ async function resolve(reference: string, options: ImageSigningOptions) {
     );
   }
   return resolved;
-}
-
-/**
- * What cosign 3 signs for an image signature in a bundle: a statement whose only subject is the
- * manifest digest (no name), carrying the user's annotations, with an empty predicate.
- */
-function signatureStatement(image: SignedImage, annotations: Record<string, string>): Buffer {
-  const [algorithm, hex] = image.digest.split(':');
-  const subject: Record<string, unknown> = { digest: { [algorithm ?? 'sha256']: hex ?? '' } };
-  if (Object.keys(annotations).length > 0) subject['annotations'] = annotations;
-  return Buffer.from(
-    JSON.stringify({
-      _type: 'https://in-toto.io/Statement/v1',
-      subject: [subject],
-      predicateType: cosignSignPredicateType,
-      predicate: {},
-    }),
-  );
 }
 
 /** The referrer manifest's annotations, as cosign's `WriteAttestationNewBundleFormat` sets them. */

@@ -1,0 +1,266 @@
+/**
+ * Signing, attesting and verifying images against Moat's own registry (in-process): both storage
+ * formats round-trip, and every tampering — another image under the signed tag, a signature or
+ * attestation about another digest, the wrong key — is rejected with a reason, never verified.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+
+import { encodePublicKey, generateSigningKey, readPublicKey } from './keys/index.js';
+import {
+  appendLegacy,
+  readBundleReferrers,
+  readLegacy,
+  resolveImage,
+  writeBundleReferrer,
+} from './oci/index.js';
+import { startSigningRegistry, type SigningRegistry } from './__fixtures__/image-registry.js';
+import { attestImage, signImage } from './image.js';
+import { verifyImage, verifyImageAttestations } from './image-verify.js';
+import type { SigningKey, VerificationPolicy } from './types.js';
+
+let registry: SigningRegistry;
+const key = generateSigningKey();
+const policyOf = (signer: SigningKey): VerificationPolicy => ({
+  keys: [readPublicKey(Buffer.from(encodePublicKey(signer.publicKey)), 'cosign.pub')],
+});
+const policy = policyOf(key);
+const sbom = Buffer.from(JSON.stringify({ bomFormat: 'CycloneDX', specVersion: '1.6' }));
+
+beforeAll(async () => {
+  registry = await startSigningRegistry();
+});
+afterAll(async () => {
+  await registry.close();
+});
+
+/** A fresh image in its own repository; resolves to its tag reference and digest reference. */
+async function image(name: string): Promise<{ tag: string; digest: string; at: string }> {
+  const digest = await registry.push(`signing/${name}`, 'v1');
+  return {
+    tag: `${registry.host}/signing/${name}:v1`,
+    digest,
+    at: `${registry.host}/signing/${name}@${digest}`,
+  };
+}
+
+const options = () => ({ key, access: registry.access });
+
+describe('signing an image', () => {
+  test.each(['bundle', 'legacy'] as const)(
+    'a %s signature verifies with the key',
+    async (format) => {
+      const target = await image(`roundtrip-${format}`);
+      const signed = await signImage(target.at, { ...options(), format });
+      expect(signed.image.digest).toBe(target.digest);
+      const result = await verifyImage(target.tag, policy, { access: registry.access });
+      expect(result.digest).toBe(target.digest);
+      expect(result.rejected).toEqual([]);
+      expect(result.verified).toHaveLength(1);
+      expect(result.verified[0]).toMatchObject({ format, kind: 'signature' });
+    },
+  );
+
+  test('bundle is the default format, stored as a referrer of the image', async () => {
+    const target = await image('default-format');
+    const signed = await signImage(target.at, options());
+    expect(signed.stored).toMatch(/@sha256:[0-9a-f]{64}$/);
+    const { client, image: resolved } = await resolveImage(target.at, registry.access);
+    const referrers = await readBundleReferrers(client, resolved);
+    expect(referrers.map((r) => r.kind)).toEqual(['signature']);
+    expect(referrers[0]?.annotations).toMatchObject({
+      'dev.sigstore.bundle.content': 'dsse-envelope',
+      'dev.sigstore.bundle.predicateType': 'https://sigstore.dev/cosign/sign/v1',
+    });
+  });
+
+  test('a tag is resolved to its digest with a warning; a digest without one', async () => {
+    const target = await image('tag-warning');
+    const warnings: string[] = [];
+    await signImage(target.tag, { ...options(), onWarning: (m) => warnings.push(m) });
+    expect(warnings).toEqual([expect.stringContaining(`signing the digest ${target.digest}`)]);
+    warnings.length = 0;
+    await signImage(target.at, { ...options(), onWarning: (m) => warnings.push(m) });
+    expect(warnings).toEqual([]);
+  });
+
+  test.each(['bundle', 'legacy'] as const)(
+    'annotations are signed and reported (%s)',
+    async (format) => {
+      const target = await image(`annotations-${format}`);
+      await signImage(target.at, { ...options(), format, annotations: { env: 'prod' } });
+      const result = await verifyImage(target.at, policy, { access: registry.access });
+      expect(result.verified[0]?.annotations).toEqual({ env: 'prod' });
+    },
+  );
+
+  test('legacy signatures are appended, not replaced, and both formats are read', async () => {
+    const target = await image('append');
+    const other = generateSigningKey();
+    await signImage(target.at, { ...options(), format: 'legacy' });
+    await signImage(target.at, { key: other, access: registry.access, format: 'legacy' });
+    await signImage(target.at, { ...options(), format: 'bundle' });
+    const { client, image: resolved } = await resolveImage(target.at, registry.access);
+    expect(await readLegacy(client, resolved, 'signature')).toHaveLength(2);
+    const both = await verifyImage(
+      target.at,
+      { keys: [...policy.keys!, ...policyOf(other).keys!] },
+      {
+        access: registry.access,
+      },
+    );
+    expect(both.verified.map((v) => v.format).sort()).toEqual(['bundle', 'legacy', 'legacy']);
+    const one = await verifyImage(target.at, policy, { access: registry.access });
+    expect(one.verified).toHaveLength(2);
+    expect(one.rejected).toHaveLength(1);
+  });
+});
+
+describe('verification rejects, with a reason', () => {
+  test.each(['bundle', 'legacy'] as const)('a signature by another key (%s)', async (format) => {
+    const target = await image(`wrong-key-${format}`);
+    await signImage(target.at, { key: generateSigningKey(), access: registry.access, format });
+    const result = await verifyImage(target.at, policy, { access: registry.access });
+    expect(result.verified).toEqual([]);
+    expect(result.rejected).toEqual([
+      expect.objectContaining({ format, kind: 'signature', reason: expect.any(String) }),
+    ]);
+  });
+
+  test('another image pushed under the signed tag has no signature', async () => {
+    const target = await image('retag');
+    await signImage(target.tag, { ...options(), format: 'legacy' });
+    await signImage(target.tag, { ...options(), format: 'bundle' });
+    const replacement = await registry.push('signing/retag', 'v1', 'the replacement');
+    const result = await verifyImage(target.tag, policy, { access: registry.access });
+    expect(result.digest).toBe(replacement);
+    expect(result.verified).toEqual([]);
+  });
+
+  test('a legacy signature copied from another image names the other digest', async () => {
+    const target = await image('copied-legacy');
+    await signImage(target.at, { ...options(), format: 'legacy' });
+    const a = await resolveImage(target.at, registry.access);
+    const [layer] = await readLegacy(a.client, a.image, 'signature');
+    const otherDigest = await registry.push('signing/copied-legacy', 'other', 'copy target');
+    const otherAt = `${registry.host}/signing/copied-legacy@${otherDigest}`;
+    const other = await resolveImage(otherAt, registry.access);
+    await appendLegacy(other.client, other.image, 'signature', {
+      mediaType: layer!.mediaType,
+      payload: layer!.payload,
+      annotations: layer!.annotations,
+    });
+    const result = await verifyImage(otherAt, policy, { access: registry.access });
+    expect(result.verified).toEqual([]);
+    expect(result.rejected).toEqual([
+      expect.objectContaining({ format: 'legacy', reason: expect.stringContaining(target.digest) }),
+    ]);
+  });
+
+  test('a bundle copied from another image names the other digest', async () => {
+    const target = await image('copied-bundle');
+    await signImage(target.at, options());
+    const a = await resolveImage(target.at, registry.access);
+    const [found] = await readBundleReferrers(a.client, a.image);
+    const otherDigest = await registry.push('signing/copied-bundle', 'other', 'copy target');
+    const other = await resolveImage(
+      `${registry.host}/signing/copied-bundle@${otherDigest}`,
+      registry.access,
+    );
+    await writeBundleReferrer(other.client, other.image, found!.bundle, found!.annotations);
+    const result = await verifyImage(`${other.image.dockerReference}@${otherDigest}`, policy, {
+      access: registry.access,
+    });
+    expect(result.verified).toEqual([]);
+    expect(result.rejected).toEqual([
+      expect.objectContaining({ format: 'bundle', reason: expect.stringContaining(target.digest) }),
+    ]);
+  });
+
+  test.each(['bundle', 'legacy'] as const)(
+    'an attestation whose subject is another image (%s)',
+    async (format) => {
+      const target = await image(`att-subject-${format}`);
+      await attestImage(target.at, { ...options(), format, predicate: sbom, type: 'cyclonedx' });
+      const a = await resolveImage(target.at, registry.access);
+      const otherDigest = await registry.push(`signing/att-subject-${format}`, 'other', 'copy');
+      const other = await resolveImage(
+        `${registry.host}/signing/att-subject-${format}@${otherDigest}`,
+        registry.access,
+      );
+      if (format === 'legacy') {
+        const [layer] = await readLegacy(a.client, a.image, 'attestation');
+        await appendLegacy(other.client, other.image, 'attestation', {
+          mediaType: layer!.mediaType,
+          payload: layer!.payload,
+          annotations: layer!.annotations,
+        });
+      } else {
+        const [found] = await readBundleReferrers(a.client, a.image);
+        await writeBundleReferrer(other.client, other.image, found!.bundle, found!.annotations);
+      }
+      const result = await verifyImageAttestations(
+        `${registry.host}/signing/att-subject-${format}@${otherDigest}`,
+        policy,
+        { access: registry.access },
+      );
+      expect(result.verified).toEqual([]);
+      expect(result.rejected).toEqual([
+        expect.objectContaining({
+          format,
+          kind: 'attestation',
+          reason: expect.stringContaining(target.digest),
+        }),
+      ]);
+    },
+  );
+});
+
+describe('attestations', () => {
+  test.each(['bundle', 'legacy'] as const)(
+    'an attestation verifies and is found by its type (%s)',
+    async (format) => {
+      const target = await image(`attest-${format}`);
+      await attestImage(target.tag, { ...options(), format, predicate: sbom, type: 'cyclonedx' });
+      const all = await verifyImageAttestations(target.tag, policy, { access: registry.access });
+      expect(all.verified).toHaveLength(1);
+      expect(all.verified[0]?.payload).toMatchObject({
+        predicateType: 'https://cyclonedx.org/bom',
+        predicate: { bomFormat: 'CycloneDX' },
+      });
+      const typed = await verifyImageAttestations(target.tag, policy, {
+        type: 'cyclonedx',
+        access: registry.access,
+      });
+      expect(typed.verified).toHaveLength(1);
+      const other = await verifyImageAttestations(target.tag, policy, {
+        type: 'spdxjson',
+        access: registry.access,
+      });
+      expect(other.verified).toEqual([]);
+    },
+  );
+
+  test('signatures and attestations are kept apart', async () => {
+    const target = await image('apart');
+    await attestImage(target.at, { ...options(), predicate: sbom, type: 'cyclonedx' });
+    expect((await verifyImage(target.at, policy, { access: registry.access })).verified).toEqual(
+      [],
+    );
+    await signImage(target.at, options());
+    const attestations = await verifyImageAttestations(target.at, policy, {
+      access: registry.access,
+    });
+    expect(attestations.verified.map((v) => v.kind)).toEqual(['attestation']);
+  });
+
+  test('a predicate that is not JSON is refused for a JSON type', async () => {
+    const target = await image('bad-predicate');
+    await expect(
+      attestImage(target.at, {
+        ...options(),
+        predicate: Buffer.from('not json'),
+        type: 'cyclonedx',
+      }),
+    ).rejects.toMatchObject({ code: 'USAGE' });
+  });
+});
