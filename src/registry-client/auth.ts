@@ -48,6 +48,11 @@ export function pullScope(repository: string): string {
   return `repository:${repository}:pull`;
 }
 
+/** The `repository:NAME:pull,push` scope a write to `repository` needs. */
+export function pushScope(repository: string): string {
+  return `repository:${repository}:pull,push`;
+}
+
 function basicHeader(credentials: Credentials): string {
   return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
 }

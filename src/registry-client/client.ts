@@ -17,7 +17,7 @@ import {
   defaultTransferTimeouts,
   type HttpTimeouts,
 } from '../util/timed-fetch.js';
-import { pullScope, RegistryAuthenticator } from './auth.js';
+import { pullScope, pushScope, RegistryAuthenticator } from './auth.js';
 import type { Credentials } from './credentials.js';
 import { registryErrorFrom, type RequestContext } from './registry-errors.js';
 import type { RetryOptions } from './retry.js';
@@ -56,10 +56,25 @@ export interface BlobDescriptor {
 }
 
 /** Per-request overrides: a blob's longer total timeout and its byte bound. */
-interface BodyRules {
+export interface BodyRules {
   timeouts?: HttpTimeouts;
   maxBytes?: number;
   tooLong?: (maxBytes: number) => Error;
+}
+
+/** One request through {@link RegistryClient.request}. */
+export interface RegistryRequest {
+  method?: 'GET' | 'HEAD' | 'PUT' | 'POST';
+  /** A path on the registry (`/v2/…`) or an absolute URL it handed out (an upload `Location`). */
+  target: string;
+  headers?: Record<string, string>;
+  body?: Buffer;
+  context: RequestContext;
+  /** Ask for `repository:NAME:pull,push` instead of pull only. */
+  push?: boolean;
+  /** Statuses handed back rather than thrown (404 for "not there"). */
+  passStatuses?: readonly number[];
+  rules?: BodyRules;
 }
 
 /** Every manifest media type Moat reads, for the `Accept` header. */
@@ -103,14 +118,18 @@ export class RegistryClient {
    * Fetches a manifest or index by tag or digest.
    * @example const { mediaType, digest, bytes } = await client.getManifest('library/alpine', 'latest');
    */
-  async getManifest(repository: string, reference: string): Promise<FetchedManifest> {
+  async getManifest(
+    repository: string,
+    reference: string,
+    options: { maxBytes?: number } = {},
+  ): Promise<FetchedManifest> {
     const context: RequestContext = { host: this.host, repository, reference, kind: 'manifest' };
     const response = await this.get(
       `/v2/${repository}/manifests/${reference}`,
       { accept: manifestAccept },
       context,
     );
-    const max = this.options.maxManifestBytes ?? defaultLimits.maxJsonBytes;
+    const max = options.maxBytes ?? this.options.maxManifestBytes ?? defaultLimits.maxJsonBytes;
     const where = `manifest ${this.host}/${repository}@${reference}`;
     const bytes = await readBodyBounded(response, max, where);
     const mediaType = manifestMediaType(response.headers.get('content-type'), bytes);
@@ -204,19 +223,21 @@ export class RegistryClient {
     return Buffer.concat(chunks);
   }
 
-  /** GET with authentication, retries and error mapping; resolves only to a 2xx response. */
-  private async get(
-    path: string,
-    headers: Record<string, string>,
-    context: RequestContext,
-    body: BodyRules = {},
-  ): Promise<Response> {
-    const url = new URL(path, this.baseUrl);
-    const scope = pullScope(context.repository);
+  /**
+   * One authenticated request (retries, error mapping) for this folder's helpers (`write.ts`,
+   * `referrers.ts`); resolves to a 2xx response or one of `passStatuses`.
+   */
+  async request(request: RegistryRequest): Promise<Response> {
+    const url = new URL(request.target, this.baseUrl);
+    const { context } = request;
+    const scope =
+      request.push === true ? pushScope(context.repository) : pullScope(context.repository);
+    // Credentials go only to the registry itself, never to an upload URL on another origin.
+    const ours = url.origin === new URL(this.baseUrl).origin;
     for (let round = 0; ; round += 1) {
-      const authorization = this.auth.authorizationFor(scope);
-      const response = await this.send(url, headers, authorization, context, body);
-      if (response.status === 401 && round === 0) {
+      const authorization = ours ? this.auth.authorizationFor(scope) : undefined;
+      const response = await this.send(url, request, authorization);
+      if (response.status === 401 && round === 0 && ours) {
         const challenge = response.headers.get('www-authenticate');
         await response.body?.cancel();
         if (await this.auth.onUnauthorized(challenge, scope, authorization)) continue;
@@ -227,26 +248,38 @@ export class RegistryClient {
           }`,
         );
       }
-      if (!response.ok) throw await registryErrorFrom(response, context);
+      if (!response.ok && request.passStatuses?.includes(response.status) !== true) {
+        throw await registryErrorFrom(response, context);
+      }
       return response;
     }
   }
 
+  private async get(
+    path: string,
+    headers: Record<string, string>,
+    context: RequestContext,
+    rules: BodyRules = {},
+  ): Promise<Response> {
+    return this.request({ target: path, headers, context, rules });
+  }
+
   private async send(
     url: URL,
-    headers: Record<string, string>,
+    request: RegistryRequest,
     authorization: string | undefined,
-    context: RequestContext,
-    body: BodyRules,
   ): Promise<Response> {
+    const rules = request.rules ?? {};
     return sendWithRetry(url, {
-      headers,
+      ...(request.method !== undefined ? { method: request.method } : {}),
+      ...(request.body !== undefined ? { body: request.body } : {}),
+      headers: request.headers ?? {},
       ...(authorization !== undefined ? { authorization } : {}),
-      timeouts: body.timeouts ?? { ...defaultHttpTimeouts, ...this.options.timeouts },
-      ...(body.maxBytes !== undefined ? { maxBytes: body.maxBytes } : {}),
-      ...(body.tooLong !== undefined ? { tooLong: body.tooLong } : {}),
+      timeouts: rules.timeouts ?? { ...defaultHttpTimeouts, ...this.options.timeouts },
+      ...(rules.maxBytes !== undefined ? { maxBytes: rules.maxBytes } : {}),
+      ...(rules.tooLong !== undefined ? { tooLong: rules.tooLong } : {}),
       ...(this.options.retry !== undefined ? { retry: this.options.retry } : {}),
-      context,
+      context: request.context,
     });
   }
 }

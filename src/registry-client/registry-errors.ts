@@ -15,7 +15,7 @@ export interface RequestContext {
   repository: string;
   /** Tag or digest. */
   reference: string;
-  kind: 'manifest' | 'blob' | 'token' | 'ping';
+  kind: 'manifest' | 'blob' | 'upload' | 'referrers' | 'token' | 'ping';
 }
 
 const errorBodySchema = z.object({

@@ -11,6 +11,9 @@ import { HttpTimeoutError, type HttpTimeouts } from '../util/timed-fetch.js';
 
 /** What {@link sendWithRetry} needs beyond the URL. */
 export interface SendOptions {
+  /** GET by default; a POST is never retried (it is not idempotent), a PUT is. */
+  method?: 'GET' | 'HEAD' | 'PUT' | 'POST';
+  body?: Buffer;
   headers: Record<string, string>;
   authorization?: string;
   timeouts?: HttpTimeouts;
@@ -25,12 +28,14 @@ export interface SendOptions {
   peer?: string;
 }
 
-/** Sends a GET to `url`, retrying transient failures; resolves with the final response. */
+/** Sends a request to `url`, retrying transient failures; resolves with the final response. */
 export function sendWithRetry(url: URL, options: SendOptions): Promise<Response> {
   const prefix = options.peer === undefined ? '' : `${options.peer} `;
   return withRetry<Response>(
     async () => {
       const { response } = await exchange(url, {
+        ...(options.method !== undefined ? { method: options.method } : {}),
+        ...(options.body !== undefined ? { body: options.body } : {}),
         headers: options.headers,
         ...(options.authorization !== undefined ? { authorization: options.authorization } : {}),
         ...(options.timeouts !== undefined ? { timeouts: options.timeouts } : {}),
@@ -48,6 +53,7 @@ export function sendWithRetry(url: URL, options: SendOptions): Promise<Response>
     },
     {
       ...options.retry,
+      ...(options.method === 'POST' ? { maxAttempts: 1 } : {}),
       // A server that never answered may answer the next time; attempts stay bounded.
       isFinalError: (e) => e instanceof MoatError && !(e instanceof HttpTimeoutError),
     },

@@ -9,8 +9,10 @@ import { timedFetch, type HttpTimeouts } from '../util/timed-fetch.js';
 
 /** What one exchange needs beyond the URL. */
 export interface ExchangeOptions {
-  method?: 'GET' | 'HEAD';
+  method?: 'GET' | 'HEAD' | 'PUT' | 'POST';
   headers: Record<string, string>;
+  /** Request body (PUT, POST); re-sent only on a 307/308 redirect, which keeps the method. */
+  body?: Buffer;
   /** Sent only to the origin of the first URL, never after a redirect to another origin. */
   authorization?: string;
   /** Connect, idle and total timeouts (util/timed-fetch.ts defaults). */
@@ -46,7 +48,12 @@ export async function exchange(url: URL, options: ExchangeOptions): Promise<Exch
     }
     const response = await timedFetch(
       current,
-      { method: options.method ?? 'GET', headers, redirect: 'manual' },
+      {
+        method: options.method ?? 'GET',
+        headers,
+        redirect: 'manual',
+        ...(options.body !== undefined ? { body: options.body } : {}),
+      },
       {
         label: `${current.host}${current.pathname}`,
         ...(options.timeouts !== undefined ? { timeouts: options.timeouts } : {}),
@@ -63,6 +70,13 @@ export async function exchange(url: URL, options: ExchangeOptions): Promise<Exch
       throw new MoatError(
         'REGISTRY_PROTOCOL',
         `${url.host}: more than ${maxRedirects} redirects fetching ${url.pathname}`,
+      );
+    }
+    // A redirected write may only be replayed as is (307/308); anything else would change its meaning.
+    if (options.body !== undefined && response.status !== 307 && response.status !== 308) {
+      throw new MoatError(
+        'REGISTRY_PROTOCOL',
+        `${url.host}: HTTP ${response.status} redirect of a ${options.method ?? 'GET'} to ${url.pathname}`,
       );
     }
     const next = new URL(location, current);
