@@ -28,6 +28,16 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** The code of the error `run` throws; undefined when it returns. */
+function codeOf(run: () => unknown): string | undefined {
+  try {
+    run();
+  } catch (error) {
+    return (error as { code?: string }).code;
+  }
+  return undefined;
+}
+
 interface BundleJson {
   mediaType: string;
   messageSignature: { messageDigest: { algorithm: string; digest: string }; signature: string };
@@ -83,20 +93,18 @@ describe('blob signatures', () => {
     bundle.messageSignature.signature = signature
       .subarray(0, signature.length - 4)
       .toString('base64');
-    expect(() => verifyBlob(data, Buffer.from(JSON.stringify(bundle)), policy, 'b.json')).toThrow(
-      expect.objectContaining({
-        code: expect.stringMatching(/VERIFICATION_FAILED|SIGNATURE_INVALID/),
-      }),
+    const code = codeOf(() =>
+      verifyBlob(data, Buffer.from(JSON.stringify(bundle)), policy, 'b.json'),
     );
+    expect(['VERIFICATION_FAILED', 'SIGNATURE_INVALID']).toContain(code);
   });
 
   test('a bundle with an unknown media type is refused', () => {
     const bundle = JSON.parse(signBlob(data, key).toString()) as BundleJson;
     bundle.mediaType = 'application/vnd.dev.sigstore.bundle.v9.9+json';
-    expect(() => verifyBlob(data, Buffer.from(JSON.stringify(bundle)), policy, 'b.json')).toThrow(
-      expect.objectContaining({
-        code: expect.stringMatching(/VERIFICATION_FAILED|SIGNATURE_INVALID/),
-      }),
+    const code = codeOf(() =>
+      verifyBlob(data, Buffer.from(JSON.stringify(bundle)), policy, 'b.json'),
     );
+    expect(['VERIFICATION_FAILED', 'SIGNATURE_INVALID']).toContain(code);
   });
 });

@@ -5,12 +5,7 @@
  * verifier it came from, so a valid signature over another digest is never reported as verified.
  */
 import { SignError } from '../errors.js';
-import type {
-  InTotoStatement,
-  SignedImage,
-  SimpleSigningPayload,
-  VerifiedSignature,
-} from './types.js';
+import type { InTotoStatement, SimpleSigningPayload, VerifiedSignature } from './types.js';
 
 /**
  * Throws unless `payload` names `digest` (`sha256:<hex>`).
@@ -43,28 +38,44 @@ export function requireDigestBinding(
 }
 
 /**
- * The annotations the signer signed: a simple-signing payload's `optional`, or the annotations of
- * the statement subject that names the image (cosign 3 puts `-a` there). Values that are not
- * strings are left out. Unsigned annotations (the referrer manifest's) never appear here.
+ * The annotations the signer signed in a simple-signing payload: its `optional`. Values that are
+ * not strings are left out.
  */
-export function signedAnnotations(
+export function payloadSignedAnnotations(
   payload: VerifiedSignature['payload'],
-  image: SignedImage,
 ): Record<string, string> {
-  let source: unknown;
-  if (isSimpleSigning(payload)) {
-    source = payload.optional;
-  } else {
-    const [algorithm = '', hex = ''] = image.digest.split(':');
-    const subject = payload.subject.find((s) => s.digest?.[algorithm]?.toLowerCase() === hex);
-    source = (subject as { annotations?: unknown } | undefined)?.annotations;
+  return isSimpleSigning(payload) ? stringValues(payload.optional) : {};
+}
+
+/**
+ * The annotations of the statement subject that names `digest`, read from the verified (signed)
+ * statement bytes: cosign 3 puts `sign -a` there. Unsigned annotations (the referrer manifest's)
+ * never count.
+ */
+export function subjectAnnotations(statement: Buffer, digest: string): Record<string, string> {
+  const [algorithm = '', hex = ''] = digest.split(':');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(statement.toString('utf8'));
+  } catch {
+    return {};
   }
+  const subjects = (parsed as { subject?: unknown }).subject;
+  if (!Array.isArray(subjects)) return {};
+  const subject = subjects.find(
+    (s: { digest?: Record<string, unknown> } | null) =>
+      typeof s?.digest?.[algorithm] === 'string' && s.digest[algorithm].toLowerCase() === hex,
+  ) as { annotations?: unknown } | undefined;
+  return stringValues(subject?.annotations);
+}
+
+function stringValues(source: unknown): Record<string, string> {
   if (typeof source !== 'object' || source === null) return {};
-  const annotations: Record<string, string> = {};
+  const values: Record<string, string> = {};
   for (const [key, value] of Object.entries(source)) {
-    if (typeof value === 'string') annotations[key] = value;
+    if (typeof value === 'string') values[key] = value;
   }
-  return annotations;
+  return values;
 }
 
 function isSimpleSigning(

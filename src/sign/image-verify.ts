@@ -5,14 +5,24 @@
  * this digest — or is rejected with a one-line reason. One bad signature never hides the others.
  */
 import { isMoatError, MoatError, SignError } from '../errors.js';
-import { readBundleReferrers, readLegacy, resolveImage, type RegistryAccess } from './oci/index.js';
+import {
+  legacyTag,
+  readBundleReferrers,
+  readLegacy,
+  resolveImage,
+  type RegistryAccess,
+} from './oci/index.js';
 import {
   cosignSignPredicateType,
   inTotoPayloadType,
   parseStatement,
   predicateTypeFor,
 } from './payload/index.js';
-import { signedAnnotations, requireDigestBinding } from './image-binding.js';
+import {
+  payloadSignedAnnotations,
+  requireDigestBinding,
+  subjectAnnotations,
+} from './image-binding.js';
 import type {
   BundleSignature,
   InTotoStatement,
@@ -80,7 +90,7 @@ async function verifyStored(
   const reject = (format: SignatureFormat, source: string, error: unknown) =>
     rejected.push({ format, kind: wanted.kind, source, reason: reasonOf(error, source) });
 
-  const legacySource = `${image.registry}/${image.repository}:${image.digest.replace(':', '-')}.${wanted.kind === 'signature' ? 'sig' : 'att'}`;
+  const legacySource = `${image.registry}/${image.repository}:${legacyTag(image.digest, wanted.kind)}`;
   const legacy = await readOrReject(
     () => readLegacy(client, image, wanted.kind),
     (error) => reject('legacy', legacySource, error),
@@ -92,7 +102,7 @@ async function verifyStored(
       requireDigestBinding(result.payload, image.digest, found.source);
       if (wanted.kind === 'attestation') requireWantedPredicate(result.payload, wanted);
       // Only what the signer signed is reported as the signature's annotations.
-      verified.push({ ...result, annotations: signedAnnotations(result.payload, image) });
+      verified.push({ ...result, annotations: payloadSignedAnnotations(result.payload) });
     } catch (error) {
       // Anything that goes wrong with one signature (even a bug tripped by hostile content) is
       // that signature's rejection: it is never verified, and the others still are.
@@ -151,7 +161,7 @@ function verifyImageBundle(
     signer: result.signer,
     payload: statement,
     ...(result.signedAt !== undefined ? { signedAt: result.signedAt } : {}),
-    annotations: signedAnnotations(statement, image),
+    annotations: subjectAnnotations(result.content.payload, image.digest),
   };
 }
 

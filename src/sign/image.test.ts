@@ -16,7 +16,7 @@ import {
 import { startSigningRegistry, type SigningRegistry } from './__fixtures__/image-registry.js';
 import { attestImage, signImage } from './image.js';
 import { verifyImage, verifyImageAttestations } from './image-verify.js';
-import type { SigningKey, VerificationPolicy } from './types.js';
+import type { SigningKey, VerificationPolicy, VerificationResult } from './types.js';
 
 let registry: SigningRegistry;
 const key = generateSigningKey();
@@ -44,6 +44,17 @@ async function image(name: string): Promise<{ tag: string; digest: string; at: s
 }
 
 const options = () => ({ key, access: registry.access });
+
+/** Exactly one rejection, of this format and kind, whose reason names `digest`. */
+function expectOneRejection(
+  result: VerificationResult,
+  what: { format: 'bundle' | 'legacy'; kind: 'signature' | 'attestation' },
+  digest: string,
+): void {
+  expect(result.rejected).toHaveLength(1);
+  expect(result.rejected[0]).toMatchObject(what);
+  expect(result.rejected[0]?.reason).toContain(digest);
+}
 
 describe('signing an image', () => {
   test.each(['bundle', 'legacy'] as const)(
@@ -121,9 +132,9 @@ describe('verification rejects, with a reason', () => {
     await signImage(target.at, { key: generateSigningKey(), access: registry.access, format });
     const result = await verifyImage(target.at, policy, { access: registry.access });
     expect(result.verified).toEqual([]);
-    expect(result.rejected).toEqual([
-      expect.objectContaining({ format, kind: 'signature', reason: expect.any(String) }),
-    ]);
+    expect(result.rejected).toHaveLength(1);
+    expect(result.rejected[0]).toMatchObject({ format, kind: 'signature' });
+    expect(result.rejected[0]?.reason).not.toBe('');
   });
 
   test('another image pushed under the signed tag has no signature', async () => {
@@ -151,9 +162,7 @@ describe('verification rejects, with a reason', () => {
     });
     const result = await verifyImage(otherAt, policy, { access: registry.access });
     expect(result.verified).toEqual([]);
-    expect(result.rejected).toEqual([
-      expect.objectContaining({ format: 'legacy', reason: expect.stringContaining(target.digest) }),
-    ]);
+    expectOneRejection(result, { format: 'legacy', kind: 'signature' }, target.digest);
   });
 
   test('a bundle copied from another image names the other digest', async () => {
@@ -171,9 +180,7 @@ describe('verification rejects, with a reason', () => {
       access: registry.access,
     });
     expect(result.verified).toEqual([]);
-    expect(result.rejected).toEqual([
-      expect.objectContaining({ format: 'bundle', reason: expect.stringContaining(target.digest) }),
-    ]);
+    expectOneRejection(result, { format: 'bundle', kind: 'signature' }, target.digest);
   });
 
   test.each(['bundle', 'legacy'] as const)(
@@ -204,13 +211,7 @@ describe('verification rejects, with a reason', () => {
         { access: registry.access },
       );
       expect(result.verified).toEqual([]);
-      expect(result.rejected).toEqual([
-        expect.objectContaining({
-          format,
-          kind: 'attestation',
-          reason: expect.stringContaining(target.digest),
-        }),
-      ]);
+      expectOneRejection(result, { format, kind: 'attestation' }, target.digest);
     },
   );
 });

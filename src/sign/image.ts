@@ -11,9 +11,11 @@
  * Signatures are key-based: nothing is sent to Fulcio or Rekor.
  */
 import { dsseBundle } from './bundle/index.js';
-import { keyHint, signData } from './keys/index.js';
+import { keyHint, signData, verifyData } from './keys/index.js';
 import {
   appendLegacy,
+  bundleReferrerAnnotations,
+  legacyTag,
   resolveImage,
   writeBundleReferrer,
   type RegistryAccess,
@@ -68,12 +70,23 @@ export async function signImage(
   if (options.format === 'legacy') {
     const payload = simpleSigningPayload(image, annotations);
     const signature = signData(options.key, payload).toString('base64');
-    await appendLegacy(client, image, 'signature', {
-      mediaType: simpleSigningMediaType,
-      payload,
-      annotations: { [signatureAnnotation]: signature },
-    });
-    return { image, stored: legacyTag(image, 'sig') };
+    const signer = verificationKeyOf(options.key);
+    await appendLegacy(
+      client,
+      image,
+      'signature',
+      {
+        mediaType: simpleSigningMediaType,
+        payload,
+        annotations: { [signatureAnnotation]: signature },
+      },
+      // cosign's dupe detector: the same payload already signed by this key is not added again.
+      {
+        isDuplicate: (existing) =>
+          verifyData(signer, payload, Buffer.from(existing.signature, 'base64')),
+      },
+    );
+    return { image, stored: storedTag(image, 'signature') };
   }
   const statement = imageSignatureStatement(image, annotations);
   const bundle = dsseBundle({
@@ -84,7 +97,7 @@ export async function signImage(
     client,
     image,
     bundle,
-    referrerAnnotations(cosignSignPredicateType),
+    bundleReferrerAnnotations(cosignSignPredicateType, new Date()),
   );
   return { image, stored: `${image.registry}/${image.repository}@${digest}` };
 }
@@ -112,14 +125,14 @@ export async function attestImage(
       // the envelope) and the predicate type for filtering.
       annotations: { [signatureAnnotation]: '', predicateType },
     });
-    return { image, stored: legacyTag(image, 'att') };
+    return { image, stored: storedTag(image, 'attestation') };
   }
   const bundle = dsseBundle({ envelope, key: verificationKeyOf(options.key) });
   const digest = await writeBundleReferrer(
     client,
     image,
     bundle,
-    referrerAnnotations(predicateType),
+    bundleReferrerAnnotations(predicateType, new Date()),
   );
   return { image, stored: `${image.registry}/${image.repository}@${digest}` };
 }
@@ -134,15 +147,6 @@ async function resolve(reference: string, options: ImageSigningOptions) {
   return resolved;
 }
 
-/** The referrer manifest's annotations, as cosign's `WriteAttestationNewBundleFormat` sets them. */
-function referrerAnnotations(predicateType: string): Record<string, string> {
-  return {
-    'org.opencontainers.image.created': `${new Date().toISOString().slice(0, 19)}Z`,
-    'dev.sigstore.bundle.content': 'dsse-envelope',
-    'dev.sigstore.bundle.predicateType': predicateType,
-  };
-}
-
 /** The signing key's public half as the bundle names it. */
 export function verificationKeyOf(key: SigningKey): VerificationKey {
   return {
@@ -153,6 +157,6 @@ export function verificationKeyOf(key: SigningKey): VerificationKey {
   };
 }
 
-function legacyTag(image: SignedImage, suffix: 'sig' | 'att'): string {
-  return `${image.registry}/${image.repository}:${image.digest.replace(':', '-')}.${suffix}`;
+function storedTag(image: SignedImage, kind: 'signature' | 'attestation'): string {
+  return `${image.registry}/${image.repository}:${legacyTag(image.digest, kind)}`;
 }
