@@ -3,7 +3,7 @@
  * in `--bundle`, nothing on stdout, "Verified OK" on stderr), exit 3 for a file that was not
  * signed, 2 for bad input.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -88,7 +88,72 @@ describe('moat sign-blob and moat verify-blob', () => {
     expect(result.stderr).not.toContain('Verified OK');
   });
 
+  test('a bundle file over the size limit: exit 2', async () => {
+    const huge = join(keys.dir, 'huge.json');
+    await writeFile(huge, '');
+    await truncate(huge, 16 * 1024 * 1024 + 1);
+    const result = await run(['verify-blob', '--key', keys.publicPath, '--bundle', huge, file]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('limit');
+  });
+
   test('verify-blob without a key or identity: exit 2', async () => {
     expect((await run(['verify-blob', '--bundle', bundle, file])).code).toBe(2);
+  });
+});
+
+describe('keyless verify-blob, offline, on the Sigstore conformance bundles', () => {
+  const cases = 'test/fixtures/sigstore-conformance/bundle-verify';
+  const identity =
+    'https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main';
+  const keyless = (name: string, subject = identity) =>
+    run([
+      'verify-blob',
+      '--bundle',
+      `${cases}/${name}/bundle.sigstore.json`,
+      '--certificate-identity',
+      subject,
+      '--certificate-oidc-issuer',
+      'https://token.actions.githubusercontent.com',
+      '--trusted-root',
+      'test/fixtures/sigstore-conformance/public-good-trusted-root.json',
+      `${cases}/a.txt`,
+    ]);
+
+  test('a Fulcio-certified bundle verifies: exit 0', async () => {
+    expect(await keyless('happy-path-v0.3')).toEqual({
+      code: 0,
+      stdout: '',
+      stderr: 'Verified OK\n',
+    });
+  });
+
+  test('another identity: exit 3', async () => {
+    const result = await keyless('happy-path-v0.3', 'someone@example.com');
+    expect(result.code).toBe(3);
+  });
+
+  test.each([
+    'wrong-hashedrekord-artifact_fail',
+    'signature-mismatch_fail',
+    'message-digest-mismatch_fail',
+  ])('%s: exit 3', async (name) => {
+    expect((await keyless(name)).code).toBe(3);
+  });
+
+  test('a regular expression for the identity', async () => {
+    const result = await run([
+      'verify-blob',
+      '--bundle',
+      `${cases}/happy-path-v0.3/bundle.sigstore.json`,
+      '--certificate-identity-regexp',
+      '^https://github\\.com/sigstore-conformance/',
+      '--certificate-oidc-issuer-regexp',
+      '^https://token\\.actions\\.githubusercontent\\.com$',
+      '--trusted-root',
+      'test/fixtures/sigstore-conformance/public-good-trusted-root.json',
+      `${cases}/a.txt`,
+    ]);
+    expect(result.code).toBe(0);
   });
 });

@@ -3,7 +3,7 @@
  * own registry in-process: exit 0 when a signature verifies, 3 when none does (with the reason on
  * stderr), 2 for bad input.
  */
-import { writeFile } from 'node:fs/promises';
+import { truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -244,6 +244,22 @@ describe('bad input: exit 2', () => {
       'r/a:1',
     ]);
     expect(result.code).toBe(2);
+  });
+
+  test('a predicate over the size limit is refused before anything is read whole', async () => {
+    const predicate = join(keys.dir, 'huge.json');
+    await writeFile(predicate, '');
+    await truncate(predicate, 32 * 1024 * 1024 + 1);
+    const result = await run([
+      'attest',
+      '--key',
+      keys.privatePath,
+      '--predicate',
+      predicate,
+      'registry.example/app:1',
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('limit');
   });
 
   test('a predicate that is not JSON for --type cyclonedx', async () => {

@@ -13,6 +13,7 @@ import {
   resolveImage,
   writeBundleReferrer,
 } from './oci/index.js';
+import { pushBlob, pushManifest, sha256 } from '../../test/conformance/registry-harness.js';
 import { startSigningRegistry, type SigningRegistry } from './__fixtures__/image-registry.js';
 import { attestImage, signImage } from './image.js';
 import { verifyImage, verifyImageAttestations } from './image-verify.js';
@@ -104,6 +105,14 @@ describe('signing an image', () => {
     },
   );
 
+  test('signing twice with the same key stores one legacy signature (cosign’s dupe detection)', async () => {
+    const target = await image('dedup');
+    await signImage(target.at, { ...options(), format: 'legacy' });
+    await signImage(target.at, { ...options(), format: 'legacy' });
+    const { client, image: resolved } = await resolveImage(target.at, registry.access);
+    expect(await readLegacy(client, resolved, 'signature')).toHaveLength(1);
+  });
+
   test('legacy signatures are appended, not replaced, and both formats are read', async () => {
     const target = await image('append');
     const other = generateSigningKey();
@@ -127,6 +136,37 @@ describe('signing an image', () => {
 });
 
 describe('verification rejects, with a reason', () => {
+  test('a hostile .sig manifest is one rejection; the bundle signature still verifies', async () => {
+    const target = await image('hostile-sig');
+    await signImage(target.at, options());
+    const blob = Buffer.from('{}');
+    await pushBlob(registry.registry, 'signing/hostile-sig', {
+      content: blob,
+      digest: sha256(blob),
+    });
+    const descriptor = {
+      mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json',
+      digest: sha256(blob),
+      size: 2,
+    };
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { ...descriptor, mediaType: 'application/vnd.oci.image.config.v1+json' },
+        layers: Array.from({ length: 1001 }, () => descriptor),
+      }),
+    );
+    const tag = `${target.digest.replace(':', '-')}.sig`;
+    expect(
+      (await pushManifest(registry.registry, 'signing/hostile-sig', tag, manifest)).status,
+    ).toBe(201);
+    const result = await verifyImage(target.at, policy, { access: registry.access });
+    expect(result.verified.map((v) => v.format)).toEqual(['bundle']);
+    expect(result.rejected).toHaveLength(1);
+    expect(result.rejected[0]).toMatchObject({ format: 'legacy', kind: 'signature' });
+  });
+
   test.each(['bundle', 'legacy'] as const)('a signature by another key (%s)', async (format) => {
     const target = await image(`wrong-key-${format}`);
     await signImage(target.at, { key: generateSigningKey(), access: registry.access, format });
