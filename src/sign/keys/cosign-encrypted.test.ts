@@ -127,11 +127,24 @@ describe('cosign encrypted container', () => {
     expect(error.code).toBe('KEY_INVALID');
   });
 
-  it('refuses text that is not JSON', async () => {
-    const error = await refusal(decryptCosignContainer(Buffer.from('{"kdf":'), 'k', neverAsked));
-    expect(error).toMatchObject({ code: 'KEY_INVALID' });
+  it('refuses text that is not JSON, quoting none of it', async () => {
+    const text = '{"kdf":{"salt":"c2VjcmV0IHNhbHQ="'; // cut short
+    const error = await refusal(decryptCosignContainer(Buffer.from(text), 'k', neverAsked));
+    expect(error).toMatchObject({
+      code: 'KEY_INVALID',
+      message: 'k: the encrypted key is not JSON',
+    });
+    expect(error.cause).toBeUndefined();
+  });
+
+  it('names the fields at fault, never their values', async () => {
+    const bad = container((json) => {
+      json.kdf.salt = 'c2VjcmV0IHNhbHQ=!';
+    });
+    const error = await refusal(decryptCosignContainer(bad, 'k', neverAsked));
     expect(error.message).toBe(
-      "k: the encrypted key is not cosign's JSON (kdf, cipher, ciphertext)",
+      "k: the encrypted key is not cosign's JSON (kdf, cipher, ciphertext): bad kdf.salt",
     );
+    expect(error.cause).toBeUndefined();
   });
 });

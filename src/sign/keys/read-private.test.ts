@@ -54,6 +54,16 @@ describe('readPrivateKey: cosign encrypted keys', () => {
     expect(key.algorithm).toBe('ecdsa-p256');
   });
 
+  it('reads a key made by go-securesystemslib v0.11.0 as cosign 3 makes it (N = 2^16)', async () => {
+    const key = await readPrivateKey(
+      fixture('securesystemslib-v0.11.0.key'),
+      'go',
+      password('go password'),
+    );
+    expect(key.algorithm).toBe('ecdsa-p256');
+    expect(encodePublicKey(key.publicKey)).toBe(fixture('securesystemslib-v0.11.0.pub').toString());
+  });
+
   it('refuses a cosign container holding a SEC 1 key, as cosign does', async () => {
     const error = await refusal(
       readPrivateKey(fixture('cosign-label-ec-sec1.key'), 'v.key', password('hello')),
