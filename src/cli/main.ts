@@ -12,6 +12,7 @@ import { registerAttestCommand } from './attest.js';
 import { registerBlobCommands } from './blob.js';
 import { registerDbCommand } from './db.js';
 import { ExitCodeError, type CliIo } from './io.js';
+import { registerKeyCommand } from './key.js';
 import { registerSbomCommand } from './sbom.js';
 import { registerScanCommand } from './scan.js';
 import { registerServeCommand } from './serve.js';
@@ -41,6 +42,7 @@ export async function main(argv: string[], io: CliIo = process): Promise<number>
   registerAttestCommand(program, io);
   registerVerifyCommands(program, io);
   registerBlobCommands(program, io);
+  registerKeyCommand(program, io);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

@@ -88,16 +88,22 @@ export async function decryptCosignContainer(
   source: string,
   password: () => Promise<Buffer>,
 ): Promise<Buffer> {
-  let parsed: z.infer<typeof containerSchema>;
+  // No cause is kept: JSON.parse's message quotes the text, and Moat's errors quote no key file.
+  let document: unknown;
   try {
-    parsed = containerSchema.parse(JSON.parse(json.toString('utf8')));
-  } catch (cause) {
+    document = JSON.parse(json.toString('utf8'));
+  } catch {
+    throw new SignError('KEY_INVALID', `${source}: the encrypted key is not JSON`);
+  }
+  const result = containerSchema.safeParse(document);
+  if (!result.success) {
+    const where = result.error.issues.map((issue) => issue.path.join('.') || '(top)').join(', ');
     throw new SignError(
       'KEY_INVALID',
-      `${source}: the encrypted key is not cosign's JSON (kdf, cipher, ciphertext)`,
-      { cause },
+      `${source}: the encrypted key is not cosign's JSON (kdf, cipher, ciphertext): bad ${where}`,
     );
   }
+  const parsed = result.data;
   const { kdf, cipher } = parsed;
   if (kdf.name !== 'scrypt') {
     throw new SignError('KEY_INVALID', `${source}: unknown key derivation ${quote(kdf.name)}`);
