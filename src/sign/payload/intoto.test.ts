@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
+
 import { describe, expect, test } from 'vitest';
 
 import { SignError } from '../../errors.js';
 import { digestA, digestB, imageWith } from './__fixtures__/test-keys.js';
+import { envelopePayload, parseEnvelope } from './dsse.js';
 import {
   blobStatement,
   cosignSignPredicateType,
@@ -106,8 +109,61 @@ describe('parseStatement', () => {
     expect(signError(() => parseStatement(huge, 't')).message).toContain('over the');
   });
 
+  test('rejects more subjects than the limit', () => {
+    const subjects = Array.from({ length: payloadLimits.maxStatementSubjects + 1 }, () => ({
+      digest: { sha256: 'a'.repeat(64) },
+    }));
+    expect(signError(() => parseStatement(v01(subjects), 't')).message).toContain('at subject');
+  });
+
   test('a digest key named like an Object.prototype member is not a match', () => {
     const statement = parseStatement(v01([{ digest: { sha256: 'a'.repeat(64) } }]), 't');
     expect(statementCoversDigest(statement, 'constructor:x')).toBe(false);
+  });
+});
+
+describe("cosign's subject-claim cases (pkg/cosign/verifiers_test.go)", () => {
+  const fixture = JSON.parse(
+    readFileSync(
+      new URL('../../../test/fixtures/cosign-payloads/attestation-envelopes.json', import.meta.url),
+      'utf8',
+    ),
+  ) as {
+    validDigest: string;
+    validDigestStringPredicate: string;
+    envelopes: Record<string, string>;
+  };
+
+  /** Parses the envelope and statement and matches the digest, as cosign's claim verifier does. */
+  function claimHolds(name: string, digest: string): boolean {
+    try {
+      const envelope = parseEnvelope(Buffer.from(fixture.envelopes[name]!), name);
+      return statementCoversDigest(parseStatement(envelopePayload(envelope), name), digest);
+    } catch (error) {
+      if (error instanceof SignError) return false;
+      throw error;
+    }
+  }
+
+  test.each([
+    ['validIntotoStatement', 'validDigest', true],
+    ['validIntotoStatement', 'otherDigest', false],
+    ['invalidIntotoStatementBadEncoding', 'validDigest', false],
+    ['validIntotoStatementMissingSubject', 'validDigest', false],
+    ['validIntotoStatementStringPredicate', 'validDigestStringPredicate', true],
+    ['intotoStatementNullSubject', 'validDigest', false],
+  ] as const)('%s with %s holds: %s', (name, digestName, expected) => {
+    const digest = digestName === 'otherDigest' ? digestB : fixture[digestName as 'validDigest'];
+    expect(claimHolds(name, digest)).toBe(expected);
+  });
+
+  test('reads the string predicate cosign writes for --type spdx', () => {
+    const envelope = parseEnvelope(
+      Buffer.from(fixture.envelopes['validIntotoStatementStringPredicate']!),
+      't',
+    );
+    const statement = parseStatement(envelopePayload(envelope), 't');
+    expect(statement._type).toBe('https://in-toto.io/Statement/v0.1');
+    expect(typeof statement.predicate).toBe('string');
   });
 });
