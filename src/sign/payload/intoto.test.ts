@@ -13,6 +13,7 @@ import {
   parseStatement,
   serializeStatement,
   statementCoversDigest,
+  subjectAnnotations,
 } from './intoto.js';
 import { payloadLimits } from './limits.js';
 
@@ -56,6 +57,8 @@ describe('statements Moat builds', () => {
     );
     expect(statementCoversDigest(parsed, digestA)).toBe(true);
     expect(parsed.subject[0]?.name).toBe('');
+    expect(subjectAnnotations(parsed, digestA)).toEqual({ env: 'prod' });
+    expect(subjectAnnotations(parsed, digestB)).toEqual({});
   });
 });
 

@@ -186,8 +186,11 @@ describe('verifyLegacy: attestations', () => {
         predicateType: 'https://cyclonedx.org/bom',
         predicate: { bomFormat: 'CycloneDX' },
       },
-      annotations: { predicateType: 'https://cyclonedx.org/bom' },
     });
+  });
+
+  test("reports only signed annotations, never the layer's", () => {
+    expect(verifyLegacy(attestedLayer(signing), image, policy).annotations).toEqual({});
   });
 
   test('an attestation with a mismatching subject fails', () => {
