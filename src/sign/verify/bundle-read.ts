@@ -1,0 +1,69 @@
+/**
+ * Reads a Sigstore bundle for verification: `parseBundle` (`bundle/parse.ts`: bounded, a known
+ * media type, strict base64, the shape `@sigstore/bundle` demands of that version), then the few
+ * things left unchecked that the conformance suite requires to fail (a negative log index, an
+ * empty certificate chain or one holding a root certificate). Anything wrong here is
+ * SIGNATURE_INVALID: the bundle is malformed, not a signature that failed.
+ */
+import type { Bundle } from '@sigstore/bundle';
+import { X509Certificate } from '@sigstore/core';
+
+import { SignError } from '../../errors.js';
+import { parseBundle } from '../bundle/index.js';
+
+/** Parses and checks a bundle; SIGNATURE_INVALID naming `source`. */
+export function readBundle(bytes: Buffer, source: string): Bundle {
+  const bundle = parseBundle(bytes, source);
+  for (const entry of bundle.verificationMaterial.tlogEntries) {
+    if (!/^\d+$/.test(entry.logIndex)) {
+      throw malformed(source, `has a transparency log entry with log index ${entry.logIndex}`);
+    }
+  }
+  const content = bundle.verificationMaterial.content;
+  if (content.$case === 'x509CertificateChain') {
+    checkChain(content.x509CertificateChain.certificates, source);
+  }
+  dropProofsWithoutCheckpoint(bundle, source);
+  return bundle;
+}
+
+/**
+ * The chain is the leaf and maybe intermediates; the root must come from the trusted root, never
+ * from the bundle (protobuf-specs `X509CertificateChain`; conformance `bundle-with-root-cert`).
+ */
+function checkChain(certificates: { rawBytes: Buffer }[], source: string): void {
+  if (certificates.length === 0) throw malformed(source, 'has an empty certificate chain');
+  certificates.forEach((raw, index) => {
+    let certificate: X509Certificate;
+    try {
+      certificate = X509Certificate.parse(Buffer.from(raw.rawBytes));
+    } catch (error) {
+      throw malformed(source, `certificate ${index} is not a valid X.509 certificate`, error);
+    }
+    if (certificate.isCA && certificate.issuer.equals(certificate.subject)) {
+      throw malformed(source, 'certificate chain contains a root certificate');
+    }
+  });
+}
+
+/**
+ * v0.1 bundles may carry an inclusion proof without a checkpoint (a signed tree head): such a
+ * proof cannot be checked offline, and `@sigstore/verify` would fail on it with a TypeError. The
+ * entry's inclusion promise (SET) is verified instead; without one the bundle is refused.
+ */
+function dropProofsWithoutCheckpoint(bundle: Bundle, source: string): void {
+  for (const entry of bundle.verificationMaterial.tlogEntries) {
+    if (!entry.inclusionProof || entry.inclusionProof.checkpoint?.envelope) continue;
+    if (!entry.inclusionPromise) {
+      throw malformed(
+        source,
+        'has an inclusion proof without a checkpoint and no inclusion promise',
+      );
+    }
+    entry.inclusionProof = undefined;
+  }
+}
+
+function malformed(source: string, what: string, cause?: unknown): SignError {
+  return new SignError('SIGNATURE_INVALID', `${source}: bundle ${what}`, { cause });
+}
