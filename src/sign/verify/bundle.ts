@@ -5,12 +5,11 @@
  * identity policy). The bundle is then bound to the artefact (`artifact-binding.ts`). Failures
  * are one-line VERIFICATION_FAILED reasons; a bundle that cannot be decoded is SIGNATURE_INVALID.
  */
-import { crypto as sigstoreCrypto, dsse, pem } from '@sigstore/core';
+import { pem } from '@sigstore/core';
 import type { Bundle } from '@sigstore/bundle';
 import { TrustedRoot as ProtoTrustedRoot } from '@sigstore/protobuf-specs';
 import {
   Verifier,
-  toSignedEntity,
   toTrustMaterial,
   type SignedEntity,
   type VerifierOptions,
@@ -25,8 +24,8 @@ import {
 } from './artifact-binding.js';
 import { readBundle } from './bundle-read.js';
 import { certificateIdentity, checkIdentityPolicy, matchIdentity } from './identity.js';
-import { verifyPrehashed } from './prehashed.js';
 import { failureReason, toSignError, translateFailures } from './reasons.js';
+import { dsseEntity, messageSignatureEntity } from './signed-entity.js';
 import { protoTrustedRoot, trustedRootMediaTypes } from './trusted-root.js';
 
 export type { BundleArtifact } from './artifact-binding.js';
@@ -91,8 +90,7 @@ function prepare(
       );
     }
     checkStatementSubject(content, artifact, source);
-    const entity = translateFailures(source, () => toSignedEntity(bundle));
-    return { content, entity: withHashedRekordOverDsse(entity, bundle, envelope) };
+    return { content, entity: dsseEntity(bundle, content, source) };
   }
   const message = bundle.content.messageSignature;
   const { hash, digest } = messageDigestFor(
@@ -103,58 +101,10 @@ function prepare(
     artifact,
     source,
   );
-  const content = { kind: 'message-signature' as const, digest };
-  if (artifact.kind === 'bytes') {
-    return {
-      content,
-      entity: translateFailures(source, () => toSignedEntity(bundle, artifact.data)),
-    };
-  }
-  // Only the digest is known: check the signature over it directly (see prehashed.ts).
-  const entity = translateFailures(source, () => toSignedEntity(bundle));
-  const base = entity.signature;
-  const signature = Buffer.from(message.signature);
+  const signed = artifact.kind === 'bytes' ? { bytes: artifact.data } : { hash, digest };
   return {
-    content,
-    entity: {
-      ...entity,
-      signature: {
-        signature: base.signature,
-        compareSignature: (other) => base.compareSignature(other),
-        compareDigest: (other) => base.compareDigest(other),
-        verifySignature: (key) => verifyPrehashed(key, hash, digest, signature),
-      },
-    },
-  };
-}
-
-/**
- * A DSSE envelope logged as a hashedrekord (Rekor v2, rekor-v2-spec §6.1.4) records
- * sha256(PAE(payloadType, payload)), the digest of what was signed, where the dsse and intoto
- * kinds record sha256(payload). `@sigstore/verify` 3 compares the latter only (4.x added
- * `compareSignedDigest` for this); when every entry is a hashedrekord the comparison is made on
- * the PAE digest instead, exactly as 4.x does.
- */
-function withHashedRekordOverDsse(
-  entity: SignedEntity,
-  bundle: Bundle,
-  envelope: { payloadType: string; payload: Buffer },
-): SignedEntity {
-  const kinds = bundle.verificationMaterial.tlogEntries.map((entry) => entry.kindVersion?.kind);
-  if (kinds.length === 0 || kinds.some((kind) => kind !== 'hashedrekord')) return entity;
-  const signedDigest = sigstoreCrypto.digest(
-    'sha256',
-    dsse.preAuthEncoding(envelope.payloadType, Buffer.from(envelope.payload)),
-  );
-  const base = entity.signature;
-  return {
-    ...entity,
-    signature: {
-      signature: base.signature,
-      compareSignature: (other) => base.compareSignature(other),
-      compareDigest: (other) => sigstoreCrypto.bufferEqual(other, signedDigest),
-      verifySignature: (key) => base.verifySignature(key),
-    },
+    content: { kind: 'message-signature', digest },
+    entity: messageSignatureEntity(bundle, signed, source),
   };
 }
 

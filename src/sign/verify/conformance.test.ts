@@ -6,14 +6,15 @@
  * keyless with the `identity` / `issuer` files or the beacon workflow defaults; `trusted_root.json`
  * or else the public-good production root. A `_fail` case must fail, every other must verify.
  */
-import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { isMoatError, SignError } from '../../errors.js';
-import type { KeyAlgorithm, VerificationKey, VerificationPolicy } from '../types.js';
+import { isMoatError } from '../../errors.js';
+import { readPublicKey } from '../keys/index.js';
+import type { VerificationPolicy } from '../types.js';
 import { verifyBundle, type BundleArtifact } from './bundle.js';
 import { loadTrustedRoot } from './trusted-root.js';
 
@@ -42,28 +43,6 @@ function optionalText(dir: string, name: string): string | undefined {
   return existsSync(path) ? readFileSync(path, 'utf8').trim() : undefined;
 }
 
-/** Reads `key.pub` as a client would: an unreadable key fails the case (`managed-key-wrong-key`). */
-function keyFrom(path: string): VerificationKey {
-  let publicKey: KeyObject;
-  try {
-    publicKey = createPublicKey(readFileSync(path));
-  } catch (error) {
-    throw new SignError('KEY_INVALID', `${path}: not a public key`, { cause: error });
-  }
-  const algorithm: KeyAlgorithm =
-    publicKey.asymmetricKeyType === 'ed25519'
-      ? 'ed25519'
-      : publicKey.asymmetricKeyType === 'rsa'
-        ? 'rsa'
-        : publicKey.asymmetricKeyDetails?.namedCurve === 'secp384r1'
-          ? 'ecdsa-p384'
-          : publicKey.asymmetricKeyDetails?.namedCurve === 'secp521r1'
-            ? 'ecdsa-p521'
-            : 'ecdsa-p256';
-  // The hint is left empty: the suite's keys are tried whatever the bundle's hint says.
-  return { algorithm, publicKey, source: 'key.pub', hint: '' };
-}
-
 function materials(name: string): {
   bundle: Buffer;
   artifact: Buffer;
@@ -78,7 +57,7 @@ function materials(name: string): {
     ? join(dir, 'artifact')
     : join(casesDir, 'a.txt');
   const policy: VerificationPolicy = existsSync(join(dir, 'key.pub'))
-    ? { keys: [keyFrom(join(dir, 'key.pub'))], trustedRoot }
+    ? { keys: [readPublicKey(readFileSync(join(dir, 'key.pub')), 'key.pub')], trustedRoot }
     : {
         trustedRoot,
         identity: {

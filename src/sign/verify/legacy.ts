@@ -17,7 +17,7 @@ import { isMoatError, SignError } from '../../errors.js';
 import { verifyData } from '../keys/index.js';
 import { decodeBase64Strict } from '../payload/base64.js';
 import { inTotoPayloadType, parseEnvelope, verifyEnvelope } from '../payload/dsse.js';
-import { parseStatement, statementCoversDigest } from '../payload/intoto.js';
+import { parseStatement, statementCoversDigest, subjectAnnotations } from '../payload/intoto.js';
 import { payloadLimits } from '../payload/limits.js';
 import { parseSimpleSigningPayload, payloadAnnotations } from '../payload/simple-signing.js';
 import type {
@@ -59,23 +59,6 @@ function keysOf(found: LegacySignatureLayer, policy: VerificationPolicy): Verifi
     );
   }
   throw failed('no public key to verify this signature with (it carries no certificate)');
-}
-
-/** Annotations of a layer other than cosign's own signature material. */
-function userAnnotations(annotations: Record<string, string>): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const [key, value] of Object.entries(annotations)) {
-    if (key.startsWith('dev.cosignproject.cosign/') || key.startsWith('dev.sigstore.cosign/')) {
-      continue;
-    }
-    Object.defineProperty(result, key, {
-      value,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  }
-  return result;
 }
 
 function verifySignatureLayer(
@@ -144,7 +127,8 @@ function verifyAttestationLayer(
     source: found.source,
     signer: { kind: 'key', key: verified.key.source },
     payload: statement,
-    annotations: userAnnotations(found.annotations),
+    // Only signed annotations: the layer's own (`predicateType`, …) are not covered by the signature.
+    annotations: subjectAnnotations(statement, image.digest),
   };
 }
 
