@@ -11,7 +11,7 @@ export {
 } from './reference.js';
 export { resolveCredentials, type CredentialSources, type Credentials } from './credentials.js';
 export { parseWwwAuthenticate, type AuthChallenge } from './www-authenticate.js';
-export { pullScope, RegistryAuthenticator, type AuthenticatorOptions } from './auth.js';
+export { pullScope, pushScope, RegistryAuthenticator, type AuthenticatorOptions } from './auth.js';
 export { parseRetryAfter, type RetryEvent, type RetryOptions } from './retry.js';
 export {
   isLoopbackHost,
@@ -20,5 +20,13 @@ export {
   type BlobDescriptor,
   type FetchedManifest,
   type RegistryClientOptions,
+  type RegistryRequest,
 } from './client.js';
+export { blobExists, putManifest, sha256Digest, uploadBlob, type PushedManifest } from './write.js';
+export {
+  findManifest,
+  listReferrers,
+  type ReferrerDescriptor,
+  type ReferrersLimits,
+} from './referrers.js';
 export { openRegistryImage, type RegistryImageOptions } from './image.js';
