@@ -50,6 +50,17 @@ describe('blob signatures', () => {
     expect(verified.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
 
+  test.each(['ecdsa-p384', 'ecdsa-p521', 'ed25519'] as const)(
+    'a %s key signs and verifies too',
+    (algorithm) => {
+      const other = generateSigningKey(algorithm);
+      const otherPolicy = {
+        keys: [readPublicKey(Buffer.from(encodePublicKey(other.publicKey)), 'other.pub')],
+      };
+      expect(verifyBlob(data, signBlob(data, other), otherPolicy, 'b.json').kind).toBe('signature');
+    },
+  );
+
   test('the bundle is a v0.3 message signature over the SHA-256 digest', () => {
     const bundle = JSON.parse(signBlob(data, key).toString()) as BundleJson;
     expect(bundle.mediaType).toBe('application/vnd.dev.sigstore.bundle.v0.3+json');

@@ -1,7 +1,7 @@
 /**
  * Signing and verifying blobs (SBOMs, release artefacts) as cosign 3's `sign-blob` and
- * `verify-blob` do: a Sigstore bundle holding a message signature over the data, with its SHA-256
- * digest. Verification also accepts a DSSE bundle whose statement names the data (`attest-blob`).
+ * `verify-blob` do: a Sigstore bundle holding a message signature over the data, with its digest
+ * (SHA-256 for the default P-256 key). Verification also accepts a DSSE bundle whose statement names the data (`attest-blob`).
  */
 import { createHash } from 'node:crypto';
 
@@ -33,8 +33,9 @@ export interface VerifiedBlob {
  * @example await writeFile('artifact.sigstore.json', signBlob(await readFile('artifact'), key))
  */
 export function signBlob(data: Buffer, key: SigningKey): Buffer {
+  // The digest uses the key's hash as cosign does (SHA-384 for P-384, SHA-512 for P-521).
   return messageSignatureBundle({
-    digest: createHash('sha256').update(data).digest(),
+    artifact: data,
     signature: signData(key, data),
     key: verificationKeyOf(key),
   });

@@ -37,47 +37,6 @@ export function requireDigestBinding(
   }
 }
 
-/**
- * The annotations the signer signed in a simple-signing payload: its `optional`. Values that are
- * not strings are left out.
- */
-export function payloadSignedAnnotations(
-  payload: VerifiedSignature['payload'],
-): Record<string, string> {
-  return isSimpleSigning(payload) ? stringValues(payload.optional) : {};
-}
-
-/**
- * The annotations of the statement subject that names `digest`, read from the verified (signed)
- * statement bytes: cosign 3 puts `sign -a` there. Unsigned annotations (the referrer manifest's)
- * never count.
- */
-export function subjectAnnotations(statement: Buffer, digest: string): Record<string, string> {
-  const [algorithm = '', hex = ''] = digest.split(':');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(statement.toString('utf8'));
-  } catch {
-    return {};
-  }
-  const subjects = (parsed as { subject?: unknown }).subject;
-  if (!Array.isArray(subjects)) return {};
-  const subject = subjects.find(
-    (s: { digest?: Record<string, unknown> } | null) =>
-      typeof s?.digest?.[algorithm] === 'string' && s.digest[algorithm].toLowerCase() === hex,
-  ) as { annotations?: unknown } | undefined;
-  return stringValues(subject?.annotations);
-}
-
-function stringValues(source: unknown): Record<string, string> {
-  if (typeof source !== 'object' || source === null) return {};
-  const values: Record<string, string> = {};
-  for (const [key, value] of Object.entries(source)) {
-    if (typeof value === 'string') values[key] = value;
-  }
-  return values;
-}
-
 function isSimpleSigning(
   payload: SimpleSigningPayload | InTotoStatement,
 ): payload is SimpleSigningPayload {

@@ -17,12 +17,9 @@ import {
   inTotoPayloadType,
   parseStatement,
   predicateTypeFor,
-} from './payload/index.js';
-import {
-  payloadSignedAnnotations,
-  requireDigestBinding,
   subjectAnnotations,
-} from './image-binding.js';
+} from './payload/index.js';
+import { requireDigestBinding } from './image-binding.js';
 import type {
   BundleSignature,
   InTotoStatement,
@@ -101,8 +98,8 @@ async function verifyStored(
       const result = verifyLegacy(found, image, policy);
       requireDigestBinding(result.payload, image.digest, found.source);
       if (wanted.kind === 'attestation') requireWantedPredicate(result.payload, wanted);
-      // Only what the signer signed is reported as the signature's annotations.
-      verified.push({ ...result, annotations: payloadSignedAnnotations(result.payload) });
+      // verifyLegacy reports only the signed annotations (the payload's `optional`).
+      verified.push(result);
     } catch (error) {
       // Anything that goes wrong with one signature (even a bug tripped by hostile content) is
       // that signature's rejection: it is never verified, and the others still are.
@@ -161,7 +158,8 @@ function verifyImageBundle(
     signer: result.signer,
     payload: statement,
     ...(result.signedAt !== undefined ? { signedAt: result.signedAt } : {}),
-    annotations: subjectAnnotations(result.content.payload, image.digest),
+    // Only what the signer signed: cosign 3 puts `sign -a` in the statement's subject.
+    annotations: subjectAnnotations(statement, image.digest),
   };
 }
 
