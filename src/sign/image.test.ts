@@ -3,6 +3,8 @@
  * formats round-trip, and every tampering — another image under the signed tag, a signature or
  * attestation about another digest, the wrong key — is rejected with a reason, never verified.
  */
+import { readFile } from 'node:fs/promises';
+
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 import { encodePublicKey, generateSigningKey, readPublicKey } from './keys/index.js';
@@ -16,6 +18,7 @@ import {
 import { pushBlob, pushManifest, sha256 } from '../../test/conformance/registry-harness.js';
 import { startSigningRegistry, type SigningRegistry } from './__fixtures__/image-registry.js';
 import { attestImage, signImage } from './image.js';
+import { loadTrustedRootFile } from './verify/trusted-root.js';
 import { verifyImage, verifyImageAttestations } from './image-verify.js';
 import type { SigningKey, VerificationPolicy, VerificationResult } from './types.js';
 
@@ -303,5 +306,41 @@ describe('attestations', () => {
         type: 'cyclonedx',
       }),
     ).rejects.toMatchObject({ code: 'USAGE' });
+  });
+});
+
+describe('keyless verification of an image, offline', () => {
+  const conformance = 'test/fixtures/sigstore-conformance';
+  const identity =
+    'https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main';
+
+  test('a Fulcio-certified attestation about another artefact is rejected for its subject', async () => {
+    const target = await image('keyless');
+    const bundle = await readFile(
+      `${conformance}/bundle-verify/happy-path-intoto-in-dsse-v3/bundle.sigstore.json`,
+    );
+    const { client, image: resolved } = await resolveImage(target.at, registry.access);
+    await writeBundleReferrer(client, resolved, bundle, {
+      'dev.sigstore.bundle.content': 'dsse-envelope',
+      'dev.sigstore.bundle.predicateType': 'https://slsa.dev/provenance/v1',
+    });
+    const keyless: VerificationPolicy = {
+      trustedRoot: await loadTrustedRootFile(`${conformance}/public-good-trusted-root.json`),
+      identity: { subject: identity, issuer: 'https://token.actions.githubusercontent.com' },
+    };
+    const result = await verifyImageAttestations(target.at, keyless, { access: registry.access });
+    expect(result.verified).toEqual([]);
+    expect(result.rejected).toHaveLength(1);
+    // The certificate, log entry and identity checked out; the statement is about a.txt.
+    expect(result.rejected[0]?.reason).toContain(
+      'sha256:a0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a30d56efa01bf',
+    );
+    const stranger = await verifyImageAttestations(
+      target.at,
+      { ...keyless, identity: { subject: 'someone@example.com', issuer: 'https://example.com' } },
+      { access: registry.access },
+    );
+    expect(stranger.verified).toEqual([]);
+    expect(stranger.rejected[0]?.reason).not.toContain('a0cfc712');
   });
 });
