@@ -3,7 +3,8 @@ import { describe, expect, test } from 'vitest';
 import { sampleScan } from './__fixtures__/scan.js';
 import { renderScan } from './render.js';
 import { reportSchema } from './report-schema.js';
-import { buildCosignVulnPredicate } from './vulnerabilities-cosign.js';
+import { attestationPredicate, predicateTypeFor } from '../sign/payload/index.js';
+import { buildCosignVulnPredicate, cosignVulnPredicateType } from './vulnerabilities-cosign.js';
 import { buildScanReport } from './vulnerabilities-json.js';
 
 /** RFC 3339 as Go's time.Time unmarshals it. */
@@ -65,5 +66,11 @@ describe('cosign vulnerability predicate', () => {
     const { metadata } = buildCosignVulnPredicate(sampleScan());
     expect(metadata.scanStartedOn).toMatch(rfc3339);
     expect(metadata.scanFinishedOn).toMatch(rfc3339);
+  });
+
+  test('is what `moat attest --type vuln` signs, unchanged', async () => {
+    const text = await renderScan(sampleScan(), 'cosign-vuln', { toolVersion: '1.2.3' });
+    expect(predicateTypeFor('vuln')).toBe(cosignVulnPredicateType);
+    expect(attestationPredicate('vuln', Buffer.from(text))).toEqual(JSON.parse(text));
   });
 });
