@@ -78,9 +78,7 @@ async function verifyStored(
   wanted: Wanted,
   access: RegistryAccess = {},
 ): Promise<VerificationResult> {
-  if ((policy.keys ?? []).length === 0 && policy.trustedRoot === undefined) {
-    throw new MoatError('USAGE', 'verification needs a public key or a trusted root');
-  }
+  requireUsablePolicy(policy);
   const { client, image } = await resolveImage(reference, access);
   const verified: VerifiedSignature[] = [];
   const rejected: RejectedSignature[] = [];
@@ -102,7 +100,9 @@ async function verifyStored(
       verified.push(result);
     } catch (error) {
       // Anything that goes wrong with one signature (even a bug tripped by hostile content) is
-      // that signature's rejection: it is never verified, and the others still are.
+      // that signature's rejection: it is never verified, and the others still are. A policy
+      // the caller got wrong is the caller's error, not the signature's.
+      if (isUsageError(error)) throw error;
       reject('legacy', found.source, error);
     }
   }
@@ -118,6 +118,7 @@ async function verifyStored(
     try {
       verified.push(verifyImageBundle(found, image, policy, wanted));
     } catch (error) {
+      if (isUsageError(error)) throw error;
       reject('bundle', found.source, error);
     }
   }
@@ -214,6 +215,27 @@ const unreachable = new Set<string>([
   'REGISTRY_NAME_UNKNOWN',
   'HTTP_TIMEOUT',
 ]);
+
+/** A policy that could verify something: keys, or a trusted root with an identity and issuer. */
+function requireUsablePolicy(policy: VerificationPolicy): void {
+  if ((policy.keys ?? []).length > 0) return;
+  if (policy.trustedRoot === undefined) {
+    throw new MoatError('USAGE', 'verification needs a public key or a trusted root');
+  }
+  const identity = policy.identity ?? {};
+  const subject = identity.subject ?? identity.subjectRegExp;
+  const issuer = identity.issuer ?? identity.issuerRegExp;
+  if (subject === undefined || issuer === undefined) {
+    throw new MoatError(
+      'USAGE',
+      'keyless verification needs a certificate identity and an OIDC issuer (or their regular expressions)',
+    );
+  }
+}
+
+function isUsageError(error: unknown): boolean {
+  return isMoatError(error) && error.code === 'USAGE';
+}
 
 function failed(reason: string): SignError {
   return new SignError('VERIFICATION_FAILED', reason);

@@ -314,6 +314,15 @@ describe('keyless verification of an image, offline', () => {
   const identity =
     'https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main';
 
+  test('a trusted root without an identity policy is the caller’s error, not a rejection', async () => {
+    const target = await image('keyless-no-identity');
+    await signImage(target.at, options());
+    const trustedRoot = await loadTrustedRootFile(`${conformance}/public-good-trusted-root.json`);
+    await expect(
+      verifyImage(target.at, { trustedRoot }, { access: registry.access }),
+    ).rejects.toMatchObject({ code: 'USAGE' });
+  });
+
   test('a Fulcio-certified attestation about another artefact is rejected for its subject', async () => {
     const target = await image('keyless');
     const bundle = await readFile(
