@@ -17,26 +17,15 @@ import { secretbox } from '@noble/ciphers/salsa';
 import { z } from 'zod';
 
 import { SignError } from '../../errors.js';
-import {
-  maxScryptN,
-  maxScryptP,
-  maxScryptR,
-  scryptMaxMemBytes,
-  scryptSaltBytes,
-  secretboxNonceBytes,
-} from './limits.js';
+import { checkScryptParams, type ScryptParams } from './kdf-params.js';
+import { scryptMaxMemBytes, scryptSaltBytes, secretboxNonceBytes } from './limits.js';
 
 /** The PEM label cosign writes. */
 export const sigstorePrivateKeyLabel = 'ENCRYPTED SIGSTORE PRIVATE KEY';
 /** The label of keys written by cosign before 2.0, still read. */
 export const cosignPrivateKeyLabel = 'ENCRYPTED COSIGN PRIVATE KEY';
 
-/** scrypt parameters; cosign's current default ("standard"). */
-export interface ScryptParams {
-  N: number;
-  r: number;
-  p: number;
-}
+/** cosign's current default scrypt parameters ("standard"). */
 const standardParams: ScryptParams = { N: 65536, r: 8, p: 1 };
 
 const keyBytes = 32;
@@ -142,22 +131,6 @@ export async function decryptCosignContainer(
     );
   } finally {
     key.fill(0);
-  }
-}
-
-/** Refuses parameters beyond the limits, or that scrypt itself would refuse. */
-function checkScryptParams({ N, r, p }: ScryptParams, source: string): void {
-  if (N < 2 || (N & (N - 1)) !== 0 || r < 1 || p < 1) {
-    throw new SignError(
-      'KEY_INVALID',
-      `${source}: scrypt parameters N=${N} r=${r} p=${p} are not valid (N a power of two > 1, r and p ≥ 1)`,
-    );
-  }
-  if (N > maxScryptN || r > maxScryptR || p > maxScryptP) {
-    throw new SignError(
-      'LIMIT_EXCEEDED',
-      `${source}: scrypt parameters N=${N} r=${r} p=${p} exceed the limits N ≤ ${maxScryptN}, r ≤ ${maxScryptR}, p ≤ ${maxScryptP}`,
-    );
   }
 }
 

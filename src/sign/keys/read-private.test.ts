@@ -15,6 +15,7 @@ import { SignError } from '../../errors.js';
 import type { KeyAlgorithm } from '../types.js';
 import { generateSigningKey } from './algorithm.js';
 import { encodeCosignPrivateKey, encodePublicKey } from './encode.js';
+import { encodePem } from './pem.js';
 import { readPrivateKey } from './read-private.js';
 import { signData, verifyData } from './sign.js';
 
@@ -33,6 +34,17 @@ async function refusal(promise: Promise<unknown>): Promise<SignError> {
   );
   expect(error).toBeInstanceOf(SignError);
   return error as SignError;
+}
+
+/** `pem` with the first `from` (hex) in its DER replaced by `to` (same length). */
+function patchDer(pem: Buffer, from: string, to: string): Buffer {
+  const lines = pem.toString().trim().split('\n');
+  const hex = Buffer.from(lines.slice(1, -1).join(''), 'base64').toString('hex');
+  const at = hex.indexOf(from);
+  expect(at).toBeGreaterThan(0);
+  expect(at % 2).toBe(0);
+  const patched = Buffer.from(hex.slice(0, at) + to + hex.slice(at + from.length), 'hex');
+  return Buffer.from(encodePem('ENCRYPTED PRIVATE KEY', patched));
 }
 
 /** A key made by openssl, as PEM. */
@@ -163,6 +175,67 @@ describe('readPrivateKey: PKCS#8, SEC 1 and PKCS#1 keys made by openssl', () => 
     );
     const error = await refusal(readPrivateKey(encrypted, 'k.pem', password('b')));
     expect(error.code).toBe('KEY_PASSWORD_WRONG');
+  });
+
+  it('reads encrypted PKCS#8 keys with scrypt (PBES2) and with PBES1 (PBE-SHA1-3DES)', async () => {
+    const plain = opensslKey([
+      'genpkey',
+      '-algorithm',
+      'EC',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+    ]);
+    const scrypt = ['-scrypt', '-scrypt_N', '16384', '-scrypt_r', '8', '-scrypt_p', '1'];
+    const pbes1 = ['-v1', 'PBE-SHA1-3DES'];
+    for (const scheme of [scrypt, pbes1]) {
+      const encrypted = openssl(['pkcs8', '-topk8', ...scheme, '-passout', 'pass:pw'], plain);
+      expect((await readPrivateKey(encrypted, 'k', password('pw'))).algorithm).toBe('ecdsa-p256');
+    }
+  });
+
+  it('refuses a hostile PBKDF2 iteration count before OpenSSL runs it, asking no password', async () => {
+    const plain = opensslKey(['genpkey', '-algorithm', 'ED25519']);
+    const pem = openssl(
+      ['pkcs8', '-topk8', '-v2', 'aes-256-cbc', '-iter', '65536', '-passout', 'pass:pw'],
+      plain,
+    );
+    // INTEGER 65536 (02 03 01 00 00, before the prf SEQUENCE) becomes 8 388 607.
+    const hostile = patchDer(pem, '020301000030', '02037fffff30');
+    const error = await refusal(readPrivateKey(hostile, 'k.pem', neverAsked));
+    expect(error.code).toBe('LIMIT_EXCEEDED');
+    expect(error.message).toBe(
+      'k.pem: key derivation iteration count 8388607 exceeds the limit of 2000000',
+    );
+  });
+
+  it('refuses hostile scrypt parameters in encrypted PKCS#8, asking no password', async () => {
+    const plain = opensslKey(['genpkey', '-algorithm', 'ED25519']);
+    const pem = openssl(
+      [
+        'pkcs8',
+        '-topk8',
+        '-scrypt',
+        '-scrypt_N',
+        '16384',
+        '-scrypt_r',
+        '8',
+        '-scrypt_p',
+        '1',
+        '-passout',
+        'pass:pw',
+      ],
+      plain,
+    );
+    // r = 8, p = 1 (02 01 08 02 01 01) becomes p = 127.
+    const hostile = patchDer(pem, '020108020101', '02010802017f');
+    const error = await refusal(readPrivateKey(hostile, 'k.pem', neverAsked));
+    expect(error.code).toBe('LIMIT_EXCEEDED');
+  });
+
+  it('refuses an ENCRYPTED PRIVATE KEY block that is not PKCS#8 DER', async () => {
+    const pem = `-----BEGIN ENCRYPTED PRIVATE KEY-----\n${Buffer.from('0\x03\x02\x01').toString('base64')}\n-----END ENCRYPTED PRIVATE KEY-----\n`;
+    const error = await refusal(readPrivateKey(Buffer.from(pem), 'k', neverAsked));
+    expect(error.message).toBe('k: not a valid encrypted PKCS#8 key');
   });
 
   it('reads a SEC 1 EC PRIVATE KEY', async () => {
