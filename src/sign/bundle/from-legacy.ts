@@ -3,7 +3,8 @@
  * a bundle does, in annotations: the Fulcio certificate (`dev.sigstore.cosign/certificate`), its
  * chain, and the Rekor entry as cosign's "bundle" (`dev.sigstore.cosign/bundle`: the signed entry
  * timestamp and the entry's body, integrated time, log index and log ID; cosign
- * `pkg/cosign/bundle/rekor.go` `RekorBundle`). Rewritten as a v0.1 bundle (inclusion promise, no
+ * `pkg/cosign/bundle/rekor.go` `RekorBundle`) and an RFC 3161 timestamp, when there is one
+ * (`dev.sigstore.cosign/rfc3161timestamp`, `pkg/cosign/bundle/tsa.go`). Rewritten as a v0.1 bundle (inclusion promise, no
  * proof) it is verified offline by the one bundle verifier, like cosign's own legacy path checks
  * the signed entry timestamp against the trusted root's Rekor key.
  */
@@ -32,6 +33,9 @@ const rekorBundleSchema = z.object({
 });
 
 const bodyKindSchema = z.looseObject({ kind: z.string(), apiVersion: z.string() });
+
+// cosign `pkg/cosign/bundle/tsa.go` RFC3161Timestamp, in `dev.sigstore.cosign/rfc3161timestamp`.
+const timestampSchema = z.object({ SignedRFC3161Timestamp: z.string() });
 
 function invalid(found: LegacySignatureLayer, reason: string, cause?: unknown): SignError {
   return new SignError('SIGNATURE_INVALID', `${found.source}: ${reason}`, { cause });
@@ -78,6 +82,25 @@ function tlogEntry(rekorBundle: string, found: LegacySignatureLayer): Record<str
     integratedTime: String(payload.integratedTime),
     inclusionPromise: { signedEntryTimestamp: parsed.SignedEntryTimestamp },
     canonicalizedBody: payload.body,
+  };
+}
+
+/** The layer's RFC 3161 timestamp annotation as bundle timestamp data, when present. */
+function timestampData(found: LegacySignatureLayer): Record<string, unknown> {
+  if (found.timestamp === undefined) return {};
+  let parsed: z.infer<typeof timestampSchema>;
+  try {
+    parsed = timestampSchema.parse(JSON.parse(found.timestamp));
+  } catch (error) {
+    throw invalid(found, "the timestamp annotation is not cosign's RFC3161Timestamp JSON", error);
+  }
+  if (decodeBase64Strict(parsed.SignedRFC3161Timestamp) === undefined) {
+    throw invalid(found, 'the timestamp annotation is not valid base64');
+  }
+  return {
+    timestampVerificationData: {
+      rfc3161Timestamps: [{ signedTimestamp: parsed.SignedRFC3161Timestamp }],
+    },
   };
 }
 
@@ -128,6 +151,7 @@ export function legacyKeylessBundle(found: LegacySignatureLayer): Buffer {
     verificationMaterial: {
       x509CertificateChain: { certificates: [...leaf, ...chain].map((rawBytes) => ({ rawBytes })) },
       tlogEntries: [tlogEntry(found.rekorBundle, found)],
+      ...timestampData(found),
     },
     ...content(found),
   };
