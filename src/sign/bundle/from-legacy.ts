@@ -19,7 +19,7 @@ import type { LegacySignatureLayer } from '../types.js';
 
 const v01MediaType = 'application/vnd.dev.sigstore.bundle+json;version=0.1';
 
-/** Most certificates read from a chain annotation. */
+/** Most PEM blocks read from the certificate annotation. */
 const maxChainCertificates = 10;
 
 const rekorBundleSchema = z.object({
@@ -130,7 +130,8 @@ function content(found: LegacySignatureLayer): Record<string, unknown> {
 }
 
 /**
- * The Sigstore bundle (v0.1 JSON) equivalent to a keyless legacy layer: its certificate and chain,
+ * The Sigstore bundle (v0.1 JSON) equivalent to a keyless legacy layer: its certificate (the chain
+ * annotation is not used),
  * its Rekor entry with the inclusion promise, and the signature (or, for an attestation, the
  * envelope). `SIGNATURE_INVALID` when the layer carries no certificate or Rekor bundle.
  */
@@ -145,11 +146,12 @@ export function legacyKeylessBundle(found: LegacySignatureLayer): Buffer {
   const leaf = certificatesOf(found.certificate, found);
   if (leaf.length !== 1)
     throw invalid(found, 'the certificate annotation holds no single certificate');
-  const chain = certificatesOf(found.chain ?? '', found).filter((cert) => cert !== leaf[0]);
   const bundle = {
     mediaType: v01MediaType,
     verificationMaterial: {
-      x509CertificateChain: { certificates: [...leaf, ...chain].map((rawBytes) => ({ rawBytes })) },
+      // Only the leaf: cosign's chain annotation ends with the Fulcio root, and a bundle chain
+      // holding a root is refused; the intermediates come from the trusted root instead.
+      x509CertificateChain: { certificates: leaf.map((rawBytes) => ({ rawBytes })) },
       tlogEntries: [tlogEntry(found.rekorBundle, found)],
       ...timestampData(found),
     },

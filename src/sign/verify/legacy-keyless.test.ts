@@ -132,6 +132,15 @@ describe('keyless legacy attestation (.att layer with certificate and Rekor bund
     expect(verified.payload).toMatchObject({ predicateType: 'https://slsa.dev/provenance/v1' });
   });
 
+  test('verifies when the chain annotation ends with the Fulcio root, as cosign writes it', () => {
+    const root = JSON.parse(readFileSync(join(cases, 'public-good-trusted-root.json'), 'utf8')) as {
+      certificateAuthorities: { certChain: { certificates: { rawBytes: string }[] } }[];
+    };
+    const fulcio = root.certificateAuthorities.at(-1)!.certChain.certificates;
+    const withRoot = { ...layer, chain: fulcio.map((cert) => pem(cert.rawBytes)).join('') };
+    expect(verifyLegacy(withRoot, imageWith(aTxtDigest), policy).kind).toBe('attestation');
+  });
+
   test('fails for an image its subject does not name', () => {
     expect(failure(() => verifyLegacy(layer, imageWith(`sha256:${'b'.repeat(64)}`), policy))).toBe(
       `attestation is for ${aTxtDigest}, not sha256:${'b'.repeat(64)}`,
