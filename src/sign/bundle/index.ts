@@ -8,4 +8,5 @@ export {
   messageDigestAlgorithm,
   messageSignatureBundle,
 } from './build.js';
+export { legacyKeylessBundle } from './from-legacy.js';
 export { knownBundleMediaTypes, parseBundle, type ParsedBundle } from './parse.js';

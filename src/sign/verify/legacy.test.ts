@@ -164,7 +164,7 @@ describe('verifyLegacy: signatures', () => {
     const layer = signatureLayer(Buffer.from('{}'), 'AAAA', {
       certificate: '-----BEGIN CERTIFICATE-----',
     });
-    expect(failure(() => verifyLegacy(layer, image, {}))).toContain('keyless legacy signatures');
+    expect(failure(() => verifyLegacy(layer, image, {}))).toContain('needs a trusted root');
   });
 
   test('a huge payload fails without being verified', () => {
