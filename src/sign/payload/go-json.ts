@@ -1,8 +1,9 @@
 /**
  * JSON text exactly as Go's `encoding/json` writes it, for the payloads cosign marshals with it
- * (the simple-signing payload): `JSON.stringify` differs in three ways that change the signed
- * bytes — Go escapes `<`, `>`, `&`, U+2028 and U+2029 as `\u003c`…, sorts map keys by their UTF-8
- * bytes, and writes invalid UTF-16 (a lone surrogate) as U+FFFD.
+ * (the simple-signing payload). `JSON.stringify` differs in ways that change the signed bytes: Go
+ * escapes `<`, `>`, `&`, U+2028 and U+2029 (`\u003c`, …), sorts map keys by their UTF-8 bytes,
+ * writes a lone surrogate as U+FFFD and `-0` as `-0`. Control characters agree (`\b`, `\f`, `\n`,
+ * `\r`, `\t` short since Go 1.22, the rest `\u00xx`).
  */
 
 /** A JSON value as Go would marshal it from `map[string]any` / `[]any` / string / float64 / bool / nil. */
@@ -73,18 +74,17 @@ function compareUtf8(a: string, b: string): number {
 }
 
 /**
- * Encodes a value as Go marshals the equivalent `any` (objects are maps: keys sorted). Numbers
- * must be integers within ±2^53, where Go's float64 formatting equals JavaScript's.
+ * Encodes a value as Go marshals the equivalent `any` (objects are maps: keys sorted). Go writes
+ * a float64 in plain notation from 1e-6 to 1e21 and as `1e+21`/`1e-7` outside, exactly the
+ * thresholds and spelling of JavaScript's `Number#toString`; only `-0` differs.
  */
 export function goJson(value: GoJsonValue): string {
   if (value === null) return 'null';
   if (typeof value === 'string') return goJsonString(value);
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (typeof value === 'number') {
-    if (!Number.isSafeInteger(value)) {
-      throw new RangeError('only safe integers are encoded the way Go encodes float64');
-    }
-    return String(value);
+    if (!Number.isFinite(value)) throw new RangeError(`Go cannot encode ${value} as JSON`);
+    return Object.is(value, -0) ? '-0' : String(value);
   }
   if (Array.isArray(value)) return `[${value.map((item: GoJsonValue) => goJson(item)).join(',')}]`;
   const object = value as { readonly [key: string]: GoJsonValue };

@@ -30,6 +30,8 @@ export {
   parseStatement,
   serializeStatement,
   statementCoversDigest,
+  subjectAnnotations,
+  type ParsedSubject,
   statementTypeV01,
   statementTypeV1,
 } from './intoto.js';

@@ -116,7 +116,15 @@ export function imageSignatureStatement(
 const subjectSchema = z.looseObject({
   name: z.string().optional(),
   digest: z.record(z.string(), z.string()),
+  annotations: z.record(z.string(), z.unknown()).nullable().optional(),
 });
+
+/** A statement subject as parsed: `annotations` kept when present (cosign's sign statement). */
+export interface ParsedSubject {
+  name: string;
+  digest: Record<string, string>;
+  annotations?: Record<string, unknown>;
+}
 
 const statementSchema = z.looseObject({
   _type: z.enum([statementTypeV1, statementTypeV01]),
@@ -154,18 +162,48 @@ export function parseStatement(bytes: Buffer, source: string): InTotoStatement {
   const { _type, subject, predicateType, predicate } = parsed.data;
   return {
     _type,
-    subject: subject.map((entry) => ({ name: entry.name ?? '', digest: entry.digest })),
+    subject: subject.map((entry): ParsedSubject => {
+      const parsedSubject: ParsedSubject = { name: entry.name ?? '', digest: entry.digest };
+      if (entry.annotations !== undefined && entry.annotations !== null) {
+        parsedSubject.annotations = entry.annotations;
+      }
+      return parsedSubject;
+    }),
     predicateType,
     ...(predicate === undefined ? {} : { predicate }),
   };
 }
 
-/** True when one of the statement's subjects carries `digest` (`sha256:<hex>`). */
-export function statementCoversDigest(statement: InTotoStatement, digest: string): boolean {
+function subjectFor(statement: InTotoStatement, digest: string): ParsedSubject | undefined {
   const colon = digest.indexOf(':');
   const algorithm = digest.slice(0, colon);
   const hex = digest.slice(colon + 1);
-  return statement.subject.some(
+  return statement.subject.find(
     (subject) => Object.hasOwn(subject.digest, algorithm) && subject.digest[algorithm] === hex,
   );
+}
+
+/** True when one of the statement's subjects carries `digest` (`sha256:<hex>`). */
+export function statementCoversDigest(statement: InTotoStatement, digest: string): boolean {
+  return subjectFor(statement, digest) !== undefined;
+}
+
+/**
+ * The signed annotations of the subject that carries `digest` (cosign compares `-a k=v` against
+ * these, `IntotoSubjectClaimVerifier`), as strings (non-strings as their JSON); `{}` when none.
+ */
+export function subjectAnnotations(
+  statement: InTotoStatement,
+  digest: string,
+): Record<string, string> {
+  const annotations: Record<string, string> = {};
+  for (const [key, value] of Object.entries(subjectFor(statement, digest)?.annotations ?? {})) {
+    Object.defineProperty(annotations, key, {
+      value: typeof value === 'string' ? value : JSON.stringify(value),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return annotations;
 }

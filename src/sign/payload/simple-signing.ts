@@ -10,7 +10,7 @@ import { z } from 'zod';
 
 import { SignError } from '../../errors.js';
 import type { SignedImage, SimpleSigningPayload } from '../types.js';
-import { goJson, goJsonString } from './go-json.js';
+import { goJson, type GoJsonValue, goJsonString } from './go-json.js';
 import { payloadLimits } from './limits.js';
 
 /** The `critical.type` of every cosign image signature. */
@@ -28,7 +28,7 @@ export const simpleSigningMediaType = 'application/vnd.dev.cosign.simplesigning.
  */
 export function simpleSigningPayload(
   image: SignedImage,
-  annotations?: Record<string, string>,
+  annotations?: Readonly<Record<string, GoJsonValue>>,
 ): Buffer {
   const optional =
     annotations === undefined || Object.keys(annotations).length === 0 ? null : annotations;
@@ -94,7 +94,9 @@ export function parseSimpleSigningPayload(bytes: Buffer, source: string): Simple
       `${source}: signature payload type is ${JSON.stringify(parsed.data.critical.type)}, not "${cosignSignatureType}"`,
     );
   }
-  return parsed.data;
+  // zod rebuilds records by assignment, which drops a `__proto__` key: keep the parsed object.
+  const optional = (json as { optional?: Record<string, unknown> | null }).optional;
+  return { critical: parsed.data.critical, optional: optional ?? null };
 }
 
 /** The payload's `optional` section as string annotations (non-strings as their JSON). */

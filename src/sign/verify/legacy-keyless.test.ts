@@ -1,31 +1,39 @@
+/**
+ * Keyless legacy layers, built from real Sigstore public-good signatures (the conformance suite's
+ * bundles, `test/fixtures/sigstore-conformance`) the way cosign stores them in a `.sig` / `.att`
+ * layer: certificate and chain PEM annotations and the Rekor entry as cosign's RekorBundle JSON.
+ */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { pem } from '@sigstore/core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, test } from 'vitest';
 
+import { SignError } from '../../errors.js';
+import { legacyKeylessBundle } from '../bundle/from-legacy.js';
+import { parseBundle } from '../bundle/parse.js';
+import { imageWith } from '../payload/__fixtures__/test-keys.js';
 import type { LegacySignatureLayer, VerificationPolicy } from '../types.js';
-import { verifyLegacyCertificate } from './legacy-keyless.js';
+import { verifyLegacy } from './legacy.js';
 import { loadTrustedRoot } from './trusted-root.js';
 
-const conformance = join(import.meta.dirname, '../../../test/fixtures/sigstore-conformance');
-const cases = join(conformance, 'bundle-verify');
-const policy: VerificationPolicy = {
-  trustedRoot: loadTrustedRoot(
-    readFileSync(join(conformance, 'public-good-trusted-root.json')),
-    'public-good-trusted-root.json',
-  ),
-  identity: {
-    subject:
-      'https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main',
-    issuer: 'https://token.actions.githubusercontent.com',
-  },
+const cases = join(import.meta.dirname, '../../../test/fixtures/sigstore-conformance');
+const trustedRoot = loadTrustedRoot(
+  readFileSync(join(cases, 'public-good-trusted-root.json')),
+  'public-good-trusted-root.json',
+);
+const identity = {
+  subject:
+    'https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main',
+  issuer: 'https://token.actions.githubusercontent.com',
 };
+const policy: VerificationPolicy = { trustedRoot, identity };
+const aTxt = readFileSync(join(cases, 'bundle-verify/a.txt'));
+const aTxtDigest = 'sha256:a0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a30d56efa01bf';
 
-interface SerializedBundle {
+interface ConformanceBundle {
   verificationMaterial: {
-    certificate?: { rawBytes: string };
     x509CertificateChain?: { certificates: { rawBytes: string }[] };
+    certificate?: { rawBytes: string };
     tlogEntries: {
       logIndex: string;
       logId: { keyId: string };
@@ -35,23 +43,24 @@ interface SerializedBundle {
     }[];
   };
   messageSignature?: { signature: string };
-  dsseEnvelope?: { payloadType: string; payload: string; signatures: { sig: string }[] };
+  dsseEnvelope?: { payload: string; payloadType: string; signatures: { sig: string }[] };
 }
 
-/**
- * The legacy layer cosign would have written for a conformance case's signature: the same
- * certificate, signature and Rekor entry, in the annotations' shapes (cosign
- * `pkg/cosign/bundle/rekor.go`).
- */
-function legacyLayerFrom(name: string): LegacySignatureLayer {
-  const bundle = JSON.parse(
-    readFileSync(join(cases, name, 'bundle.sigstore.json'), 'utf8'),
-  ) as SerializedBundle;
+function caseBundle(name: string): ConformanceBundle {
+  return JSON.parse(
+    readFileSync(join(cases, 'bundle-verify', name, 'bundle.sigstore.json'), 'utf8'),
+  ) as ConformanceBundle;
+}
+
+function pem(der: string): string {
+  return `-----BEGIN CERTIFICATE-----\n${der.match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
+}
+
+/** The legacy layer cosign would have written for the signature in `bundle`. */
+function legacyLayerFrom(bundle: ConformanceBundle, payload: Buffer): LegacySignatureLayer {
   const material = bundle.verificationMaterial;
-  const certificate =
-    material.certificate?.rawBytes ?? material.x509CertificateChain?.certificates[0]?.rawBytes;
-  const entry = material.tlogEntries[0];
-  if (!certificate || !entry) throw new Error(`${name}: not a keyless bundle with a tlog entry`);
+  const certificates = material.x509CertificateChain?.certificates ?? [material.certificate!];
+  const entry = material.tlogEntries[0]!;
   const rekorBundle = JSON.stringify({
     SignedEntryTimestamp: entry.inclusionPromise.signedEntryTimestamp,
     Payload: {
@@ -61,116 +70,107 @@ function legacyLayerFrom(name: string): LegacySignatureLayer {
       logID: Buffer.from(entry.logId.keyId, 'base64').toString('hex'),
     },
   });
-  const common = {
-    format: 'legacy' as const,
-    source: `${name} as a legacy layer`,
-    certificate: pem.fromDER(Buffer.from(certificate, 'base64')),
-    rekorBundle,
-    annotations: {},
+  const isAttestation = bundle.dsseEnvelope !== undefined;
+  const signature = bundle.messageSignature?.signature ?? '';
+  const annotations = {
+    'dev.cosignproject.cosign/signature': signature,
+    'dev.sigstore.cosign/certificate': pem(certificates[0]!.rawBytes),
+    'dev.sigstore.cosign/bundle': rekorBundle,
   };
-  if (bundle.dsseEnvelope) {
-    return {
-      ...common,
-      kind: 'attestation',
-      mediaType: 'application/vnd.dsse.envelope.v1+json',
-      payload: Buffer.from(JSON.stringify(bundle.dsseEnvelope)),
-      signature: '',
-    };
-  }
   return {
-    ...common,
-    kind: 'signature',
-    mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json',
-    payload: readFileSync(join(cases, 'a.txt')),
-    signature: bundle.messageSignature?.signature ?? '',
+    format: 'legacy',
+    kind: isAttestation ? 'attestation' : 'signature',
+    source: `registry/app:sha256-x.${isAttestation ? 'att' : 'sig'} layer 1`,
+    mediaType: isAttestation
+      ? 'application/vnd.dsse.envelope.v1+json'
+      : 'application/vnd.dev.cosign.simplesigning.v1+json',
+    payload: isAttestation ? Buffer.from(JSON.stringify(bundle.dsseEnvelope)) : payload,
+    signature,
+    certificate: annotations['dev.sigstore.cosign/certificate'],
+    chain: certificates
+      .slice(1)
+      .map((cert) => pem(cert.rawBytes))
+      .join(''),
+    rekorBundle,
+    annotations,
   };
 }
 
-function failure(run: () => unknown): { code: string; message: string } {
+function failure(run: () => unknown): string {
   try {
     run();
   } catch (error) {
-    return error as { code: string; message: string };
+    expect(error).toBeInstanceOf(SignError);
+    expect((error as SignError).code).toBe('VERIFICATION_FAILED');
+    return (error as SignError).message;
   }
-  throw new Error('expected a failure');
+  throw new Error('expected VERIFICATION_FAILED');
 }
 
-describe('verifyLegacyCertificate', () => {
-  it('verifies a keyless signature layer: certificate, Rekor SET, hashedrekord entry, identity', () => {
-    const verified = verifyLegacyCertificate(legacyLayerFrom('happy-path-v0.1'), policy);
-    expect(verified.signer).toMatchObject({
-      kind: 'certificate',
-      subject: policy.identity?.subject,
-      issuer: policy.identity?.issuer,
-    });
-    expect(verified.signedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/);
+describe('keyless legacy attestation (.att layer with certificate and Rekor bundle)', () => {
+  const layer = legacyLayerFrom(caseBundle('happy-path-intoto-in-dsse-v3'), Buffer.alloc(0));
+
+  test('is rewritten as a v0.1 bundle that @sigstore/bundle accepts', () => {
+    const bundle = parseBundle(legacyKeylessBundle(layer), 'b');
+    expect(bundle.mediaType).toBe('application/vnd.dev.sigstore.bundle+json;version=0.1');
+    expect(bundle.verificationMaterial.tlogEntries).toHaveLength(1);
   });
 
-  it('verifies a keyless attestation layer (DSSE envelope, dsse entry)', () => {
-    const verified = verifyLegacyCertificate(
-      legacyLayerFrom('happy-path-intoto-in-dsse-v3'),
-      policy,
+  test('verifies offline against the trusted root and identity, with the log time', () => {
+    const verified = verifyLegacy(layer, imageWith(aTxtDigest), policy);
+    expect(verified.signer).toMatchObject({ kind: 'certificate', ...identity });
+    expect(verified.signedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(verified.payload).toMatchObject({ predicateType: 'https://slsa.dev/provenance/v1' });
+  });
+
+  test('fails for an image its subject does not name', () => {
+    expect(failure(() => verifyLegacy(layer, imageWith(`sha256:${'b'.repeat(64)}`), policy))).toBe(
+      `attestation is for ${aTxtDigest}, not sha256:${'b'.repeat(64)}`,
     );
-    expect(verified.signer.kind).toBe('certificate');
   });
 
-  it('refuses a layer whose bytes are not what was signed and logged', () => {
-    const layer = { ...legacyLayerFrom('happy-path-v0.1'), payload: Buffer.from('other bytes') };
-    expect(failure(() => verifyLegacyCertificate(layer, policy))).toMatchObject({
-      code: 'VERIFICATION_FAILED',
-    });
-  });
-
-  it("refuses a Rekor entry of another signature (the entry must be this layer's)", () => {
-    const layer = legacyLayerFrom('happy-path-v0.1');
-    const other = legacyLayerFrom('happy-path-v0.3');
-    const result = failure(() =>
-      verifyLegacyCertificate({ ...layer, rekorBundle: other.rekorBundle }, policy),
+  test('fails for another identity', () => {
+    const other = { trustedRoot, identity: { ...identity, subject: 'someone@example.com' } };
+    expect(failure(() => verifyLegacy(layer, imageWith(aTxtDigest), other))).toContain(
+      'identity mismatch',
     );
-    expect(result.code).toBe('VERIFICATION_FAILED');
   });
 
-  it('refuses a forged SignedEntryTimestamp', () => {
-    const layer = legacyLayerFrom('happy-path-v0.1');
-    const rekor = JSON.parse(layer.rekorBundle ?? '{}') as { Payload: { integratedTime: number } };
-    rekor.Payload.integratedTime += 1;
-    const result = failure(() =>
-      verifyLegacyCertificate({ ...layer, rekorBundle: JSON.stringify(rekor) }, policy),
+  test('fails without a trusted root', () => {
+    expect(failure(() => verifyLegacy(layer, imageWith(aTxtDigest), { identity }))).toContain(
+      'needs a trusted root',
     );
-    expect(result).toMatchObject({ code: 'VERIFICATION_FAILED' });
-    expect(result.message).toContain('inclusion promise (SET) does not verify');
   });
 
-  it('refuses another identity', () => {
-    const result = failure(() =>
-      verifyLegacyCertificate(legacyLayerFrom('happy-path-v0.1'), {
-        ...policy,
-        identity: { subject: 'someone@example.com', issuer: 'https://accounts.google.com' },
-      }),
+  test('fails when the Rekor bundle is missing', () => {
+    const { rekorBundle: _dropped, ...withoutRekor } = layer;
+    expect(failure(() => verifyLegacy(withoutRekor, imageWith(aTxtDigest), policy))).toContain(
+      'no Rekor bundle annotation',
     );
-    expect(result.message).toContain('identity mismatch');
   });
+});
 
-  it('refuses a certificate without a Rekor bundle, and malformed annotations', () => {
-    const layer = legacyLayerFrom('happy-path-v0.1');
-    const { rekorBundle: _, ...withoutRekor } = layer;
-    expect(failure(() => verifyLegacyCertificate(withoutRekor, policy)).message).toContain(
-      'no Rekor bundle',
-    );
-    for (const rekorBundle of ['{', '{}', '{"SignedEntryTimestamp":"!!","Payload":{}}']) {
-      expect(failure(() => verifyLegacyCertificate({ ...layer, rekorBundle }, policy)).code).toBe(
-        'VERIFICATION_FAILED',
-      );
-    }
+describe('keyless legacy signature (.sig layer with certificate and Rekor bundle)', () => {
+  const bundle = caseBundle('happy-path-v0.1');
+
+  test('the certificate, log entry and signature verify; a non-simple-signing payload then fails', () => {
+    // The conformance signature covers a.txt, not a simple-signing payload: everything up to the
+    // payload check passes, which is what this case can show.
     expect(
-      failure(() => verifyLegacyCertificate({ ...layer, certificate: 'not pem' }, policy)).code,
-    ).toBe('VERIFICATION_FAILED');
+      failure(() => verifyLegacy(legacyLayerFrom(bundle, aTxt), imageWith(aTxtDigest), policy)),
+    ).toContain('signature payload is not JSON');
   });
 
-  it('needs a trusted root', () => {
-    const result = failure(() =>
-      verifyLegacyCertificate(legacyLayerFrom('happy-path-v0.1'), { identity: policy.identity }),
+  test('an altered payload fails before the payload is read', () => {
+    const layer = legacyLayerFrom(bundle, Buffer.from('{"critical":{}}'));
+    const reason = failure(() => verifyLegacy(layer, imageWith(aTxtDigest), policy));
+    expect(reason).not.toContain('simple-signing');
+  });
+
+  test("a Rekor bundle annotation that is not cosign's JSON fails", () => {
+    const layer = { ...legacyLayerFrom(bundle, aTxt), rekorBundle: '{"Payload":1}' };
+    expect(failure(() => verifyLegacy(layer, imageWith(aTxtDigest), policy))).toContain(
+      "not cosign's RekorBundle JSON",
     );
-    expect(result.message).toContain('needs a trusted root');
   });
 });
