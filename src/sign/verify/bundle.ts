@@ -5,7 +5,6 @@
  * identity policy). The bundle is then bound to the artefact (`artifact-binding.ts`). Failures
  * are one-line VERIFICATION_FAILED reasons; a bundle that cannot be decoded is SIGNATURE_INVALID.
  */
-import { pem } from '@sigstore/core';
 import type { Bundle } from '@sigstore/bundle';
 import { TrustedRoot as ProtoTrustedRoot } from '@sigstore/protobuf-specs';
 import {
@@ -23,8 +22,8 @@ import {
   type BundleArtifact,
 } from './artifact-binding.js';
 import { readBundle } from './bundle-read.js';
-import { certificateIdentity, checkIdentityPolicy, matchIdentity } from './identity.js';
-import { failureReason, toSignError, translateFailures } from './reasons.js';
+import { signingTime, verifyKeyless } from './keyless.js';
+import { failureReason, toSignError } from './reasons.js';
 import { dsseEntity, messageSignatureEntity } from './signed-entity.js';
 import { protoTrustedRoot, trustedRootMediaTypes } from './trusted-root.js';
 
@@ -66,7 +65,7 @@ export function verifyBundle(
     material.$case === 'publicKey'
       ? verifyWithKeys(entity, material.publicKey.hint, policy, source)
       : verifyKeyless(entity, policy, source);
-  const signedAt = earliest(verified);
+  const signedAt = signingTime(verified);
   return signedAt ? { signer, signedAt, content } : { signer, content };
 }
 
@@ -149,58 +148,10 @@ function verifyWithKeys(
   );
 }
 
-function verifyKeyless(
-  entity: SignedEntity,
-  policy: VerificationPolicy,
-  source: string,
-): { signer: Signer; verified: SignedEntity } {
-  if (!policy.trustedRoot) {
-    throw new SignError(
-      'VERIFICATION_FAILED',
-      `${source}: bundle is signed with a certificate (keyless); verifying it needs a trusted root`,
-    );
-  }
-  const identityPolicy = checkIdentityPolicy(policy.identity);
-  const root = protoTrustedRoot(policy.trustedRoot);
-  translateFailures(source, () => new Verifier(toTrustMaterial(root)).verify(entity));
-  if (entity.key.$case !== 'certificate')
-    throw new Error('unreachable: keyless without a certificate');
-  const leaf = entity.key.certificate;
-  const identity = certificateIdentity(leaf);
-  try {
-    matchIdentity(identity, identityPolicy);
-  } catch (error) {
-    throw new SignError('VERIFICATION_FAILED', `${source}: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
-  return {
-    signer: {
-      kind: 'certificate',
-      subject: identity.subjects[0] ?? '',
-      issuer: identity.issuer,
-      certificate: pem.fromDER(leaf.root.toDER()),
-    },
-    verified: entity,
-  };
-}
-
 function keyFinder(key: VerificationKey) {
   return () => ({ publicKey: key.publicKey, validFor: () => true });
 }
 
 function emptyTrustedRoot(): ProtoTrustedRoot {
   return ProtoTrustedRoot.fromJSON({ mediaType: trustedRootMediaTypes[0] });
-}
-
-/** The earliest time the verified timestamps attest. */
-function earliest(entity: SignedEntity): string | undefined {
-  const times = entity.timestamps.map((timestamp) =>
-    timestamp.$case === 'transparency-log'
-      ? new Date(Number(timestamp.tlogEntry.integratedTime) * 1000)
-      : timestamp.timestamp.signingTime,
-  );
-  let first: Date | undefined;
-  for (const time of times) if (!first || time < first) first = time;
-  return first?.toISOString();
 }
