@@ -21,7 +21,7 @@ import { addToFallbackIndex, readFallbackIndex } from './fallback-index.js';
 import { goManifest } from './go-json.js';
 import { parseLegacyManifest } from './legacy-manifest.js';
 import { defaultSignatureStorageLimits, type SignatureStorageLimits } from './limits.js';
-import { asSignError, limitExceeded } from './storage-errors.js';
+import { asSignError, limitExceeded, readOne, type ReadOptions } from './storage-errors.js';
 
 /** The bundle media type cosign 3 writes (sigstore-go `MediaTypeString("0.3")`). */
 export const bundleV03MediaType = 'application/vnd.dev.sigstore.bundle.v0.3+json';
@@ -64,8 +64,9 @@ export async function writeBundleReferrer(
   image: SignedImage,
   bundle: Buffer,
   annotations: Record<string, string>,
-  limits: SignatureStorageLimits = defaultSignatureStorageLimits,
+  options: { limits?: SignatureStorageLimits } = {},
 ): Promise<string> {
+  const limits = options.limits ?? defaultSignatureStorageLimits;
   const configDigest = await uploadBlob(client, image.repository, emptyConfig.content);
   const layerDigest = await uploadBlob(client, image.repository, bundle);
   const manifest = goManifest({
@@ -113,13 +114,16 @@ export async function writeBundleReferrer(
  * that are not image manifests, repeat, name the image itself or point at another subject (a
  * stale fallback entry); no referrer's own referrers are followed. `kind` comes from the
  * predicate-type annotation, else from a look into the (unverified) bundle: see `bundle-kind.ts`.
+ * A referrer that cannot be read goes to `options.onRejected` when given (reading goes on),
+ * else is thrown; problems with the listing itself (pages, count, a bad index) always throw.
  * @throws SignError LIMIT_EXCEEDED (referrers, pages, sizes), SIGNATURE_INVALID (bad manifest).
  */
 export async function readBundleReferrers(
   client: RegistryClient,
   image: SignedImage,
-  limits: SignatureStorageLimits = defaultSignatureStorageLimits,
+  options: ReadOptions = {},
 ): Promise<BundleSignature[]> {
+  const limits = options.limits ?? defaultSignatureStorageLimits;
   const name = `referrers of ${image.registry}/${image.repository}@${image.digest}`;
   const candidates = await asSignError(name, () => listCandidates(client, image, limits));
   if (candidates.length > limits.maxBundleReferrers) {
@@ -132,7 +136,8 @@ export async function readBundleReferrers(
   let total = 0;
   for (const candidate of candidates) {
     const source = `${image.registry}/${image.repository}@${candidate.digest}`;
-    const bundle = await asSignError(source, () =>
+    const kind = classifyBundle(candidate.annotations ?? {}, undefined) ?? 'attestation';
+    const bundle = await readOne({ format: 'bundle', kind, source }, options, () =>
       readReferrerBundle(client, image, candidate, limits, total),
     );
     if (bundle === undefined) continue;
