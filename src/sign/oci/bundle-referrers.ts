@@ -21,7 +21,13 @@ import { addToFallbackIndex, readFallbackIndex } from './fallback-index.js';
 import { goManifest } from './go-json.js';
 import { parseLegacyManifest } from './legacy-manifest.js';
 import { defaultSignatureStorageLimits, type SignatureStorageLimits } from './limits.js';
-import { asSignError, limitExceeded, readOne, type ReadOptions } from './storage-errors.js';
+import {
+  asSignError,
+  invalidSignature,
+  limitExceeded,
+  readOne,
+  type ReadOptions,
+} from './storage-errors.js';
 
 /** The bundle media type cosign 3 writes (sigstore-go `MediaTypeString("0.3")`). */
 export const bundleV03MediaType = 'application/vnd.dev.sigstore.bundle.v0.3+json';
@@ -166,7 +172,8 @@ async function listCandidates(
   const seen = new Set<string>();
   return entries.filter((entry) => {
     const wanted =
-      isBundleMediaType(entry.artifactType) &&
+      // No artifactType (a registry that drops it): the manifest is looked at, as cosign does.
+      (entry.artifactType === undefined || isBundleMediaType(entry.artifactType)) &&
       entry.mediaType === mediaTypes.ociManifest &&
       entry.digest !== image.digest &&
       entry.digest !== own &&
@@ -193,14 +200,12 @@ async function readReferrerBundle(
   if (fetched === undefined) return undefined;
   const manifest = parseLegacyManifest(fetched.bytes, source);
   if (manifest.subject?.digest !== image.digest) return undefined;
-  if (manifest.layers.length > limits.maxReferrerLayers) {
-    throw limitExceeded(
-      source,
-      `${manifest.layers.length} layers, more than ${limits.maxReferrerLayers}`,
-    );
-  }
   const layer = manifest.layers.find((l) => isBundleMediaType(l.mediaType));
   if (layer === undefined) return undefined;
+  // cosign reads a bundle referrer only with exactly one layer (pkg/oci/remote/signatures.go, Bundle).
+  if (manifest.layers.length !== 1) {
+    throw invalidSignature(source, `${manifest.layers.length} layers; a bundle referrer has one`);
+  }
   const annotations = manifest.annotations ?? {};
   const hinted = classifyBundle(annotations, undefined);
   const max =

@@ -93,7 +93,7 @@ describe('signature storage limits', () => {
     expect(second.appended).toBe(true);
   });
 
-  test('a bundle referrer with more layers than maxReferrerLayers is refused', async () => {
+  test('a bundle layer larger than the limit is refused', async () => {
     const { client, image } = await setUp();
     await writeBundleReferrer(
       client,
@@ -101,9 +101,6 @@ describe('signature storage limits', () => {
       Buffer.from(`{"mediaType":"${bundleV03MediaType}"}`),
       {},
     );
-    await expect(
-      readBundleReferrers(client, image, { limits: small({ maxReferrerLayers: 0 }) }),
-    ).rejects.toMatchObject({ code: 'LIMIT_EXCEEDED' });
     await expect(
       readBundleReferrers(client, image, {
         limits: small({ maxSignatureLayerBytes: 4, maxAttestationLayerBytes: 4 }),
