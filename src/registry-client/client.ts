@@ -1,7 +1,8 @@
 /**
  * A client for one OCI distribution registry: manifests by tag or digest (digest-verified, size
- * bounded) and blobs as verified streams. Authentication, retries and redirects live in
- * `auth.ts`, `retry.ts` and `transport.ts`; this file ties them to the `/v2/` API.
+ * bounded), blobs as verified streams, and the authenticated request `write.ts` and
+ * `referrers.ts` build on. Authentication, retries and redirects live in `auth.ts`, `retry.ts`
+ * and `transport.ts`; this file ties them to the `/v2/` API.
  */
 import { createHash } from 'node:crypto';
 import { Readable, pipeline, type Transform } from 'node:stream';
@@ -124,11 +125,11 @@ export class RegistryClient {
     options: { maxBytes?: number } = {},
   ): Promise<FetchedManifest> {
     const context: RequestContext = { host: this.host, repository, reference, kind: 'manifest' };
-    const response = await this.get(
-      `/v2/${repository}/manifests/${reference}`,
-      { accept: manifestAccept },
+    const response = await this.request({
+      target: `/v2/${repository}/manifests/${reference}`,
+      headers: { accept: manifestAccept },
       context,
-    );
+    });
     const max = options.maxBytes ?? this.options.maxManifestBytes ?? defaultLimits.maxJsonBytes;
     const where = `manifest ${this.host}/${repository}@${reference}`;
     const bytes = await readBodyBounded(response, max, where);
@@ -181,17 +182,17 @@ export class RegistryClient {
     const where = `blob ${this.host}/${repository}@${descriptor.digest}`;
     // The blob is hashed as it arrives, so it must come exactly as stored, never re-encoded;
     // and it may not run past the size its descriptor declares.
-    const response = await this.get(
-      `/v2/${repository}/blobs/${descriptor.digest}`,
-      { 'accept-encoding': 'identity' },
+    const response = await this.request({
+      target: `/v2/${repository}/blobs/${descriptor.digest}`,
+      headers: { 'accept-encoding': 'identity' },
       context,
-      {
+      rules: {
         timeouts: { ...defaultTransferTimeouts, ...this.options.timeouts },
         maxBytes: descriptor.size,
         tooLong: (size) =>
           new IntegrityError('SIZE_MISMATCH', `${where}: longer than its declared ${size} bytes`),
       },
-    );
+    });
     const declared = response.headers.get('content-length');
     if (declared !== null && /^\d+$/.test(declared) && Number(declared) !== descriptor.size) {
       await response.body?.cancel();
@@ -253,15 +254,6 @@ export class RegistryClient {
       }
       return response;
     }
-  }
-
-  private async get(
-    path: string,
-    headers: Record<string, string>,
-    context: RequestContext,
-    rules: BodyRules = {},
-  ): Promise<Response> {
-    return this.request({ target: path, headers, context, rules });
   }
 
   private async send(

@@ -21,7 +21,13 @@ import { addToFallbackIndex, readFallbackIndex } from './fallback-index.js';
 import { goManifest } from './go-json.js';
 import { parseLegacyManifest } from './legacy-manifest.js';
 import { defaultSignatureStorageLimits, type SignatureStorageLimits } from './limits.js';
-import { asSignError, limitExceeded } from './storage-errors.js';
+import {
+  asSignError,
+  invalidSignature,
+  limitExceeded,
+  readOne,
+  type ReadOptions,
+} from './storage-errors.js';
 
 /** The bundle media type cosign 3 writes (sigstore-go `MediaTypeString("0.3")`). */
 export const bundleV03MediaType = 'application/vnd.dev.sigstore.bundle.v0.3+json';
@@ -64,8 +70,9 @@ export async function writeBundleReferrer(
   image: SignedImage,
   bundle: Buffer,
   annotations: Record<string, string>,
-  limits: SignatureStorageLimits = defaultSignatureStorageLimits,
+  options: { limits?: SignatureStorageLimits } = {},
 ): Promise<string> {
+  const limits = options.limits ?? defaultSignatureStorageLimits;
   const configDigest = await uploadBlob(client, image.repository, emptyConfig.content);
   const layerDigest = await uploadBlob(client, image.repository, bundle);
   const manifest = goManifest({
@@ -113,13 +120,16 @@ export async function writeBundleReferrer(
  * that are not image manifests, repeat, name the image itself or point at another subject (a
  * stale fallback entry); no referrer's own referrers are followed. `kind` comes from the
  * predicate-type annotation, else from a look into the (unverified) bundle: see `bundle-kind.ts`.
+ * A referrer that cannot be read goes to `options.onRejected` when given (reading goes on),
+ * else is thrown; problems with the listing itself (pages, count, a bad index) always throw.
  * @throws SignError LIMIT_EXCEEDED (referrers, pages, sizes), SIGNATURE_INVALID (bad manifest).
  */
 export async function readBundleReferrers(
   client: RegistryClient,
   image: SignedImage,
-  limits: SignatureStorageLimits = defaultSignatureStorageLimits,
+  options: ReadOptions = {},
 ): Promise<BundleSignature[]> {
+  const limits = options.limits ?? defaultSignatureStorageLimits;
   const name = `referrers of ${image.registry}/${image.repository}@${image.digest}`;
   const candidates = await asSignError(name, () => listCandidates(client, image, limits));
   if (candidates.length > limits.maxBundleReferrers) {
@@ -132,7 +142,8 @@ export async function readBundleReferrers(
   let total = 0;
   for (const candidate of candidates) {
     const source = `${image.registry}/${image.repository}@${candidate.digest}`;
-    const bundle = await asSignError(source, () =>
+    const kind = classifyBundle(candidate.annotations ?? {}, undefined) ?? 'attestation';
+    const bundle = await readOne({ format: 'bundle', kind, source }, options, () =>
       readReferrerBundle(client, image, candidate, limits, total),
     );
     if (bundle === undefined) continue;
@@ -161,7 +172,8 @@ async function listCandidates(
   const seen = new Set<string>();
   return entries.filter((entry) => {
     const wanted =
-      isBundleMediaType(entry.artifactType) &&
+      // No artifactType (a registry that drops it): the manifest is looked at, as cosign does.
+      (entry.artifactType === undefined || isBundleMediaType(entry.artifactType)) &&
       entry.mediaType === mediaTypes.ociManifest &&
       entry.digest !== image.digest &&
       entry.digest !== own &&
@@ -188,14 +200,12 @@ async function readReferrerBundle(
   if (fetched === undefined) return undefined;
   const manifest = parseLegacyManifest(fetched.bytes, source);
   if (manifest.subject?.digest !== image.digest) return undefined;
-  if (manifest.layers.length > limits.maxReferrerLayers) {
-    throw limitExceeded(
-      source,
-      `${manifest.layers.length} layers, more than ${limits.maxReferrerLayers}`,
-    );
-  }
   const layer = manifest.layers.find((l) => isBundleMediaType(l.mediaType));
   if (layer === undefined) return undefined;
+  // cosign reads a bundle referrer only with exactly one layer (pkg/oci/remote/signatures.go, Bundle).
+  if (manifest.layers.length !== 1) {
+    throw invalidSignature(source, `${manifest.layers.length} layers; a bundle referrer has one`);
+  }
   const annotations = manifest.annotations ?? {};
   const hinted = classifyBundle(annotations, undefined);
   const max =

@@ -326,4 +326,43 @@ describe('bundle referrers', () => {
       code: 'SIGNATURE_INVALID',
     });
   });
+
+  test('a referrer with a bundle layer and another layer is SIGNATURE_INVALID, as cosign reads one', async () => {
+    const bundle = Buffer.from('{"messageSignature":{}}');
+    let referrer: Buffer = Buffer.alloc(0);
+    const { client, image, peer } = await hostile((image) => {
+      const layers = [
+        { mediaType: bundleV03MediaType, digest: digestOf(bundle), size: bundle.length },
+        { mediaType: bundleV03MediaType, digest: digestOf(bundle), size: bundle.length },
+      ];
+      referrer = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: ociManifest,
+          config: {
+            mediaType: 'application/vnd.oci.empty.v1+json',
+            digest: digestOf('{}'),
+            size: 2,
+          },
+          layers,
+          subject: { mediaType: ociManifest, digest: image.digest, size: image.size },
+        }),
+      );
+      // Listed without artifactType: the manifest itself is looked at.
+      const { artifactType: _, ...untyped } = entry(referrer);
+      return serve(
+        `/v2/app/manifests/${fallbackTag(image.digest)}`,
+        Buffer.from(
+          JSON.stringify({ schemaVersion: 2, mediaType: ociIndex, manifests: [untyped] }),
+        ),
+        ociIndex,
+      );
+    });
+    peer.manifests.set(`app@${digestOf(referrer)}`, { bytes: referrer, mediaType: ociManifest });
+    peer.blobs.set(digestOf(bundle), bundle);
+    await expect(readBundleReferrers(client, image)).rejects.toMatchObject({
+      code: 'SIGNATURE_INVALID',
+      message: expect.stringContaining('2 layers') as string,
+    });
+  });
 });

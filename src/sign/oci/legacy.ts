@@ -19,7 +19,13 @@ import {
   parseLegacyManifest,
 } from './legacy-manifest.js';
 import { defaultSignatureStorageLimits, type SignatureStorageLimits } from './limits.js';
-import { asSignError, invalidSignature, limitExceeded } from './storage-errors.js';
+import {
+  asSignError,
+  invalidSignature,
+  limitExceeded,
+  readOne,
+  type ReadOptions,
+} from './storage-errors.js';
 
 /** A new legacy layer: its media type, blob and annotations (including the signature's). */
 export interface NewLegacyLayer {
@@ -56,43 +62,50 @@ function where(image: SignedImage, tag: string): string {
 /**
  * Reads the layers of the image's `.sig` (signature) or `.att` (attestation) tag; `[]` when
  * the tag does not exist. `source` names the tag and the layer (`… layer 1` is the first).
- * @throws SignError LIMIT_EXCEEDED (too many or too large layers), SIGNATURE_INVALID.
+ * A tag or layer that cannot be read (too large, too many layers, malformed, not what its
+ * descriptor says) goes to `options.onRejected` when given and reading goes on; else it is
+ * thrown. Registry outages and refusals are always thrown.
+ * @throws SignError LIMIT_EXCEEDED, SIGNATURE_INVALID.
  */
 export async function readLegacy(
   client: RegistryClient,
   image: SignedImage,
   kind: SignatureKind,
-  limits: SignatureStorageLimits = defaultSignatureStorageLimits,
+  options: ReadOptions = {},
 ): Promise<LegacySignatureLayer[]> {
+  const limits = options.limits ?? defaultSignatureStorageLimits;
   const tag = legacyTag(image.digest, kind);
   const name = where(image, tag);
-  return asSignError(name, async () => {
+  const manifest = await readOne({ format: 'legacy', kind, source: name }, options, async () => {
     const fetched = await findManifest(client, image.repository, tag, {
       maxBytes: limits.maxManifestBytes,
     });
-    if (fetched === undefined) return [];
-    const manifest = parseLegacyManifest(fetched.bytes, name);
-    checkLayerCount(manifest, name, limits, 0);
-    const maxLayer =
-      kind === 'signature' ? limits.maxSignatureLayerBytes : limits.maxAttestationLayerBytes;
-    let total = 0;
-    const found: LegacySignatureLayer[] = [];
-    for (const [index, layer] of manifest.layers.entries()) {
-      const source = `${name} layer ${index + 1}`;
+    if (fetched === undefined) return undefined;
+    const parsed = parseLegacyManifest(fetched.bytes, name);
+    checkLayerCount(parsed, name, limits, 0);
+    return parsed;
+  });
+  if (manifest === undefined) return [];
+  const maxLayer =
+    kind === 'signature' ? limits.maxSignatureLayerBytes : limits.maxAttestationLayerBytes;
+  let total = 0;
+  const found: LegacySignatureLayer[] = [];
+  for (const [index, layer] of manifest.layers.entries()) {
+    const source = `${name} layer ${index + 1}`;
+    const read = await readOne({ format: 'legacy', kind, source }, options, async () => {
       if (layer.size > maxLayer) {
         throw limitExceeded(source, `${layer.size} bytes, more than the limit of ${maxLayer}`);
       }
-      total += layer.size;
-      if (total > limits.maxTotalLayerBytes) {
-        throw limitExceeded(name, `layers exceed ${limits.maxTotalLayerBytes} bytes together`);
+      if (total + layer.size > limits.maxTotalLayerBytes) {
+        throw limitExceeded(source, `layers exceed ${limits.maxTotalLayerBytes} bytes together`);
       }
-      const payload = await asSignError(source, () =>
-        client.readBlob(image.repository, layer, maxLayer),
-      );
-      found.push(layerFound(kind, source, layer, payload));
-    }
-    return found;
-  });
+      return client.readBlob(image.repository, layer, maxLayer);
+    });
+    if (read === undefined) continue;
+    total += read.length;
+    found.push(layerFound(kind, source, layer, read));
+  }
+  return found;
 }
 
 function layerFound(

@@ -7,7 +7,8 @@ import {
   type MemoryRegistry,
 } from '../../registry-client/__fixtures__/memory-registry.js';
 import { RegistryClient } from '../../registry-client/client.js';
-import type { SignedImage } from '../types.js';
+import { sha256Digest } from '../../registry-client/write.js';
+import type { RejectedSignature, SignedImage } from '../types.js';
 import {
   bundleV03MediaType,
   readBundleReferrers,
@@ -56,7 +57,7 @@ describe('signature storage limits', () => {
     for (const n of [1, 2, 3]) await appendLegacy(client, image, 'signature', signature(n));
     expect(await readLegacy(client, image, 'signature')).toHaveLength(3);
     const limits = small({ maxTotalLayerBytes: 250 });
-    await expect(readLegacy(client, image, 'signature', limits)).rejects.toMatchObject({
+    await expect(readLegacy(client, image, 'signature', { limits })).rejects.toMatchObject({
       name: 'SignError',
       code: 'LIMIT_EXCEEDED',
     });
@@ -71,9 +72,11 @@ describe('signature storage limits', () => {
     };
     await appendLegacy(client, image, 'attestation', big);
     const limits = small({ maxSignatureLayerBytes: 1000, maxAttestationLayerBytes: 4000 });
-    expect(await readLegacy(client, image, 'attestation', limits)).toHaveLength(1);
+    expect(await readLegacy(client, image, 'attestation', { limits })).toHaveLength(1);
     await expect(
-      readLegacy(client, image, 'attestation', small({ maxAttestationLayerBytes: 1000 })),
+      readLegacy(client, image, 'attestation', {
+        limits: small({ maxAttestationLayerBytes: 1000 }),
+      }),
     ).rejects.toMatchObject({ code: 'LIMIT_EXCEEDED' });
   });
 
@@ -90,7 +93,7 @@ describe('signature storage limits', () => {
     expect(second.appended).toBe(true);
   });
 
-  test('a bundle referrer with more layers than maxReferrerLayers is refused', async () => {
+  test('a bundle layer larger than the limit is refused', async () => {
     const { client, image } = await setUp();
     await writeBundleReferrer(
       client,
@@ -99,15 +102,59 @@ describe('signature storage limits', () => {
       {},
     );
     await expect(
-      readBundleReferrers(client, image, small({ maxReferrerLayers: 0 })),
-    ).rejects.toMatchObject({ code: 'LIMIT_EXCEEDED' });
-    await expect(
-      readBundleReferrers(
-        client,
-        image,
-        small({ maxSignatureLayerBytes: 4, maxAttestationLayerBytes: 4 }),
-      ),
+      readBundleReferrers(client, image, {
+        limits: small({ maxSignatureLayerBytes: 4, maxAttestationLayerBytes: 4 }),
+      }),
     ).rejects.toMatchObject({ code: 'LIMIT_EXCEEDED' });
     expect(await readBundleReferrers(client, image)).toHaveLength(1);
+  });
+
+  test('with onRejected, an unreadable signature is reported and the others are still read', async () => {
+    const { client, image } = await setUp();
+    await appendLegacy(client, image, 'signature', signature(1));
+    await appendLegacy(client, image, 'signature', {
+      ...signature(2),
+      payload: Buffer.alloc(3000, 0x61),
+    });
+    await appendLegacy(client, image, 'signature', signature(3));
+    const rejected: RejectedSignature[] = [];
+    const limits = small({ maxSignatureLayerBytes: 1000 });
+    const found = await readLegacy(client, image, 'signature', {
+      limits,
+      onRejected: (r) => rejected.push(r),
+    });
+    expect(found.map((f) => f.signature)).toEqual(['sig1', 'sig3']);
+    expect(rejected).toEqual([
+      {
+        format: 'legacy',
+        kind: 'signature',
+        source: expect.stringMatching(/\.sig layer 2$/) as string,
+        reason: expect.stringContaining('more than the limit of 1000') as string,
+      },
+    ]);
+    await expect(readLegacy(client, image, 'signature', { limits })).rejects.toMatchObject({
+      code: 'LIMIT_EXCEEDED',
+    });
+  });
+
+  test('with onRejected, a referrer whose bundle blob is gone is reported, not thrown', async () => {
+    const { client, image } = await setUp();
+    const bundle = Buffer.from(`{"mediaType":"${bundleV03MediaType}","gone":true}`);
+    const digest = await writeBundleReferrer(client, image, bundle, {
+      'dev.sigstore.bundle.predicateType': 'https://sigstore.dev/cosign/sign/v1',
+    });
+    await writeBundleReferrer(client, image, Buffer.from('{"messageSignature":{}}'), {});
+    registry?.blobs.delete(sha256Digest(bundle));
+    const rejected: RejectedSignature[] = [];
+    const found = await readBundleReferrers(client, image, { onRejected: (r) => rejected.push(r) });
+    expect(found).toHaveLength(1);
+    expect(rejected).toEqual([
+      {
+        format: 'bundle',
+        kind: 'signature',
+        source: `${registry?.host}/app@${digest}`,
+        reason: expect.any(String) as string,
+      },
+    ]);
   });
 });

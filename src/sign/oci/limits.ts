@@ -22,8 +22,6 @@ export interface SignatureStorageLimits {
   maxReferrerEntries: number;
   /** Most pages of a referrers listing followed through `Link` headers. */
   maxReferrerPages: number;
-  /** Most layers in one bundle referrer manifest. */
-  maxReferrerLayers: number;
 }
 
 const MiB = 1024 * 1024;
@@ -38,5 +36,4 @@ export const defaultSignatureStorageLimits: Readonly<SignatureStorageLimits> = O
   maxBundleReferrers: 100,
   maxReferrerEntries: 1000,
   maxReferrerPages: 10,
-  maxReferrerLayers: 16,
 });

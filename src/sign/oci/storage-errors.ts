@@ -4,6 +4,8 @@
  * digest or size) is `SIGNATURE_INVALID`. Outages and refusals keep their registry codes.
  */
 import { isMoatError, SignError } from '../../errors.js';
+import type { RejectedSignature } from '../types.js';
+import type { SignatureStorageLimits } from './limits.js';
 
 const invalidCodes = new Set([
   'MANIFEST_INVALID',
@@ -42,4 +44,39 @@ export function invalidSignature(where: string, reason: string): SignError {
 /** A `SignError` `LIMIT_EXCEEDED` about `where`. */
 export function limitExceeded(where: string, reason: string): SignError {
   return new SignError('LIMIT_EXCEEDED', `${where}: ${reason}`);
+}
+
+/** How readers treat one unreadable signature (a layer or referrer), and their limits. */
+export interface ReadOptions {
+  limits?: SignatureStorageLimits;
+  /**
+   * Receives each signature that cannot be read (too large, not what its descriptor says, gone,
+   * malformed) with a one-line reason, and reading goes on with the others. Without it the first
+   * such problem is thrown. Limits on the whole (count, pages, total bytes) always throw.
+   */
+  onRejected?: (rejected: RejectedSignature) => void;
+}
+
+const perItemRegistryCodes = new Set(['REGISTRY_BLOB_UNKNOWN', 'REGISTRY_MANIFEST_UNKNOWN']);
+
+/**
+ * Runs the reading of one signature; a problem confined to it goes to `onRejected` (and
+ * `undefined` is returned) when that is set, else it is thrown as a `SignError`.
+ */
+export async function readOne<T>(
+  rejected: Omit<RejectedSignature, 'reason'>,
+  options: ReadOptions,
+  work: () => Promise<T>,
+): Promise<T | undefined> {
+  try {
+    return await work();
+  } catch (error) {
+    const translated = translate(error, rejected.source);
+    const confined =
+      translated instanceof SignError ||
+      (isMoatError(translated) && perItemRegistryCodes.has(translated.code));
+    if (!confined || options.onRejected === undefined) throw translated;
+    options.onRejected({ ...rejected, reason: (translated as Error).message });
+    return undefined;
+  }
 }
