@@ -197,6 +197,20 @@ describe('bad input: exit 2', () => {
     expect(result.code).toBe(2);
   });
 
+  test('a pattern RE2 does not accept (cosign’s Go regular expressions)', async () => {
+    const result = await run([
+      'verify',
+      '--certificate-identity-regexp',
+      '^(?=.*acme).*$',
+      '--certificate-oidc-issuer',
+      'https://accounts.example.com',
+      '--trusted-root',
+      'test/fixtures/sigstore-conformance/public-good-trusted-root.json',
+      'registry.example/app:1',
+    ]);
+    expect(result.code).toBe(2);
+  });
+
   test('a missing key file', async () => {
     const target = await image('missing-key');
     const result = await run([

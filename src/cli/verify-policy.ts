@@ -77,15 +77,19 @@ export function checkPolicyFlags(flags: PolicyFlags): void {
 /** Loads the key or the trusted root the flags name (after {@link checkPolicyFlags}). */
 export async function policyOf(flags: PolicyFlags): Promise<VerificationPolicy> {
   checkPolicyFlags(flags);
+  const policy: VerificationPolicy = {};
+  const identity = identityOf(flags);
+  if (Object.keys(identity).length > 0) {
+    // RE2 syntax, as cosign's Go patterns: refused before any file or registry is read.
+    const { checkIdentityPolicy } = await import('../sign/verify/identity.js');
+    policy.identity = checkIdentityPolicy(identity);
+  }
   const { loadPublicKeyFile } = await import('../sign/keys/index.js');
   const { loadTrustedRootFile } = await import('../sign/verify/trusted-root.js');
-  const policy: VerificationPolicy = {};
   if (flags.key !== undefined) policy.keys = [await loadPublicKeyFile(flags.key)];
   if (flags.trustedRoot !== undefined) {
     policy.trustedRoot = await loadTrustedRootFile(flags.trustedRoot);
   }
-  const identity = identityOf(flags);
-  if (Object.keys(identity).length > 0) policy.identity = identity;
   return policy;
 }
 

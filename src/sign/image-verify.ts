@@ -32,6 +32,7 @@ import type {
   VerifiedSignature,
 } from './types.js';
 import { verifyBundle } from './verify/bundle.js';
+import { checkIdentityPolicy } from './verify/identity.js';
 import { verifyLegacy } from './verify/legacy.js';
 
 /** What a verification looks for. */
@@ -86,8 +87,12 @@ async function verifyStored(
     rejected.push({ format, kind: wanted.kind, source, reason: reasonOf(error, source) });
 
   const legacySource = `${image.registry}/${image.repository}:${legacyTag(image.digest, wanted.kind)}`;
+  // A layer or referrer that cannot be read is one rejection (onRejected); a problem with the
+  // whole (too many layers or referrers, endless pages) rejects that format and the other is
+  // still verified.
+  const onRejected = (found: RejectedSignature) => rejected.push(found);
   const legacy = await readOrReject(
-    () => readLegacy(client, image, wanted.kind),
+    () => readLegacy(client, image, wanted.kind, { onRejected }),
     (error) => reject('legacy', legacySource, error),
   );
   for (const found of legacy) {
@@ -109,7 +114,7 @@ async function verifyStored(
 
   const referrersSource = `${image.registry}/${image.repository}@${image.digest} referrers`;
   const bundles = await readOrReject(
-    () => readBundleReferrers(client, image),
+    () => readBundleReferrers(client, image, { onRejected }),
     (error) => reject('bundle', referrersSource, error),
   );
   for (const found of bundles) {
@@ -216,21 +221,16 @@ const unreachable = new Set<string>([
   'HTTP_TIMEOUT',
 ]);
 
-/** A policy that could verify something: keys, or a trusted root with an identity and issuer. */
+/**
+ * A policy that could verify something: keys, or a trusted root with an identity and issuer
+ * (valid RE2 patterns, as cosign's Go regular expressions).
+ */
 function requireUsablePolicy(policy: VerificationPolicy): void {
   if ((policy.keys ?? []).length > 0) return;
   if (policy.trustedRoot === undefined) {
     throw new MoatError('USAGE', 'verification needs a public key or a trusted root');
   }
-  const identity = policy.identity ?? {};
-  const subject = identity.subject ?? identity.subjectRegExp;
-  const issuer = identity.issuer ?? identity.issuerRegExp;
-  if (subject === undefined || issuer === undefined) {
-    throw new MoatError(
-      'USAGE',
-      'keyless verification needs a certificate identity and an OIDC issuer (or their regular expressions)',
-    );
-  }
+  checkIdentityPolicy(policy.identity);
 }
 
 function isUsageError(error: unknown): boolean {
