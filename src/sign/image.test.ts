@@ -180,6 +180,30 @@ describe('verification rejects, with a reason', () => {
     expect(result.rejected[0]?.reason).not.toBe('');
   });
 
+  test('an altered or re-encoded legacy layer is rejected; the intact one still verifies', async () => {
+    const target = await image('altered-legacy');
+    await signImage(target.at, { ...options(), format: 'legacy' });
+    const { client, image: resolved } = await resolveImage(target.at, registry.access);
+    const [layer] = await readLegacy(client, resolved, 'signature');
+    const signature = layer!.annotations['dev.cosignproject.cosign/signature'] ?? '';
+    // The same JSON with a space more, signed by nobody.
+    await appendLegacy(client, resolved, 'signature', {
+      mediaType: layer!.mediaType,
+      payload: Buffer.concat([layer!.payload, Buffer.from(' ')]),
+      annotations: { 'dev.cosignproject.cosign/signature': signature },
+    });
+    // The signature truncated.
+    await appendLegacy(client, resolved, 'signature', {
+      mediaType: layer!.mediaType,
+      payload: layer!.payload,
+      annotations: { 'dev.cosignproject.cosign/signature': signature.slice(0, -8) },
+    });
+    const result = await verifyImage(target.at, policy, { access: registry.access });
+    expect(result.verified).toHaveLength(1);
+    expect(result.rejected).toHaveLength(2);
+    expect(result.rejected.map((r) => r.format)).toEqual(['legacy', 'legacy']);
+  });
+
   test('another image pushed under the signed tag has no signature', async () => {
     const target = await image('retag');
     await signImage(target.tag, { ...options(), format: 'legacy' });
