@@ -1,7 +1,9 @@
 /**
  * Moat's library entry (`import … from 'moat'`): the scan stages the CLI is built from —
  * open an image, take its inventory, match it against the vulnerability database, render the
- * result — and the types of the reports `docs/report-format.md` describes.
+ * result — the types of the reports `docs/report-format.md` describes, and cosign-compatible
+ * signing and offline verification (`sign`, `attest`, `verify`, `signBlob`, `verifyBlob`;
+ * `docs/signing.md`).
  * @example
  * import { catalogImage, matchInventory, openImage, openVulnDb, renderScan, vulnDbPath } from 'moat';
  * const image = await openImage('oci-archive:image.tar');
