@@ -3,6 +3,7 @@
  * curve's hash, Ed25519, RSA PKCS#1 v1.5 SHA-256; and verification that answers false, never
  * throws, for a wrong or malformed signature.
  */
+import { sign } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -110,6 +111,29 @@ describe('verifyData', () => {
     ['a huge length', Buffer.from([0x30, 0x84, 0xff, 0xff, 0xff, 0xff])],
   ])('answers false, without throwing, for a malformed signature (%s)', (_, signature) => {
     for (const key of malformedCheckKeys) expect(verifyData(key, data, signature)).toBe(false);
+  });
+
+  it('refuses re-encoded ECDSA signatures: raw r‖s, BER long-form length, a trailing byte', () => {
+    const key = generateSigningKey();
+    const verification = verificationKeyOf(key);
+    const der = signData(key, data);
+    const raw = sign('sha256', data, { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
+    const ber = Buffer.concat([Buffer.from([0x30, 0x81, der[1] ?? 0]), der.subarray(2)]);
+    expect(verifyData(verification, data, der)).toBe(true);
+    expect(verifyData(verification, data, raw)).toBe(false);
+    expect(verifyData(verification, data, ber)).toBe(false);
+    expect(verifyData(verification, data, Buffer.concat([der, Buffer.from([0])]))).toBe(false);
+  });
+
+  it('refuses a truncated or bit-flipped signature of every algorithm', () => {
+    for (const algorithm of ['ecdsa-p384', 'ed25519', 'rsa'] as const) {
+      const key = generateSigningKey(algorithm);
+      const signature = signData(key, data);
+      const flipped = Buffer.from(signature);
+      flipped[flipped.length - 1] = (flipped.at(-1) ?? 0) ^ 1;
+      expect(verifyData(verificationKeyOf(key), data, signature.subarray(0, -1))).toBe(false);
+      expect(verifyData(verificationKeyOf(key), data, flipped)).toBe(false);
+    }
   });
 
   it("refuses another key's signature", () => {
