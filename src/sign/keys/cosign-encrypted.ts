@@ -43,15 +43,9 @@ const containerSchema = z.object({
   ciphertext: base64,
 });
 
-/**
- * Seals `plaintext` with `password` into cosign's JSON container (bytes of compact JSON).
- * `params` exists for tests; cosign and Moat write the standard parameters.
- */
-export function encryptCosignContainer(
-  plaintext: Uint8Array,
-  password: Buffer,
-  params: ScryptParams = standardParams,
-): Buffer {
+/** Seals `plaintext` with `password` into cosign's JSON container (bytes of compact JSON). */
+export function encryptCosignContainer(plaintext: Uint8Array, password: Buffer): Buffer {
+  const params = standardParams;
   const salt = randomBytes(scryptSaltBytes);
   const nonce = randomBytes(secretboxNonceBytes);
   const key = scryptSync(password, salt, keyBytes, { ...params, maxmem: scryptMaxMemBytes });

@@ -144,6 +144,44 @@ describe('readPrivateKey: cosign encrypted keys', () => {
   });
 });
 
+describe('readPrivateKey: errors never quote the key file', () => {
+  const plain = Buffer.from(
+    opensslKey(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256']),
+  );
+  const cosign = encodeCosignPrivateKey(generateSigningKey(), Buffer.from('pw'));
+  const pkcs8 = openssl(['pkcs8', '-topk8', '-v2', 'aes-256-cbc', '-passout', 'pass:pw'], plain);
+
+  /** Every 12-character piece of the PEM bodies (and the base64 inside cosign's JSON). */
+  function pieces(...pems: (Buffer | string)[]): string[] {
+    const texts = pems.flatMap((pem) => {
+      const body = pem.toString().split('\n').slice(1, -2).join('');
+      return [body, Buffer.from(body, 'base64').toString('latin1')];
+    });
+    return texts.flatMap((text) => text.match(/[A-Za-z0-9+/]{12}/g) ?? []);
+  }
+
+  it.each([
+    ['a cosign key, wrong password', Buffer.from(cosign), 'wrong'],
+    ['a cosign key, truncated', Buffer.from(cosign.slice(0, 300)), 'pw'],
+    [
+      'a cosign key, damaged JSON',
+      Buffer.from(cosign.replace(/\n[A-Za-z0-9]{8}/, '\nAAAAAAAA')),
+      'pw',
+    ],
+    ['an encrypted PKCS#8 key, wrong password', pkcs8, 'wrong'],
+    [
+      'a PKCS#8 key, damaged DER',
+      Buffer.from(plain.toString().replace(/\n[A-Za-z0-9]{8}/, '\nAAAAAAAA')),
+      '',
+    ],
+  ])('%s', async (_, pem, pass) => {
+    const error = await refusal(readPrivateKey(pem, 'k', password(pass)));
+    const cause = error.cause as Error | undefined;
+    const told = `${error.message} ${cause?.message ?? ''} ${JSON.stringify(cause ?? {})}`;
+    for (const piece of pieces(cosign, pkcs8, plain)) expect(told).not.toContain(piece);
+  });
+});
+
 describe('readPrivateKey: PKCS#8, SEC 1 and PKCS#1 keys made by openssl', () => {
   it('reads a plain PKCS#8 key without asking for a password', async () => {
     const pem = opensslKey(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-384']);

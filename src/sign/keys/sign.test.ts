@@ -3,6 +3,7 @@
  * curve's hash, Ed25519, RSA PKCS#1 v1.5 SHA-256; and verification that answers false, never
  * throws, for a wrong or malformed signature.
  */
+import { sign } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { openssl, opensslSucceeds } from '../../../test/fixtures/cosign-keys/ope
 import type { KeyAlgorithm, SigningKey, VerificationKey } from '../types.js';
 import { generateSigningKey } from './algorithm.js';
 import { encodePublicKey } from './encode.js';
+import { encodePem } from './pem.js';
 import { readPublicKey } from './read-public.js';
 import { signData, verifyData } from './sign.js';
 
@@ -94,6 +96,21 @@ describe('verifyData', () => {
     },
   );
 
+  it("accepts Ed25519ph, cosign's default for Ed25519 keys (RFC 8032's test vector)", () => {
+    const spki = Buffer.concat([
+      Buffer.from('302a300506032b6570032100', 'hex'),
+      Buffer.from('ec172b93ad5e563bf4932c70e1245034c35467ef2efd4d64ebf819683467e2bf', 'hex'),
+    ]);
+    const key = readPublicKey(Buffer.from(encodePem('PUBLIC KEY', spki)), 'rfc8032');
+    const signature = Buffer.from(
+      '98a70222f0b8121aa9d30f813d683f809e462b469c7ff87639499bb94e6dae41' +
+        '31f85042463c2a355a2003d062adf5aaa10b8c61e636062aaad11c2a26083406',
+      'hex',
+    );
+    expect(verifyData(key, Buffer.from('abc'), signature)).toBe(true);
+    expect(verifyData(key, Buffer.from('abd'), signature)).toBe(false);
+  });
+
   it('accepts a signature openssl made (ECDSA P-256, SHA-256)', () => {
     const path = join(dir, 'openssl.key');
     openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', path]);
@@ -110,6 +127,29 @@ describe('verifyData', () => {
     ['a huge length', Buffer.from([0x30, 0x84, 0xff, 0xff, 0xff, 0xff])],
   ])('answers false, without throwing, for a malformed signature (%s)', (_, signature) => {
     for (const key of malformedCheckKeys) expect(verifyData(key, data, signature)).toBe(false);
+  });
+
+  it('refuses re-encoded ECDSA signatures: raw r‖s, BER long-form length, a trailing byte', () => {
+    const key = generateSigningKey();
+    const verification = verificationKeyOf(key);
+    const der = signData(key, data);
+    const raw = sign('sha256', data, { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
+    const ber = Buffer.concat([Buffer.from([0x30, 0x81, der[1] ?? 0]), der.subarray(2)]);
+    expect(verifyData(verification, data, der)).toBe(true);
+    expect(verifyData(verification, data, raw)).toBe(false);
+    expect(verifyData(verification, data, ber)).toBe(false);
+    expect(verifyData(verification, data, Buffer.concat([der, Buffer.from([0])]))).toBe(false);
+  });
+
+  it('refuses a truncated or bit-flipped signature of every algorithm', () => {
+    for (const algorithm of ['ecdsa-p384', 'ed25519', 'rsa'] as const) {
+      const key = generateSigningKey(algorithm);
+      const signature = signData(key, data);
+      const flipped = Buffer.from(signature);
+      flipped[flipped.length - 1] = (flipped.at(-1) ?? 0) ^ 1;
+      expect(verifyData(verificationKeyOf(key), data, signature.subarray(0, -1))).toBe(false);
+      expect(verifyData(verificationKeyOf(key), data, flipped)).toBe(false);
+    }
   });
 
   it("refuses another key's signature", () => {
