@@ -141,7 +141,7 @@ describe('verifyBundle with keys', () => {
     );
     expect(result).toMatchObject({
       code: 'VERIFICATION_FAILED',
-      message: 'blob: signature does not verify: signature verification failed',
+      message: 'blob: signature does not verify',
     });
   });
 
