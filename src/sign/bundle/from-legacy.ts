@@ -3,7 +3,8 @@
  * a bundle does, in annotations: the Fulcio certificate (`dev.sigstore.cosign/certificate`), its
  * chain, and the Rekor entry as cosign's "bundle" (`dev.sigstore.cosign/bundle`: the signed entry
  * timestamp and the entry's body, integrated time, log index and log ID; cosign
- * `pkg/cosign/bundle/rekor.go` `RekorBundle`). Rewritten as a v0.1 bundle (inclusion promise, no
+ * `pkg/cosign/bundle/rekor.go` `RekorBundle`) and an RFC 3161 timestamp, when there is one
+ * (`dev.sigstore.cosign/rfc3161timestamp`, `pkg/cosign/bundle/tsa.go`). Rewritten as a v0.1 bundle (inclusion promise, no
  * proof) it is verified offline by the one bundle verifier, like cosign's own legacy path checks
  * the signed entry timestamp against the trusted root's Rekor key.
  */
@@ -18,7 +19,7 @@ import type { LegacySignatureLayer } from '../types.js';
 
 const v01MediaType = 'application/vnd.dev.sigstore.bundle+json;version=0.1';
 
-/** Most certificates read from a chain annotation. */
+/** Most PEM blocks read from the certificate annotation. */
 const maxChainCertificates = 10;
 
 const rekorBundleSchema = z.object({
@@ -32,6 +33,9 @@ const rekorBundleSchema = z.object({
 });
 
 const bodyKindSchema = z.looseObject({ kind: z.string(), apiVersion: z.string() });
+
+// cosign `pkg/cosign/bundle/tsa.go` RFC3161Timestamp, in `dev.sigstore.cosign/rfc3161timestamp`.
+const timestampSchema = z.object({ SignedRFC3161Timestamp: z.string() });
 
 function invalid(found: LegacySignatureLayer, reason: string, cause?: unknown): SignError {
   return new SignError('SIGNATURE_INVALID', `${found.source}: ${reason}`, { cause });
@@ -81,6 +85,25 @@ function tlogEntry(rekorBundle: string, found: LegacySignatureLayer): Record<str
   };
 }
 
+/** The layer's RFC 3161 timestamp annotation as bundle timestamp data, when present. */
+function timestampData(found: LegacySignatureLayer): Record<string, unknown> {
+  if (found.timestamp === undefined) return {};
+  let parsed: z.infer<typeof timestampSchema>;
+  try {
+    parsed = timestampSchema.parse(JSON.parse(found.timestamp));
+  } catch (error) {
+    throw invalid(found, "the timestamp annotation is not cosign's RFC3161Timestamp JSON", error);
+  }
+  if (decodeBase64Strict(parsed.SignedRFC3161Timestamp) === undefined) {
+    throw invalid(found, 'the timestamp annotation is not valid base64');
+  }
+  return {
+    timestampVerificationData: {
+      rfc3161Timestamps: [{ signedTimestamp: parsed.SignedRFC3161Timestamp }],
+    },
+  };
+}
+
 function content(found: LegacySignatureLayer): Record<string, unknown> {
   if (found.kind === 'attestation') {
     const envelope = parseEnvelope(found.payload, found.source);
@@ -107,7 +130,8 @@ function content(found: LegacySignatureLayer): Record<string, unknown> {
 }
 
 /**
- * The Sigstore bundle (v0.1 JSON) equivalent to a keyless legacy layer: its certificate and chain,
+ * The Sigstore bundle (v0.1 JSON) equivalent to a keyless legacy layer: its certificate (the chain
+ * annotation is not used),
  * its Rekor entry with the inclusion promise, and the signature (or, for an attestation, the
  * envelope). `SIGNATURE_INVALID` when the layer carries no certificate or Rekor bundle.
  */
@@ -122,12 +146,14 @@ export function legacyKeylessBundle(found: LegacySignatureLayer): Buffer {
   const leaf = certificatesOf(found.certificate, found);
   if (leaf.length !== 1)
     throw invalid(found, 'the certificate annotation holds no single certificate');
-  const chain = certificatesOf(found.chain ?? '', found).filter((cert) => cert !== leaf[0]);
   const bundle = {
     mediaType: v01MediaType,
     verificationMaterial: {
-      x509CertificateChain: { certificates: [...leaf, ...chain].map((rawBytes) => ({ rawBytes })) },
+      // Only the leaf: cosign's chain annotation ends with the Fulcio root, and a bundle chain
+      // holding a root is refused; the intermediates come from the trusted root instead.
+      x509CertificateChain: { certificates: leaf.map((rawBytes) => ({ rawBytes })) },
       tlogEntries: [tlogEntry(found.rekorBundle, found)],
+      ...timestampData(found),
     },
     ...content(found),
   };

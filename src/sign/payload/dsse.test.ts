@@ -1,5 +1,10 @@
+import { execFile } from 'node:child_process';
 import { createPrivateKey, createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 
 import { describe, expect, test } from 'vitest';
 
@@ -136,6 +141,41 @@ describe('signEnvelope and verifyEnvelope', () => {
     ]);
     expect(verified?.key).toBe(verification);
     expect(verified?.payload.toString()).toBe('{"a":1}');
+  });
+
+  test('openssl verifies the signature over the PAE of the envelope it reads back', async () => {
+    const { signing } = keyPair();
+    const envelope = parseEnvelope(
+      serializeEnvelope(signEnvelope(signing, inTotoPayloadType, Buffer.from('{"_type":"x"}'))),
+      't',
+    );
+    const dir = await mkdtemp(join(tmpdir(), 'moat-dsse-'));
+    try {
+      // The PAE rebuilt by hand from the spec, independently of pae().
+      const body = Buffer.from(envelope.payload, 'base64');
+      const message = Buffer.concat([
+        Buffer.from(`DSSEv1 ${inTotoPayloadType.length} ${inTotoPayloadType} ${body.length} `),
+        body,
+      ]);
+      await writeFile(join(dir, 'pae.bin'), message);
+      await writeFile(join(dir, 'sig.der'), Buffer.from(envelope.signatures[0]!.sig, 'base64'));
+      await writeFile(
+        join(dir, 'pub.pem'),
+        signing.publicKey.export({ type: 'spki', format: 'pem' }),
+      );
+      const { stdout } = await promisify(execFile)('openssl', [
+        'dgst',
+        '-sha256',
+        '-verify',
+        join(dir, 'pub.pem'),
+        '-signature',
+        join(dir, 'sig.der'),
+        join(dir, 'pae.bin'),
+      ]);
+      expect(stdout.trim()).toBe('Verified OK');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test('names the key that verified among several', () => {

@@ -52,6 +52,13 @@ describe('simpleSigningPayload', () => {
     );
   });
 
+  test('matches the payload cosign verify printed in cosign README (local registry with a port)', () => {
+    const digest = 'sha256:7a91c50d922925f152fec96ed1d84b7bc6b2079c169d68826f6cf307f22d40e6';
+    expect(simpleSigningPayload(imageAt('localhost:5000/tcpconnect', digest)).toString()).toBe(
+      '{"critical":{"identity":{"docker-reference":"localhost:5000/tcpconnect"},"image":{"docker-manifest-digest":"sha256:7a91c50d922925f152fec96ed1d84b7bc6b2079c169d68826f6cf307f22d40e6"},"type":"cosign container image signature"},"optional":null}',
+    );
+  });
+
   test('writes annotations as a map with sorted keys (sigstore "standard atomic signature")', () => {
     const payload = simpleSigningPayload(imageAt('example.com/atomic/test/image', d34d), {
       timestamp: 1458239713,

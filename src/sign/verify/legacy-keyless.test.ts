@@ -32,6 +32,7 @@ const aTxtDigest = 'sha256:a0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a3
 
 interface ConformanceBundle {
   verificationMaterial: {
+    timestampVerificationData?: { rfc3161Timestamps: { signedTimestamp: string }[] };
     x509CertificateChain?: { certificates: { rawBytes: string }[] };
     certificate?: { rawBytes: string };
     tlogEntries: {
@@ -92,6 +93,14 @@ function legacyLayerFrom(bundle: ConformanceBundle, payload: Buffer): LegacySign
       .map((cert) => pem(cert.rawBytes))
       .join(''),
     rekorBundle,
+    ...(material.timestampVerificationData === undefined
+      ? {}
+      : {
+          timestamp: JSON.stringify({
+            SignedRFC3161Timestamp:
+              material.timestampVerificationData.rfc3161Timestamps[0]!.signedTimestamp,
+          }),
+        }),
     annotations,
   };
 }
@@ -121,6 +130,15 @@ describe('keyless legacy attestation (.att layer with certificate and Rekor bund
     expect(verified.signer).toMatchObject({ kind: 'certificate', ...identity });
     expect(verified.signedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(verified.payload).toMatchObject({ predicateType: 'https://slsa.dev/provenance/v1' });
+  });
+
+  test('verifies when the chain annotation ends with the Fulcio root, as cosign writes it', () => {
+    const root = JSON.parse(readFileSync(join(cases, 'public-good-trusted-root.json'), 'utf8')) as {
+      certificateAuthorities: { certChain: { certificates: { rawBytes: string }[] } }[];
+    };
+    const fulcio = root.certificateAuthorities.at(-1)!.certChain.certificates;
+    const withRoot = { ...layer, chain: fulcio.map((cert) => pem(cert.rawBytes)).join('') };
+    expect(verifyLegacy(withRoot, imageWith(aTxtDigest), policy).kind).toBe('attestation');
   });
 
   test('fails for an image its subject does not name', () => {
@@ -172,5 +190,32 @@ describe('keyless legacy signature (.sig layer with certificate and Rekor bundle
     expect(failure(() => verifyLegacy(layer, imageWith(aTxtDigest), policy))).toContain(
       "not cosign's RekorBundle JSON",
     );
+  });
+});
+
+describe('keyless legacy attestation with an RFC 3161 timestamp annotation', () => {
+  const name = 'intoto-with-custom-trust-root';
+  const root = loadTrustedRoot(
+    readFileSync(join(cases, 'bundle-verify', name, 'trusted_root.json')),
+    'trusted_root.json',
+  );
+  const layer = legacyLayerFrom(caseBundle(name), Buffer.alloc(0));
+  const digest = 'sha256:330a043220fa13e01d68a7db39c89e12b0c4c3b6a0346fe624b0903f1303b5b2';
+
+  test('carries the timestamp into the bundle and verifies against the custom root', () => {
+    expect(layer.timestamp).toBeDefined();
+    const bundle = parseBundle(legacyKeylessBundle(layer), 'b');
+    expect(bundle.verificationMaterial.timestampVerificationData?.rfc3161Timestamps).toHaveLength(
+      1,
+    );
+    const verified = verifyLegacy(layer, imageWith(digest), { trustedRoot: root, identity });
+    expect(verified.kind).toBe('attestation');
+  });
+
+  test("fails when the timestamp annotation is not cosign's JSON", () => {
+    const broken = { ...layer, timestamp: '{"SignedRFC3161Timestamp":5}' };
+    expect(
+      failure(() => verifyLegacy(broken, imageWith(digest), { trustedRoot: root, identity })),
+    ).toContain("not cosign's RFC3161Timestamp JSON");
   });
 });
