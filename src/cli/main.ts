@@ -10,6 +10,7 @@ import { describeFsError, isEnvironmentFsError } from '../util/fs-errors.js';
 import { registerAdminCommand } from './admin.js';
 import { registerDbCommand } from './db.js';
 import { ExitCodeError, type CliIo } from './io.js';
+import { registerKeyCommand } from './key.js';
 import { registerSbomCommand } from './sbom.js';
 import { registerScanCommand } from './scan.js';
 import { registerServeCommand } from './serve.js';
@@ -33,6 +34,7 @@ export async function main(argv: string[], io: CliIo = process): Promise<number>
   registerDbCommand(program, io);
   registerServeCommand(program, io);
   registerAdminCommand(program, io);
+  registerKeyCommand(program, io);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

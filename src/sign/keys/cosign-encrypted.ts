@@ -17,26 +17,15 @@ import { secretbox } from '@noble/ciphers/salsa';
 import { z } from 'zod';
 
 import { SignError } from '../../errors.js';
-import {
-  maxScryptN,
-  maxScryptP,
-  maxScryptR,
-  scryptMaxMemBytes,
-  scryptSaltBytes,
-  secretboxNonceBytes,
-} from './limits.js';
+import { checkScryptParams, type ScryptParams } from './kdf-params.js';
+import { scryptMaxMemBytes, scryptSaltBytes, secretboxNonceBytes } from './limits.js';
 
 /** The PEM label cosign writes. */
 export const sigstorePrivateKeyLabel = 'ENCRYPTED SIGSTORE PRIVATE KEY';
 /** The label of keys written by cosign before 2.0, still read. */
 export const cosignPrivateKeyLabel = 'ENCRYPTED COSIGN PRIVATE KEY';
 
-/** scrypt parameters; cosign's current default ("standard"). */
-export interface ScryptParams {
-  N: number;
-  r: number;
-  p: number;
-}
+/** cosign's current default scrypt parameters ("standard"). */
 const standardParams: ScryptParams = { N: 65536, r: 8, p: 1 };
 
 const keyBytes = 32;
@@ -54,15 +43,9 @@ const containerSchema = z.object({
   ciphertext: base64,
 });
 
-/**
- * Seals `plaintext` with `password` into cosign's JSON container (bytes of compact JSON).
- * `params` exists for tests; cosign and Moat write the standard parameters.
- */
-export function encryptCosignContainer(
-  plaintext: Uint8Array,
-  password: Buffer,
-  params: ScryptParams = standardParams,
-): Buffer {
+/** Seals `plaintext` with `password` into cosign's JSON container (bytes of compact JSON). */
+export function encryptCosignContainer(plaintext: Uint8Array, password: Buffer): Buffer {
+  const params = standardParams;
   const salt = randomBytes(scryptSaltBytes);
   const nonce = randomBytes(secretboxNonceBytes);
   const key = scryptSync(password, salt, keyBytes, { ...params, maxmem: scryptMaxMemBytes });
@@ -88,16 +71,22 @@ export async function decryptCosignContainer(
   source: string,
   password: () => Promise<Buffer>,
 ): Promise<Buffer> {
-  let parsed: z.infer<typeof containerSchema>;
+  // No cause is kept: JSON.parse's message quotes the text, and Moat's errors quote no key file.
+  let document: unknown;
   try {
-    parsed = containerSchema.parse(JSON.parse(json.toString('utf8')));
-  } catch (cause) {
+    document = JSON.parse(json.toString('utf8'));
+  } catch {
+    throw new SignError('KEY_INVALID', `${source}: the encrypted key is not JSON`);
+  }
+  const result = containerSchema.safeParse(document);
+  if (!result.success) {
+    const where = result.error.issues.map((issue) => issue.path.join('.') || '(top)').join(', ');
     throw new SignError(
       'KEY_INVALID',
-      `${source}: the encrypted key is not cosign's JSON (kdf, cipher, ciphertext)`,
-      { cause },
+      `${source}: the encrypted key is not cosign's JSON (kdf, cipher, ciphertext): bad ${where}`,
     );
   }
+  const parsed = result.data;
   const { kdf, cipher } = parsed;
   if (kdf.name !== 'scrypt') {
     throw new SignError('KEY_INVALID', `${source}: unknown key derivation ${quote(kdf.name)}`);
@@ -136,22 +125,6 @@ export async function decryptCosignContainer(
     );
   } finally {
     key.fill(0);
-  }
-}
-
-/** Refuses parameters beyond the limits, or that scrypt itself would refuse. */
-function checkScryptParams({ N, r, p }: ScryptParams, source: string): void {
-  if (N < 2 || (N & (N - 1)) !== 0 || r < 1 || p < 1) {
-    throw new SignError(
-      'KEY_INVALID',
-      `${source}: scrypt parameters N=${N} r=${r} p=${p} are not valid (N a power of two > 1, r and p ≥ 1)`,
-    );
-  }
-  if (N > maxScryptN || r > maxScryptR || p > maxScryptP) {
-    throw new SignError(
-      'LIMIT_EXCEEDED',
-      `${source}: scrypt parameters N=${N} r=${r} p=${p} exceed the limits N ≤ ${maxScryptN}, r ≤ ${maxScryptR}, p ≤ ${maxScryptP}`,
-    );
   }
 }
 

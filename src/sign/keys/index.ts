@@ -5,9 +5,9 @@
  */
 export { algorithmOf, generateSigningKey } from './algorithm.js';
 export { encodeCosignPrivateKey, encodePublicKey } from './encode.js';
-export { loadPrivateKeyFile, loadPublicKeyFile, readKeyFile } from './files.js';
+export { loadPrivateKeyFile, loadPublicKeyFile } from './files.js';
 export { keyHint } from './hint.js';
-export { passwordSource, passwordVariables, type PasswordIo } from './password.js';
+export { passwordSource } from './password.js';
 export { readPrivateKey } from './read-private.js';
 export { readPublicKey } from './read-public.js';
 export { signatureHashOf, signData, verifyData } from './sign.js';

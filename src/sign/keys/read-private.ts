@@ -17,6 +17,7 @@ import {
 } from './cosign-encrypted.js';
 import { maxKeyFileBytes } from './limits.js';
 import { decodePem, type PemBlock } from './pem.js';
+import { checkEncryptedPkcs8Kdf } from './pkcs8-encrypted.js';
 
 /**
  * The signing key in `pem` (read from `source`, named in messages).
@@ -70,6 +71,7 @@ async function privateKeyOf(
       return parse(() => createPrivateKey({ key: block.der, format: 'der', type }), source);
     }
     case 'ENCRYPTED PRIVATE KEY':
+      checkEncryptedPkcs8Kdf(block.der, source);
       return parseEncrypted(block, source, password);
     case 'PUBLIC KEY':
     case 'CERTIFICATE':
