@@ -2,7 +2,8 @@
  * Reads a Sigstore bundle for verification: `parseBundle` (`bundle/parse.ts`: bounded, a known
  * media type, strict base64, the shape `@sigstore/bundle` demands of that version), then the few
  * things left unchecked that the conformance suite requires to fail (a negative log index, an
- * empty certificate chain or one holding a root certificate). Anything wrong here is
+ * empty certificate chain or one holding a root certificate), and counts that bound the work of
+ * verification (every log entry and timestamp present is verified). Anything wrong here is
  * SIGNATURE_INVALID: the bundle is malformed, not a signature that failed.
  */
 import type { Bundle } from '@sigstore/bundle';
@@ -11,9 +12,31 @@ import { X509Certificate } from '@sigstore/core';
 import { SignError } from '../../errors.js';
 import { parseBundle } from '../bundle/index.js';
 
+/** Most transparency-log entries, RFC 3161 timestamps and chain certificates in a bundle. */
+export const bundleCountLimits = { maxTlogEntries: 8, maxTimestamps: 8, maxChainCertificates: 8 };
+
 /** Parses and checks a bundle; SIGNATURE_INVALID naming `source`. */
 export function readBundle(bytes: Buffer, source: string): Bundle {
   const bundle = parseBundle(bytes, source);
+  const material = bundle.verificationMaterial;
+  const counts: [number, number, string][] = [
+    [material.tlogEntries.length, bundleCountLimits.maxTlogEntries, 'transparency log entries'],
+    [
+      material.timestampVerificationData?.rfc3161Timestamps.length ?? 0,
+      bundleCountLimits.maxTimestamps,
+      'RFC 3161 timestamps',
+    ],
+    [
+      material.content.$case === 'x509CertificateChain'
+        ? material.content.x509CertificateChain.certificates.length
+        : 1,
+      bundleCountLimits.maxChainCertificates,
+      'chain certificates',
+    ],
+  ];
+  for (const [count, limit, what] of counts) {
+    if (count > limit) throw malformed(source, `has ${count} ${what}, over the limit of ${limit}`);
+  }
   for (const entry of bundle.verificationMaterial.tlogEntries) {
     if (!/^\d+$/.test(entry.logIndex)) {
       throw malformed(source, `has a transparency log entry with log index ${entry.logIndex}`);

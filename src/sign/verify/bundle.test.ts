@@ -141,7 +141,7 @@ describe('verifyBundle with keys', () => {
     );
     expect(result).toMatchObject({
       code: 'VERIFICATION_FAILED',
-      message: 'blob: signature does not verify: signature verification failed',
+      message: 'blob: signature does not verify',
     });
   });
 
@@ -208,6 +208,26 @@ describe('verifyBundle with keys', () => {
         'SIGNATURE_INVALID',
       );
     }
+  });
+
+  it('refuses a bundle with more log entries than verification will check', () => {
+    const json = JSON.parse(caseBundle('happy-path-v0.3').toString()) as {
+      verificationMaterial: { tlogEntries: unknown[] };
+    };
+    const entry = json.verificationMaterial.tlogEntries[0];
+    json.verificationMaterial.tlogEntries = Array.from({ length: 9 }, () => entry);
+    const result = failure(() =>
+      verifyBundle(
+        Buffer.from(JSON.stringify(json)),
+        bytes(a),
+        { trustedRoot: publicGood, identity: beacon },
+        'many',
+      ),
+    );
+    expect(result).toMatchObject({
+      code: 'SIGNATURE_INVALID',
+      message: 'many: bundle has 9 transparency log entries, over the limit of 8',
+    });
   });
 
   it('verifies the transparency log entries of a key bundle when a trusted root is given', () => {

@@ -23,11 +23,25 @@ const prefixes: Record<string, string> = {
   UNTRUSTED_SIGNER_ERROR: 'identity mismatch',
 };
 
+/** Details that say less than they could, and what to say instead ('' = nothing more). */
+const rewordings = new Map([
+  ['signature verification failed', ''],
+  ['inclusion promise could not be verified', ''],
+  [
+    'timestamp could not be verified',
+    'an RFC 3161 timestamp does not verify (TSA not in the trusted root, outside its validity, or not over this signature)',
+  ],
+]);
+
 /** The one-line reason for a failure thrown while verifying, without the source. */
 export function failureReason(error: unknown): string {
   if (error instanceof VerificationError || error instanceof PolicyError) {
     const prefix = prefixes[error.code] ?? error.code.toLowerCase();
-    const detail = oneLine(error.message);
+    const message = oneLine(error.message);
+    const tooFew = /^expected (\d+) timestamps, got (\d+)$/.exec(message);
+    const detail = tooFew
+      ? `${tooFew[2]} of the ${tooFew[1]} needed (a log entry's integrated time or an RFC 3161 timestamp)`
+      : (rewordings.get(message) ?? message);
     const cause = error.cause instanceof Error ? oneLine(error.cause.message) : '';
     const parts = [detail, cause].filter((part) => part !== '' && !prefix.includes(part));
     return parts.length > 0 ? `${prefix}: ${parts.join(': ')}` : prefix;
