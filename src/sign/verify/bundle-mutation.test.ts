@@ -116,3 +116,41 @@ describe('verifyBundle on mutated bundles', () => {
     });
   }
 });
+
+describe('loadTrustedRoot and verifyBundle on mutated trusted roots', () => {
+  it('any field of the public-good root replaced by any JSON value: a Moat error or a root that works', () => {
+    const rootJson = JSON.parse(
+      readFileSync(join(conformance, 'public-good-trusted-root.json'), 'utf8'),
+    ) as Json;
+    const bundle = readFileSync(join(cases, 'happy-path-v0.3', 'bundle.sigstore.json'));
+    const all = paths(rootJson);
+    const junk = fc.oneof(
+      fc.constant(null),
+      fc.boolean(),
+      fc.integer(),
+      fc.constantFrom('', 'AAAA', '2099-01-01T00:00:00Z', 'PKIX_ED25519', '==='),
+      fc.string(),
+      fc.constant<Json>([]),
+      fc.constant<Json>({}),
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: all.length - 1 }), junk, (index, value) => {
+        const mutated = Buffer.from(JSON.stringify(replaced(rootJson, all[index] ?? [], value)));
+        let failure: unknown;
+        try {
+          const trustedRoot = loadTrustedRoot(mutated, 'mutated-root.json');
+          verifyBundle(bundle, { kind: 'bytes', data: artefact }, { ...policy, trustedRoot }, 'b');
+        } catch (error) {
+          failure = error;
+        }
+        if (failure !== undefined) {
+          expect(
+            isMoatError(failure),
+            `${(all[index] ?? []).join('.')}: ${(failure as Error).stack ?? ''}`,
+          ).toBe(true);
+        }
+      }),
+      { numRuns: 300, seed: 7 },
+    );
+  });
+});
