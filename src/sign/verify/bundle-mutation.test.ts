@@ -4,7 +4,8 @@
  * Some fields are not covered by any signature and may change without effect: the inclusion
  * proof's `treeSize` / `rootHash` (the signed checkpoint's values are the ones used), a Rekor v2
  * entry's `logId` and `logIndex` (the checkpoint's key hint and the proof's index are used), an
- * unspecified digest algorithm (SHA-256). Which mutations still verify is listed with
+ * unspecified digest algorithm (SHA-256); for a key-signed bundle the key hint, and the log
+ * entries and timestamps, which it may drop (none is required). Which mutations still verify is listed with
  * `MOAT_SHOW_VERIFIED=1`.
  */
 import { createHash } from 'node:crypto';
@@ -15,6 +16,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 import { isMoatError } from '../../errors.js';
+import { readPublicKey } from '../keys/index.js';
 import type { VerificationPolicy } from '../types.js';
 import { verifyBundle } from './bundle.js';
 import { loadTrustedRoot } from './trusted-root.js';
@@ -62,7 +64,13 @@ function replaced(value: Json, path: (string | number)[], replacement: Json): Js
 }
 
 describe('verifyBundle on mutated bundles', () => {
-  for (const name of ['happy-path-v0.3', 'happy-path-intoto-in-dsse-v3', 'rekor2-happy-path']) {
+  const names = [
+    'happy-path-v0.3',
+    'happy-path-intoto-in-dsse-v3',
+    'rekor2-happy-path',
+    'managed-key-happy-path',
+  ];
+  for (const name of names) {
     it(`${name}: any field replaced by any JSON value fails with a Moat error`, () => {
       const bundle = JSON.parse(
         readFileSync(join(cases, name, 'bundle.sigstore.json'), 'utf8'),
@@ -95,7 +103,12 @@ describe('verifyBundle on mutated bundles', () => {
                 algorithm: 'sha256',
                 digest: createHash('sha256').update(artefact).digest(),
               },
-              { ...policy, trustedRoot: caseRoot },
+              name.startsWith('managed-key')
+                ? {
+                    keys: [readPublicKey(readFileSync(join(cases, name, 'key.pub')), 'key.pub')],
+                    trustedRoot: caseRoot,
+                  }
+                : { ...policy, trustedRoot: caseRoot },
               name,
             );
           } catch (error) {
