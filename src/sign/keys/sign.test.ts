@@ -14,6 +14,7 @@ import { openssl, opensslSucceeds } from '../../../test/fixtures/cosign-keys/ope
 import type { KeyAlgorithm, SigningKey, VerificationKey } from '../types.js';
 import { generateSigningKey } from './algorithm.js';
 import { encodePublicKey } from './encode.js';
+import { encodePem } from './pem.js';
 import { readPublicKey } from './read-public.js';
 import { signData, verifyData } from './sign.js';
 
@@ -94,6 +95,21 @@ describe('verifyData', () => {
       expect(verifyData(verificationKeyOf(key), Buffer.from('other'), signature)).toBe(false);
     },
   );
+
+  it("accepts Ed25519ph, cosign's default for Ed25519 keys (RFC 8032's test vector)", () => {
+    const spki = Buffer.concat([
+      Buffer.from('302a300506032b6570032100', 'hex'),
+      Buffer.from('ec172b93ad5e563bf4932c70e1245034c35467ef2efd4d64ebf819683467e2bf', 'hex'),
+    ]);
+    const key = readPublicKey(Buffer.from(encodePem('PUBLIC KEY', spki)), 'rfc8032');
+    const signature = Buffer.from(
+      '98a70222f0b8121aa9d30f813d683f809e462b469c7ff87639499bb94e6dae41' +
+        '31f85042463c2a355a2003d062adf5aaa10b8c61e636062aaad11c2a26083406',
+      'hex',
+    );
+    expect(verifyData(key, Buffer.from('abc'), signature)).toBe(true);
+    expect(verifyData(key, Buffer.from('abd'), signature)).toBe(false);
+  });
 
   it('accepts a signature openssl made (ECDSA P-256, SHA-256)', () => {
     const path = join(dir, 'openssl.key');
