@@ -6,7 +6,7 @@
  * verification (every log entry and timestamp present is verified). Anything wrong here is
  * SIGNATURE_INVALID: the bundle is malformed, not a signature that failed.
  */
-import type { Bundle } from '@sigstore/bundle';
+import { BUNDLE_V01_MEDIA_TYPE, type Bundle } from '@sigstore/bundle';
 import { X509Certificate } from '@sigstore/core';
 
 import { SignError } from '../../errors.js';
@@ -47,7 +47,30 @@ export function readBundle(bytes: Buffer, source: string): Bundle {
     checkChain(content.x509CertificateChain.certificates, source);
   }
   dropProofsWithoutCheckpoint(bundle, source);
+  checkProofsAgainstCheckpoints(bundle, source);
   return bundle;
+}
+
+/**
+ * `@sigstore/verify` checks an inclusion proof against its signed checkpoint's size and root
+ * hash, leaving the proof's own `treeSize` and `rootHash` unread; they must agree with the
+ * checkpoint so that what the bundle states is what was verified (VERIFICATION_FAILED: a proof
+ * for another tree, as in the conformance case `checkpoint-wrong-roothash_fail`).
+ */
+function checkProofsAgainstCheckpoints(bundle: Bundle, source: string): void {
+  for (const entry of bundle.verificationMaterial.tlogEntries) {
+    const proof = entry.inclusionProof;
+    const note = proof?.checkpoint?.envelope;
+    if (!proof || !note) continue;
+    // A checkpoint note: origin, tree size, base64 root hash, optional lines, blank line, signatures.
+    const [, size, root] = note.split('\n');
+    if (size !== proof.treeSize || root !== Buffer.from(proof.rootHash).toString('base64')) {
+      throw new SignError(
+        'VERIFICATION_FAILED',
+        `${source}: transparency log inclusion proof does not match its checkpoint (tree size or root hash)`,
+      );
+    }
+  }
 }
 
 /**
@@ -72,16 +95,14 @@ function checkChain(certificates: { rawBytes: Buffer }[], source: string): void 
 /**
  * v0.1 bundles may carry an inclusion proof without a checkpoint (a signed tree head): such a
  * proof cannot be checked offline, and `@sigstore/verify` would fail on it with a TypeError. The
- * entry's inclusion promise (SET) is verified instead; without one the bundle is refused.
+ * entry's inclusion promise (SET) is verified instead. Later versions, or an entry without a
+ * promise, are refused.
  */
 function dropProofsWithoutCheckpoint(bundle: Bundle, source: string): void {
   for (const entry of bundle.verificationMaterial.tlogEntries) {
     if (!entry.inclusionProof || entry.inclusionProof.checkpoint?.envelope) continue;
-    if (!entry.inclusionPromise) {
-      throw malformed(
-        source,
-        'has an inclusion proof without a checkpoint and no inclusion promise',
-      );
+    if (bundle.mediaType !== BUNDLE_V01_MEDIA_TYPE || !entry.inclusionPromise) {
+      throw malformed(source, 'has an inclusion proof without a checkpoint');
     }
     entry.inclusionProof = undefined;
   }

@@ -3,8 +3,8 @@
  * root valid at the signing time, its SCTs verify against the CT log keys, at least one
  * transparency-log entry and one timestamp verify (`@sigstore/verify`'s default thresholds of 1,
  * as cosign requires), the signature verifies with the certificate's key, and the certificate's
- * identity matches the policy. Shared by bundles (`bundle.ts`) and legacy keyless signatures
- * (`legacy-keyless.ts`).
+ * identity matches the policy. Used by `bundle.ts` for certificate-signed bundles (and so for
+ * keyless legacy layers, which `bundle/from-legacy.ts` rewrites as bundles).
  */
 import { pem } from '@sigstore/core';
 import { Verifier, toTrustMaterial, type SignedEntity } from '@sigstore/verify';
