@@ -10,12 +10,13 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { scanRecords } from '../../src/__fixtures__/scan-image.js';
 import { moat, type MoatRun } from './cli.js';
 import { startRegistry, type TestCredentials, type TestRegistry } from './registry-harness.js';
 import { requireTools } from './require-tools.js';
@@ -38,12 +39,28 @@ let vulnFile: string;
 beforeAll(async () => {
   work = (await makeWorkDir('sign')).dir;
   layout = join(work, 'layout');
-  await buildUmociImage(layout, 'app', [{ 'etc/app.conf': 'signed application\n' }]);
+  await buildUmociImage(layout, 'app', [
+    {
+      'etc/app.conf': 'signed application\n',
+      'srv/node_modules/lodash/package.json': JSON.stringify({
+        name: 'lodash',
+        version: '4.17.20',
+      }),
+    },
+  ]);
   await buildUmociImage(layout, 'other', [{ 'etc/other.conf': 'an impostor\n' }]);
   keyPrefix = join(work, 'release');
   otherKeyPrefix = join(work, 'stranger');
   expectCode(await moat(['key', 'generate', '--output-key-prefix', keyPrefix], keyEnv), 0);
   expectCode(await moat(['key', 'generate', '--output-key-prefix', otherKeyPrefix], keyEnv), 0);
+  // The vulnerability predicate comes from a real scan against a database imported offline.
+  const records = join(work, 'records');
+  await mkdir(records);
+  for (const record of scanRecords) {
+    await writeFile(join(records, `${record.id}.json`), JSON.stringify(record));
+  }
+  const dbEnv = { MOAT_CACHE_DIR: join(work, 'cache') };
+  expectCode(await moat(['db', 'import', records, '-q'], dbEnv), 0);
   sbomFile = join(work, 'sbom.cdx.json');
   vulnFile = join(work, 'vuln.json');
   expectCode(
@@ -51,9 +68,16 @@ beforeAll(async () => {
     0,
   );
   expectCode(
-    await moat(['scan', `oci:${layout}:app`, '--format', 'cosign-vuln', '-o', vulnFile]),
+    await moat(
+      ['scan', `oci:${layout}:app`, '--offline', '--format', 'cosign-vuln', '-o', vulnFile],
+      dbEnv,
+    ),
     0,
   );
+  const predicate = JSON.parse(await readFile(vulnFile, 'utf8')) as {
+    scanner: { result: { vulnerabilities?: { id: string }[] } };
+  };
+  expect(predicate.scanner.result.vulnerabilities?.length).toBeGreaterThan(0);
 }, 300_000);
 
 afterAll(async () => {
