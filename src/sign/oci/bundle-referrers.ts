@@ -18,7 +18,7 @@ import { putManifest, sha256Digest, uploadBlob } from '../../registry-client/wri
 import type { BundleSignature, SignedImage } from '../types.js';
 import { classifyBundle, isBundleMediaType } from './bundle-kind.js';
 import { addToFallbackIndex, readFallbackIndex } from './fallback-index.js';
-import { goManifest } from './go-json.js';
+import { goManifest } from './go-manifest.js';
 import { parseLegacyManifest } from './legacy-manifest.js';
 import { defaultSignatureStorageLimits, type SignatureStorageLimits } from './limits.js';
 import {

@@ -14,7 +14,7 @@ import {
   type ReferrerDescriptor,
 } from '../../registry-client/referrers.js';
 import { putManifest } from '../../registry-client/write.js';
-import { goJson, sortedAnnotations } from './go-json.js';
+import { goJson, sortedAnnotations } from './go-manifest.js';
 import type { SignatureStorageLimits } from './limits.js';
 import { asSignError, invalidSignature, limitExceeded } from './storage-errors.js';
 

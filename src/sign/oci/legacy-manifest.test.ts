@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 
-import { goJson, goManifest } from './go-json.js';
+import { goJson, goManifest } from './go-manifest.js';
 import { legacyConfig, legacyTag, parseLegacyManifest } from './legacy-manifest.js';
 
 const d = (n: number) => ({

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { type Descriptor, type ImageManifest, imageManifestSchema } from '../../image/manifest.js';
 import { mediaTypes } from '../../image/media-types.js';
 import type { SignatureKind } from '../types.js';
-import { goJson } from './go-json.js';
+import { goJson } from './go-manifest.js';
 import { invalidSignature } from './storage-errors.js';
 
 /** Layer annotation keys cosign writes (cosign `pkg/oci/static/signature.go`). */

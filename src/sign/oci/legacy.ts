@@ -10,7 +10,7 @@ import { findManifest } from '../../registry-client/referrers.js';
 import { putManifest, sha256Digest, uploadBlob } from '../../registry-client/write.js';
 import type { Descriptor, ImageManifest } from '../../image/manifest.js';
 import type { LegacySignatureLayer, SignatureKind, SignedImage } from '../types.js';
-import { goManifest } from './go-json.js';
+import { goManifest } from './go-manifest.js';
 import {
   legacyAnnotations,
   legacyConfig,

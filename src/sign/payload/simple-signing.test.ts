@@ -9,7 +9,7 @@ import { describe, expect, test } from 'vitest';
 import { SignError } from '../../errors.js';
 import { signData } from '../keys/index.js';
 import { digestA, imageWith, keyPair } from './__fixtures__/test-keys.js';
-import { goJson } from './go-json.js';
+import { goJson } from '../go-json.js';
 import { payloadLimits } from './limits.js';
 import {
   parseSimpleSigningPayload,

@@ -10,7 +10,7 @@ import { z } from 'zod';
 
 import { SignError } from '../../errors.js';
 import type { SignedImage, SimpleSigningPayload } from '../types.js';
-import { goJson, type GoJsonValue, goJsonString } from './go-json.js';
+import { goJson, type GoJsonValue, goJsonString } from '../go-json.js';
 import { payloadLimits } from './limits.js';
 
 /** The `critical.type` of every cosign image signature. */

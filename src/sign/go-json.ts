@@ -1,6 +1,7 @@
 /**
- * JSON text exactly as Go's `encoding/json` writes it, for the payloads cosign marshals with it
- * (the simple-signing payload). `JSON.stringify` differs in ways that change the signed bytes: Go
+ * JSON text exactly as Go's `encoding/json` writes it, for everything cosign marshals with it: the
+ * simple-signing payload (maps: keys sorted) and the OCI documents of `oci/go-manifest.ts`
+ * (structs: fields in declaration order, which callers give as insertion order). `JSON.stringify` differs in ways that change the signed bytes: Go
  * escapes `<`, `>`, `&`, U+2028 and U+2029 (`\u003c`, …), sorts map keys by their UTF-8 bytes,
  * writes a lone surrogate as U+FFFD and `-0` as `-0`. Control characters agree (`\b`, `\f`, `\n`,
  * `\r`, `\t` short since Go 1.22, the rest `\u00xx`).
@@ -13,7 +14,7 @@ export type GoJsonValue =
   | boolean
   | null
   | readonly GoJsonValue[]
-  | { readonly [key: string]: GoJsonValue };
+  | { readonly [key: string]: GoJsonValue | undefined };
 
 const hex = '0123456789abcdef';
 
@@ -73,12 +74,16 @@ function compareUtf8(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
+/** How object keys are ordered: `map` sorts them as Go does for maps; `struct` keeps the given order. */
+export type GoKeyOrder = 'map' | 'struct';
+
 /**
- * Encodes a value as Go marshals the equivalent `any` (objects are maps: keys sorted). Go writes
- * a float64 in plain notation from 1e-6 to 1e21 and as `1e+21`/`1e-7` outside, exactly the
- * thresholds and spelling of JavaScript's `Number#toString`; only `-0` differs.
+ * Encodes a value as Go marshals the equivalent `any` (objects are maps: keys sorted) or, with
+ * `struct`, the equivalent struct (keys in the order given; undefined fields left out, as
+ * `omitempty` does). Go writes a float64 in plain notation from 1e-6 to 1e21 and as `1e+21`/`1e-7`
+ * outside, exactly the thresholds and spelling of JavaScript's `Number#toString`; only `-0` differs.
  */
-export function goJson(value: GoJsonValue): string {
+export function goJson(value: GoJsonValue, order: GoKeyOrder = 'map'): string {
   if (value === null) return 'null';
   if (typeof value === 'string') return goJsonString(value);
   if (typeof value === 'boolean') return value ? 'true' : 'false';
@@ -86,8 +91,11 @@ export function goJson(value: GoJsonValue): string {
     if (!Number.isFinite(value)) throw new RangeError(`Go cannot encode ${value} as JSON`);
     return Object.is(value, -0) ? '-0' : String(value);
   }
-  if (Array.isArray(value)) return `[${value.map((item: GoJsonValue) => goJson(item)).join(',')}]`;
-  const object = value as { readonly [key: string]: GoJsonValue };
-  const keys = Object.keys(object).sort(compareUtf8);
-  return `{${keys.map((key) => `${goJsonString(key)}:${goJson(object[key]!)}`).join(',')}}`;
+  if (Array.isArray(value)) {
+    return `[${value.map((item: GoJsonValue) => goJson(item, order)).join(',')}]`;
+  }
+  const object = value as { readonly [key: string]: GoJsonValue | undefined };
+  const keys = Object.keys(object).filter((key) => object[key] !== undefined);
+  if (order === 'map') keys.sort(compareUtf8);
+  return `{${keys.map((key) => `${goJsonString(key)}:${goJson(object[key]!, order)}`).join(',')}}`;
 }

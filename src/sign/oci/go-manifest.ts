@@ -5,6 +5,7 @@
  * Moat pushes byte-identical to cosign's where the inputs are the same.
  */
 import type { Descriptor } from '../../image/manifest.js';
+import { goJson as goJsonText, type GoJsonValue } from '../go-json.js';
 
 /** A descriptor in go-containerregistry's field order (mediaType, size, digest, …). */
 export function goDescriptor(descriptor: Descriptor): Record<string, unknown> {
@@ -58,13 +59,9 @@ export function goManifest(manifest: {
 }
 
 /**
- * `JSON.stringify` with `encoding/json`'s HTML escaping (`<`, `>`, `&`, U+2028, U+2029 as
- * `\u003c`…), which Go applies by default; these characters only occur inside strings.
+ * A Go struct as `encoding/json` writes it (fields in the order given), as bytes. The documents
+ * are built here from strings, numbers and descriptors, so they are JSON values by construction.
  */
 export function goJson(value: unknown): Buffer {
-  const text = JSON.stringify(value).replace(
-    /[<>&\u2028\u2029]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
-  return Buffer.from(text);
+  return Buffer.from(goJsonText(value as GoJsonValue, 'struct'));
 }
