@@ -6,6 +6,7 @@
 import { z } from 'zod';
 
 import { SignError } from '../../errors.js';
+import { parseBoundedJson } from './bounded-json.js';
 import { signData, verifyData } from '../keys/index.js';
 import type { DsseEnvelope, SigningKey, VerificationKey } from '../types.js';
 import { decodeBase64Strict } from './base64.js';
@@ -76,31 +77,12 @@ const envelopeSchema = z.object({
  * and every `sig` canonical base64. `SIGNATURE_INVALID` otherwise.
  */
 export function parseEnvelope(bytes: Buffer, source: string): DsseEnvelope {
-  if (bytes.length > payloadLimits.maxEnvelopeBytes) {
-    throw new SignError(
-      'SIGNATURE_INVALID',
-      `${source}: DSSE envelope is ${bytes.length} bytes, over the ${payloadLimits.maxEnvelopeBytes}-byte limit`,
-    );
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(bytes.toString('utf8'));
-  } catch (error) {
-    throw new SignError('SIGNATURE_INVALID', `${source}: DSSE envelope is not JSON`, {
-      cause: error,
-    });
-  }
-  const parsed = envelopeSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue === undefined ? '' : ` at ${issue.path.join('.') || '(root)'}`;
-    throw new SignError(
-      'SIGNATURE_INVALID',
-      `${source}: not a DSSE envelope${where}: ${issue?.message ?? 'invalid'}`,
-      { cause: parsed.error },
-    );
-  }
-  const envelope = parsed.data;
+  const { data: envelope } = parseBoundedJson(bytes, source, {
+    what: 'DSSE envelope',
+    shape: 'DSSE envelope',
+    maxBytes: payloadLimits.maxEnvelopeBytes,
+    schema: envelopeSchema,
+  });
   if (decodeBase64Strict(envelope.payload) === undefined) {
     throw new SignError('SIGNATURE_INVALID', `${source}: DSSE payload is not valid base64`);
   }

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
 import { SignError } from '../../errors.js';
+import { parseBoundedJson } from './bounded-json.js';
 import type { InTotoStatement, SignedImage } from '../types.js';
 import { payloadLimits } from './limits.js';
 
@@ -135,31 +136,13 @@ const statementSchema = z.looseObject({
 
 /** Parses an in-toto statement (v1 or v0.1), bounded; `SIGNATURE_INVALID` otherwise. */
 export function parseStatement(bytes: Buffer, source: string): InTotoStatement {
-  if (bytes.length > payloadLimits.maxStatementBytes) {
-    throw new SignError(
-      'SIGNATURE_INVALID',
-      `${source}: in-toto statement is ${bytes.length} bytes, over the ${payloadLimits.maxStatementBytes}-byte limit`,
-    );
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(bytes.toString('utf8'));
-  } catch (error) {
-    throw new SignError('SIGNATURE_INVALID', `${source}: in-toto statement is not JSON`, {
-      cause: error,
-    });
-  }
-  const parsed = statementSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue === undefined ? '' : ` at ${issue.path.join('.') || '(root)'}`;
-    throw new SignError(
-      'SIGNATURE_INVALID',
-      `${source}: not an in-toto statement${where}: ${issue?.message ?? 'invalid'}`,
-      { cause: parsed.error },
-    );
-  }
-  const { _type, subject, predicateType, predicate } = parsed.data;
+  const { data } = parseBoundedJson(bytes, source, {
+    what: 'in-toto statement',
+    shape: 'in-toto statement',
+    maxBytes: payloadLimits.maxStatementBytes,
+    schema: statementSchema,
+  });
+  const { _type, subject, predicateType, predicate } = data;
   return {
     _type,
     subject: subject.map((entry): ParsedSubject => {

@@ -9,6 +9,7 @@
 import { z } from 'zod';
 
 import { SignError } from '../../errors.js';
+import { parseBoundedJson } from './bounded-json.js';
 import type { SignedImage, SimpleSigningPayload } from '../types.js';
 import { goJson, type GoJsonValue, goJsonString } from '../go-json.js';
 import { payloadLimits } from './limits.js';
@@ -64,39 +65,21 @@ const payloadSchema = z
  * `critical.type` other than cosign's).
  */
 export function parseSimpleSigningPayload(bytes: Buffer, source: string): SimpleSigningPayload {
-  if (bytes.length > payloadLimits.maxSimpleSigningBytes) {
+  const { data, json } = parseBoundedJson(bytes, source, {
+    what: 'signature payload',
+    shape: 'simple-signing payload',
+    maxBytes: payloadLimits.maxSimpleSigningBytes,
+    schema: payloadSchema,
+  });
+  if (data.critical.type !== cosignSignatureType) {
     throw new SignError(
       'SIGNATURE_INVALID',
-      `${source}: signature payload is ${bytes.length} bytes, over the ${payloadLimits.maxSimpleSigningBytes}-byte limit`,
+      `${source}: signature payload type is ${JSON.stringify(data.critical.type)}, not "${cosignSignatureType}"`,
     );
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(bytes.toString('utf8'));
-  } catch (error) {
-    throw new SignError('SIGNATURE_INVALID', `${source}: signature payload is not JSON`, {
-      cause: error,
-    });
-  }
-  const parsed = payloadSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue === undefined ? '' : ` at ${issue.path.join('.') || '(root)'}`;
-    throw new SignError(
-      'SIGNATURE_INVALID',
-      `${source}: not a simple-signing payload${where}: ${issue?.message ?? 'invalid'}`,
-      { cause: parsed.error },
-    );
-  }
-  if (parsed.data.critical.type !== cosignSignatureType) {
-    throw new SignError(
-      'SIGNATURE_INVALID',
-      `${source}: signature payload type is ${JSON.stringify(parsed.data.critical.type)}, not "${cosignSignatureType}"`,
-    );
-  }
-  // zod rebuilds records by assignment, which drops a `__proto__` key: keep the parsed object.
+  // zod rebuilds records by assignment, which drops a `__proto__` key: keep the JSON's own.
   const optional = (json as { optional?: Record<string, unknown> | null }).optional;
-  return { critical: parsed.data.critical, optional: optional ?? null };
+  return { critical: data.critical, optional: optional ?? null };
 }
 
 /** The payload's `optional` section as string annotations (non-strings as their JSON). */
