@@ -3,9 +3,7 @@
  * way cosign writes it — NAME.key in cosign's encrypted format with mode 0600, NAME.pub as SPKI PEM
  * with mode 0644 — and existing files are replaced only with `--force`.
  */
-import { randomBytes } from 'node:crypto';
-import { lstat, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { lstat, writeFile } from 'node:fs/promises';
 
 import { MoatError } from '../errors.js';
 import {
@@ -15,7 +13,7 @@ import {
   loadPrivateKeyFile,
   passwordSource,
 } from '../sign/keys/index.js';
-import { trackTemp } from '../util/temp-files.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import type { CliIo } from './io.js';
 import type { KeyGenerateFlags } from './key.js';
 
@@ -68,19 +66,6 @@ async function writeKeyFile(
   mode: number,
   replace: boolean,
 ): Promise<void> {
-  if (!replace) {
-    await writeFile(path, text, { flag: 'wx', mode });
-    return;
-  }
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const untrack = trackTemp(temp);
-  try {
-    await writeFile(temp, text, { flag: 'wx', mode });
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  } finally {
-    untrack();
-  }
+  if (replace) await writeFileAtomic(path, text, { mode });
+  else await writeFile(path, text, { flag: 'wx', mode });
 }

@@ -12,8 +12,15 @@ import { basename, dirname, join } from 'node:path';
 
 import { trackTemp } from './temp-files.js';
 
-/** Writes `data` to `path` atomically (see the module comment). */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+/**
+ * Writes `data` to `path` atomically (see the module comment). `mode` sets the permission bits
+ * of the new file even when it replaces one (a private key never inherits an old file's bits).
+ */
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  options: { mode?: number } = {},
+): Promise<void> {
   const existing = await stat(path).catch(() => undefined);
   if (existing !== undefined && !existing.isFile()) {
     await writeFile(path, data);
@@ -22,8 +29,10 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   const untrack = trackTemp(temp);
   try {
-    // An existing file keeps its permission bits; a new one gets the usual 0666 less umask.
-    await writeFile(temp, data, { flag: 'wx', mode: existing ? existing.mode & 0o7777 : 0o666 });
+    // Unless `mode` says otherwise, an existing file keeps its permission bits and a new one gets
+    // the usual 0666 less umask.
+    const mode = options.mode ?? (existing ? existing.mode & 0o7777 : 0o666);
+    await writeFile(temp, data, { flag: 'wx', mode });
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true });
