@@ -4,15 +4,7 @@
  */
 import type { ManifestRecord } from '../store/types.js';
 import { manifestMediaTypes } from './media-types.js';
-
-/** A descriptor in the referrers index. */
-export interface ReferrerDescriptor {
-  mediaType: string;
-  digest: string;
-  size: number;
-  artifactType?: string;
-  annotations?: Record<string, string>;
-}
+import type { ReferrerDescriptor } from '../image/types.js';
 
 /** The referrers response body. */
 export interface ReferrersIndex {

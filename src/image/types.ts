@@ -22,6 +22,15 @@ export interface LayerDescriptor {
   diffId?: string;
 }
 
+/** A descriptor in an OCI referrers index (the referrers API's answer or the tag-schema fallback). */
+export interface ReferrerDescriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+  artifactType?: string;
+  annotations?: Record<string, string>;
+}
+
 /** The parts of an OCI/Docker image config Moat reads. */
 export interface ImageConfig {
   architecture?: string;

@@ -11,15 +11,9 @@ import { mediaTypes } from '../image/media-types.js';
 import type { FetchedManifest, RegistryClient } from './client.js';
 import type { RequestContext } from './registry-errors.js';
 import { readBodyBounded } from './transport.js';
+import type { ReferrerDescriptor } from '../image/types.js';
 
-/** A descriptor in a referrers index (or in the tag-schema fallback index). */
-export interface ReferrerDescriptor {
-  mediaType: string;
-  digest: string;
-  size: number;
-  artifactType?: string;
-  annotations?: Record<string, string>;
-}
+export type { ReferrerDescriptor };
 
 /** Bounds on one referrers listing. */
 export interface ReferrersLimits {
