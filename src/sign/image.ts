@@ -15,6 +15,7 @@ import { keyHint, signData, verifyData } from './keys/index.js';
 import {
   appendLegacy,
   bundleReferrerAnnotations,
+  legacyAnnotations,
   legacyTag,
   resolveImage,
   writeBundleReferrer,
@@ -38,8 +39,6 @@ import type { SignatureFormat, SignedImage, SigningKey, VerificationKey } from '
 
 /** The type `--type` defaults to, as in cosign. */
 export const defaultAttestationType = 'custom';
-/** The legacy layer annotation holding the base64 signature. */
-export const signatureAnnotation = 'dev.cosignproject.cosign/signature';
 
 /** What signing and attesting share. */
 export interface ImageSigningOptions {
@@ -78,7 +77,7 @@ export async function signImage(
       {
         mediaType: simpleSigningMediaType,
         payload,
-        annotations: { [signatureAnnotation]: signature },
+        annotations: { [legacyAnnotations.signature]: signature },
       },
       // cosign's dupe detector: the same payload already signed by this key is not added again.
       {
@@ -123,7 +122,7 @@ export async function attestImage(
       payload: serializeEnvelope(envelope),
       // cosign writes an empty signature annotation on attestations (the signature is inside
       // the envelope) and the predicate type for filtering.
-      annotations: { [signatureAnnotation]: '', predicateType },
+      annotations: { [legacyAnnotations.signature]: '', predicateType },
     });
     return { image, stored: storedTag(image, 'attestation') };
   }

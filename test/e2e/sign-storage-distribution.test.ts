@@ -12,8 +12,6 @@ import { putManifest, uploadBlob } from '../../src/registry-client/write.js';
 import {
   appendLegacy,
   bundleReferrerAnnotations,
-  bundleV03MediaType,
-  cosignSignPredicateType,
   fallbackTag,
   legacyAnnotations,
   legacyLayerMediaTypes,
@@ -29,6 +27,8 @@ import {
   type TokenServer,
 } from './registry-harness.js';
 import { requireTools } from './require-tools.js';
+import { bundleMediaType } from '../../src/sign/bundle/build.js';
+import { cosignSignPredicateType } from '../../src/sign/payload/intoto.js';
 
 requireTools(['docker-registry', 'openssl']);
 
@@ -97,7 +97,7 @@ describe('signature storage in Distribution 2.8 (no referrers API)', () => {
 
   test('bundles are found through the tag-schema index', async () => {
     const { client, image } = await resolveImage(`${registry.host}/e2e/app:v1`, credentials);
-    const bundle = Buffer.from(`{"mediaType":"${bundleV03MediaType}"}`);
+    const bundle = Buffer.from(`{"mediaType":"${bundleMediaType}"}`);
     const digest = await writeBundleReferrer(
       client,
       image,

@@ -8,9 +8,7 @@
  * verification re-reads the verified statement.
  */
 import type { SignatureKind } from '../types.js';
-
-/** cosign's predicate type for bundle-format image signatures. */
-export const cosignSignPredicateType = 'https://sigstore.dev/cosign/sign/v1';
+import { cosignSignPredicateType } from '../payload/intoto.js';
 
 const predicateAnnotation = 'dev.sigstore.bundle.predicateType';
 

@@ -28,9 +28,8 @@ import {
   readOne,
   type ReadOptions,
 } from './storage-errors.js';
+import { bundleMediaType } from '../bundle/build.js';
 
-/** The bundle media type cosign 3 writes (sigstore-go `MediaTypeString("0.3")`). */
-export const bundleV03MediaType = 'application/vnd.dev.sigstore.bundle.v0.3+json';
 /** The OCI 1.1 empty descriptor's media type and content. */
 export const emptyConfig = {
   mediaType: 'application/vnd.oci.empty.v1+json',
@@ -81,12 +80,12 @@ export async function writeBundleReferrer(
       mediaType: emptyConfig.mediaType,
       size: emptyConfig.content.length,
       digest: configDigest,
-      artifactType: bundleV03MediaType,
+      artifactType: bundleMediaType,
     },
-    layers: [{ mediaType: bundleV03MediaType, size: bundle.length, digest: layerDigest }],
+    layers: [{ mediaType: bundleMediaType, size: bundle.length, digest: layerDigest }],
     annotations,
     subject: { mediaType: image.mediaType, size: image.size, digest: image.digest },
-    artifactType: bundleV03MediaType,
+    artifactType: bundleMediaType,
   });
   const digest = sha256Digest(manifest);
   const pushed = await putManifest(
@@ -105,7 +104,7 @@ export async function writeBundleReferrer(
         mediaType: mediaTypes.ociManifest,
         digest: pushed.digest,
         size: manifest.length,
-        artifactType: bundleV03MediaType,
+        artifactType: bundleMediaType,
         annotations,
       },
       limits,

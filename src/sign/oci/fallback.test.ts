@@ -9,14 +9,14 @@ import {
 } from '../../registry-client/__fixtures__/memory-registry.js';
 import {
   bundleReferrerAnnotations,
-  bundleV03MediaType,
   readBundleReferrers,
   writeBundleReferrer,
 } from './bundle-referrers.js';
-import { cosignSignPredicateType } from './bundle-kind.js';
+import { cosignSignPredicateType } from '../payload/intoto.js';
 import { fallbackTag } from './fallback-index.js';
 import { appendLegacy, readLegacy } from './legacy.js';
 import { legacyAnnotations, legacyLayerMediaTypes } from './legacy-manifest.js';
+import { bundleMediaType } from '../bundle/build.js';
 
 let registry: MemoryRegistry | undefined;
 afterEach(async () => {
@@ -37,7 +37,7 @@ function imageIn(peer: MemoryRegistry, name: string): SignedImage {
   };
 }
 
-const bundle = (n: number): Buffer => Buffer.from(`{"mediaType":"${bundleV03MediaType}","n":${n}}`);
+const bundle = (n: number): Buffer => Buffer.from(`{"mediaType":"${bundleMediaType}","n":${n}}`);
 
 describe('a registry without the referrers API', () => {
   test('bundles are listed in the sha256-<hex> tag-schema index and read back from it', async () => {
@@ -63,7 +63,7 @@ describe('a registry without the referrers API', () => {
         size: expect.any(Number) as number,
         digest: first,
         annotations,
-        artifactType: bundleV03MediaType,
+        artifactType: bundleMediaType,
       },
       expect.objectContaining({ digest: second }),
     ]);
@@ -100,7 +100,7 @@ describe('a registry without the referrers API', () => {
     const dsse = (predicateType: string): Buffer =>
       Buffer.from(
         JSON.stringify({
-          mediaType: bundleV03MediaType,
+          mediaType: bundleMediaType,
           dsseEnvelope: { payload: statement(predicateType) },
         }),
       );

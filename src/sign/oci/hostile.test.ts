@@ -15,7 +15,8 @@ import {
   seedImage,
   type MemoryRegistry,
 } from '../../registry-client/__fixtures__/memory-registry.js';
-import { bundleV03MediaType, readBundleReferrers } from './bundle-referrers.js';
+import { bundleMediaType } from '../bundle/build.js';
+import { readBundleReferrers } from './bundle-referrers.js';
 import { fallbackTag } from './fallback-index.js';
 import { appendLegacy, readLegacy } from './legacy.js';
 import { legacyTag } from './legacy-manifest.js';
@@ -171,9 +172,9 @@ function referrerManifest(
     JSON.stringify({
       schemaVersion: 2,
       mediaType: ociManifest,
-      artifactType: bundleV03MediaType,
+      artifactType: bundleMediaType,
       config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: digestOf('{}'), size: 2 },
-      layers: [{ mediaType: bundleV03MediaType, digest: digestOf(bundle), size: bundle.length }],
+      layers: [{ mediaType: bundleMediaType, digest: digestOf(bundle), size: bundle.length }],
       subject: { mediaType: ociManifest, digest: subject.digest, size: subject.size },
     }),
   );
@@ -183,7 +184,7 @@ const entry = (bytes: Buffer | { digest: string; size: number }, mediaType = oci
   mediaType,
   digest: Buffer.isBuffer(bytes) ? digestOf(bytes) : bytes.digest,
   size: Buffer.isBuffer(bytes) ? bytes.length : bytes.size,
-  artifactType: bundleV03MediaType,
+  artifactType: bundleMediaType,
 });
 
 describe('bundle referrers', () => {
@@ -299,7 +300,7 @@ describe('bundle referrers', () => {
             digest: digestOf('{}'),
             size: 2,
           },
-          layers: [{ mediaType: bundleV03MediaType, ...big }],
+          layers: [{ mediaType: bundleMediaType, ...big }],
           subject: { mediaType: ociManifest, digest: image.digest, size: image.size },
         }),
       );
@@ -332,8 +333,8 @@ describe('bundle referrers', () => {
     let referrer: Buffer = Buffer.alloc(0);
     const { client, image, peer } = await hostile((image) => {
       const layers = [
-        { mediaType: bundleV03MediaType, digest: digestOf(bundle), size: bundle.length },
-        { mediaType: bundleV03MediaType, digest: digestOf(bundle), size: bundle.length },
+        { mediaType: bundleMediaType, digest: digestOf(bundle), size: bundle.length },
+        { mediaType: bundleMediaType, digest: digestOf(bundle), size: bundle.length },
       ];
       referrer = Buffer.from(
         JSON.stringify({

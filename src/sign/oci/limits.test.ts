@@ -9,14 +9,11 @@ import {
 import { RegistryClient } from '../../registry-client/client.js';
 import { sha256Digest } from '../../registry-client/write.js';
 import type { RejectedSignature, SignedImage } from '../types.js';
-import {
-  bundleV03MediaType,
-  readBundleReferrers,
-  writeBundleReferrer,
-} from './bundle-referrers.js';
+import { readBundleReferrers, writeBundleReferrer } from './bundle-referrers.js';
 import { appendLegacy, readLegacy } from './legacy.js';
 import { legacyAnnotations, legacyLayerMediaTypes } from './legacy-manifest.js';
 import { defaultSignatureStorageLimits, type SignatureStorageLimits } from './limits.js';
+import { bundleMediaType } from '../bundle/build.js';
 
 let registry: MemoryRegistry | undefined;
 afterEach(async () => {
@@ -95,12 +92,7 @@ describe('signature storage limits', () => {
 
   test('a bundle layer larger than the limit is refused', async () => {
     const { client, image } = await setUp();
-    await writeBundleReferrer(
-      client,
-      image,
-      Buffer.from(`{"mediaType":"${bundleV03MediaType}"}`),
-      {},
-    );
+    await writeBundleReferrer(client, image, Buffer.from(`{"mediaType":"${bundleMediaType}"}`), {});
     await expect(
       readBundleReferrers(client, image, {
         limits: small({ maxSignatureLayerBytes: 4, maxAttestationLayerBytes: 4 }),
@@ -139,7 +131,7 @@ describe('signature storage limits', () => {
 
   test('with onRejected, a referrer whose bundle blob is gone is reported, not thrown', async () => {
     const { client, image } = await setUp();
-    const bundle = Buffer.from(`{"mediaType":"${bundleV03MediaType}","gone":true}`);
+    const bundle = Buffer.from(`{"mediaType":"${bundleMediaType}","gone":true}`);
     const digest = await writeBundleReferrer(client, image, bundle, {
       'dev.sigstore.bundle.predicateType': 'https://sigstore.dev/cosign/sign/v1',
     });

@@ -13,11 +13,11 @@ import { legacyAnnotations, legacyLayerMediaTypes } from './legacy-manifest.js';
 import { resolveImage, type RegistryAccess } from './resolve.js';
 import {
   bundleReferrerAnnotations,
-  bundleV03MediaType,
   readBundleReferrers,
   writeBundleReferrer,
 } from './bundle-referrers.js';
-import { cosignSignPredicateType } from './bundle-kind.js';
+import { cosignSignPredicateType } from '../payload/intoto.js';
+import { bundleMediaType } from '../bundle/build.js';
 
 /** Pushes a one-layer image to `repository:tag` and returns its manifest digest. */
 async function pushImage(registry: TestRegistry, repository: string, tag: string): Promise<string> {
@@ -195,13 +195,13 @@ describe('signature storage in Moat’s registry', () => {
     await pushImage(registry, 'sign/bundle', 'v1');
     const { client, image } = await resolveImage(`${host}/sign/bundle:v1`, access);
     expect(await readBundleReferrers(client, image)).toEqual([]);
-    const bundle = Buffer.from(`{"mediaType":"${bundleV03MediaType}","dsseEnvelope":{}}`);
+    const bundle = Buffer.from(`{"mediaType":"${bundleMediaType}","dsseEnvelope":{}}`);
     const annotations = bundleReferrerAnnotations(cosignSignPredicateType, new Date(0));
     const digest = await writeBundleReferrer(client, image, bundle, annotations);
     const attestation = await writeBundleReferrer(
       client,
       image,
-      Buffer.from(`{"mediaType":"${bundleV03MediaType}"}`),
+      Buffer.from(`{"mediaType":"${bundleMediaType}"}`),
       bundleReferrerAnnotations('https://slsa.dev/provenance/v1', new Date(0)),
     );
 
@@ -215,16 +215,16 @@ describe('signature storage in Moat’s registry', () => {
         mediaType: 'application/vnd.oci.empty.v1+json',
         size: 2,
         digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a',
-        artifactType: bundleV03MediaType,
+        artifactType: bundleMediaType,
       },
-      layers: [{ mediaType: bundleV03MediaType, size: bundle.length, digest: sha256(bundle) }],
+      layers: [{ mediaType: bundleMediaType, size: bundle.length, digest: sha256(bundle) }],
       annotations: {
         'dev.sigstore.bundle.content': 'dsse-envelope',
         'dev.sigstore.bundle.predicateType': cosignSignPredicateType,
         'org.opencontainers.image.created': '1970-01-01T00:00:00Z',
       },
       subject: { mediaType: image.mediaType, size: image.size, digest: image.digest },
-      artifactType: bundleV03MediaType,
+      artifactType: bundleMediaType,
     });
 
     const found = await readBundleReferrers(client, image);
