@@ -94,7 +94,7 @@ export interface LegacySignatureLayer {
   certificate?: string;
   chain?: string;
   rekorBundle?: string;
-  /** `dev.sigstore.cosign/timestamp` (RFC 3161 timestamp JSON), when present. */
+  /** `dev.sigstore.cosign/rfc3161timestamp` (RFC 3161 timestamp JSON), when present. */
   timestamp?: string;
   annotations: Record<string, string>;
 }
