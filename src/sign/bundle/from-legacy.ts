@@ -85,7 +85,14 @@ function tlogEntry(rekorBundle: string, found: LegacySignatureLayer): Record<str
   };
 }
 
-/** The layer's RFC 3161 timestamp annotation as bundle timestamp data, when present. */
+/**
+ * The layer's RFC 3161 timestamp annotation as bundle timestamp data, when present. Only for
+ * signature layers: cosign stamps a signature layer's raw signature (what a bundle's timestamp
+ * covers) but an attestation layer's whole payload, the envelope JSON (cosign
+ * `pkg/cosign/verify.go` `VerifyRFC3161Timestamp`), which a bundle cannot express. An
+ * attestation's annotation is checked for shape and left out; its signed entry timestamp still
+ * gives the signing time.
+ */
 function timestampData(found: LegacySignatureLayer): Record<string, unknown> {
   if (found.timestamp === undefined) return {};
   let parsed: z.infer<typeof timestampSchema>;
@@ -97,6 +104,7 @@ function timestampData(found: LegacySignatureLayer): Record<string, unknown> {
   if (decodeBase64Strict(parsed.SignedRFC3161Timestamp) === undefined) {
     throw invalid(found, 'the timestamp annotation is not valid base64');
   }
+  if (found.kind === 'attestation') return {};
   return {
     timestampVerificationData: {
       rfc3161Timestamps: [{ signedTimestamp: parsed.SignedRFC3161Timestamp }],

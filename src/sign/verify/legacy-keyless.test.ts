@@ -202,11 +202,13 @@ describe('keyless legacy attestation with an RFC 3161 timestamp annotation', () 
   const layer = legacyLayerFrom(caseBundle(name), Buffer.alloc(0));
   const digest = 'sha256:330a043220fa13e01d68a7db39c89e12b0c4c3b6a0346fe624b0903f1303b5b2';
 
-  test('carries the timestamp into the bundle and verifies against the custom root', () => {
+  // cosign stamps an attestation layer's whole payload, not its signature, which a bundle's
+  // timestamp cannot express: the annotation is checked for shape and left out of the bundle.
+  test('leaves the timestamp out of the bundle and verifies by the signed entry timestamp', () => {
     expect(layer.timestamp).toBeDefined();
     const bundle = parseBundle(legacyKeylessBundle(layer), 'b');
-    expect(bundle.verificationMaterial.timestampVerificationData?.rfc3161Timestamps).toHaveLength(
-      1,
+    expect(bundle.verificationMaterial.timestampVerificationData?.rfc3161Timestamps ?? []).toEqual(
+      [],
     );
     const verified = verifyLegacy(layer, imageWith(digest), { trustedRoot: root, identity });
     expect(verified.kind).toBe('attestation');
