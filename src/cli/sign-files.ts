@@ -3,11 +3,9 @@
  * naming something huge (or a device) is refused after one byte past the limit, never read
  * whole; a missing file is bad input (exit 2) naming it.
  */
-import { createReadStream } from 'node:fs';
-
 import { LimitExceededError, MoatError } from '../errors.js';
 import { describeFsError, isEnvironmentFsError } from '../util/fs-errors.js';
-import { readAll } from '../util/streams.js';
+import { readFileBounded } from '../util/bounded-file.js';
 
 /** The largest predicate `moat attest --predicate` reads. */
 export const maxPredicateBytes = 32 * 1024 * 1024;
@@ -26,8 +24,7 @@ export async function readBoundedFile(
   what: string,
 ): Promise<Buffer> {
   try {
-    // `end` is inclusive: one byte past the limit is enough to know the file is too large.
-    return await readAll(createReadStream(path, { end: maxBytes }), maxBytes, `${what} ${path}`);
+    return await readFileBounded(path, maxBytes, `${what} ${path}`);
   } catch (cause) {
     if (cause instanceof LimitExceededError || cause instanceof MoatError) throw cause;
     if (isEnvironmentFsError(cause)) {

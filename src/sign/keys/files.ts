@@ -2,9 +2,8 @@
  * Key files from disk, read with a bound (`maxKeyFileBytes`): a `--key` naming a huge file or a
  * device is refused after reading one byte past the limit, never read whole.
  */
-import { open } from 'node:fs/promises';
-
-import { SignError } from '../../errors.js';
+import { LimitExceededError, SignError } from '../../errors.js';
+import { readFileBounded } from '../../util/bounded-file.js';
 import { describeFsError, isEnvironmentFsError } from '../../util/fs-errors.js';
 import type { PasswordSource, SigningKey, VerificationKey } from '../types.js';
 import { maxKeyFileBytes } from './limits.js';
@@ -32,36 +31,18 @@ export async function loadPublicKeyFile(path: string): Promise<VerificationKey> 
  * @throws SignError KEY_INVALID when it cannot be read, LIMIT_EXCEEDED when it is larger.
  */
 export async function readKeyFile(path: string): Promise<Buffer> {
-  let handle;
   try {
-    handle = await open(path, 'r');
+    return await readFileBounded(path, maxKeyFileBytes, path);
   } catch (cause) {
-    throw new SignError('KEY_INVALID', `${path}: cannot read the key file: ${reason(cause)}`, {
-      cause,
-    });
-  }
-  try {
-    const buffer = Buffer.alloc(maxKeyFileBytes + 1);
-    let length = 0;
-    while (length < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-    }
-    if (length > maxKeyFileBytes) {
+    if (cause instanceof LimitExceededError) {
       throw new SignError(
         'LIMIT_EXCEEDED',
         `${path}: key file is larger than ${maxKeyFileBytes} bytes`,
       );
     }
-    return buffer.subarray(0, length);
-  } catch (cause) {
-    if (cause instanceof SignError) throw cause;
     throw new SignError('KEY_INVALID', `${path}: cannot read the key file: ${reason(cause)}`, {
       cause,
     });
-  } finally {
-    await handle.close();
   }
 }
 

@@ -5,7 +5,6 @@
  * entry so that a broken root fails here as TRUSTED_ROOT_INVALID, not later as a confusing
  * verification failure.
  */
-import { open } from 'node:fs/promises';
 
 import { X509Certificate, crypto as sigstoreCrypto } from '@sigstore/core';
 import {
@@ -15,7 +14,8 @@ import {
   type TransparencyLogInstance,
 } from '@sigstore/protobuf-specs';
 
-import { SignError } from '../../errors.js';
+import { LimitExceededError, SignError } from '../../errors.js';
+import { readFileBounded } from '../../util/bounded-file.js';
 import type { TrustedRoot } from '../types.js';
 
 /** The largest `trusted_root.json` read (the public-good root is ~7 KiB). */
@@ -78,23 +78,14 @@ export function loadTrustedRoot(bytes: Buffer, source: string): TrustedRoot {
 export async function loadTrustedRootFile(path: string): Promise<TrustedRoot> {
   let bytes: Buffer;
   try {
-    const file = await open(path, 'r');
-    try {
-      const { size } = await file.stat();
-      if (size > maxTrustedRootBytes) {
-        throw new SignError(
-          'LIMIT_EXCEEDED',
-          `${path}: trusted root exceeds the limit of ${maxTrustedRootBytes} bytes`,
-        );
-      }
-      const buffer = Buffer.alloc(maxTrustedRootBytes + 1);
-      const { bytesRead } = await file.read(buffer, 0, buffer.length, 0);
-      bytes = buffer.subarray(0, bytesRead);
-    } finally {
-      await file.close();
-    }
+    bytes = await readFileBounded(path, maxTrustedRootBytes, path);
   } catch (error) {
-    if (error instanceof SignError) throw error;
+    if (error instanceof LimitExceededError) {
+      throw new SignError(
+        'LIMIT_EXCEEDED',
+        `${path}: trusted root exceeds the limit of ${maxTrustedRootBytes} bytes`,
+      );
+    }
     throw invalid(path, `trusted root cannot be read (${(error as Error).message})`, error);
   }
   return loadTrustedRoot(bytes, path);
