@@ -6,6 +6,7 @@
 import type { Readable } from 'node:stream';
 
 import {
+  CopyObjectCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
@@ -25,6 +26,9 @@ export type S3BlobStoreConfig = Extract<BlobStoreConfig, { kind: 's3' }>;
 
 /** Parts of one transfer in flight at once: memory is about this many times the part size. */
 const queueSize = 2;
+
+/** The largest object one CopyObject may copy (S3's limit). */
+export const maxCopyBytes = 5 * 1024 ** 3;
 
 /** An object read: its body, and for a ranged read the `Content-Range` S3 answered. */
 export interface ObjectRead {
@@ -142,6 +146,24 @@ export class S3Bucket {
       leavePartsOnError: false,
     });
     await upload.done();
+  }
+
+  /**
+   * Copies the object `from` (at most `maxCopyBytes`) to `to` inside the bucket, on the server:
+   * the copy completes even when this process dies once it has asked, and `to` appears whole.
+   */
+  async copy(from: string, to: string): Promise<void> {
+    try {
+      await this.#client.send(
+        new CopyObjectCommand({
+          Bucket: this.#bucket,
+          Key: to,
+          CopySource: `${this.#bucket}/${from.split('/').map(encodeURIComponent).join('/')}`,
+        }),
+      );
+    } catch (error) {
+      throw s3Failure(error, `copy of ${from} to ${to}`);
+    }
   }
 
   /** Deletes the object; a missing one is no error. */

@@ -2,7 +2,8 @@
  * The object keys of the S3 blob store, all under the configured prefix:
  * - `blobs/<alg>/<hex>`: blobs, each whole and verified;
  * - `uploads/<id>/session`: marks an upload session that exists (possibly still empty);
- * - `uploads/<id>/<offset, 16 digits>`: one object per acknowledged append, holding its bytes.
+ * - `uploads/<id>/<offset, 16 digits>`: one object per acknowledged append, holding its bytes;
+ * - `uploads/<id>/commit`: a commit's verified bytes, before the server copies them to `blobs/`.
  * Zero-padded offsets sort lexically in numeric order, so a listing returns chunks in order.
  */
 import { isDigestHex, type ParsedDigest } from './names.js';
@@ -43,6 +44,11 @@ export class S3Keys {
 
   session(id: string): string {
     return `${this.upload(id)}session`;
+  }
+
+  /** Where a commit stages the verified blob: a PUT may leave a partial object, a copy may not. */
+  staged(id: string): string {
+    return `${this.upload(id)}commit`;
   }
 
   chunk(id: string, offset: number): string {

@@ -3,9 +3,11 @@
  * `s3-keys.ts`, object operations in `s3-bucket.ts`). Each append becomes one chunk object,
  * written through lib-storage (multipart beyond one part) so that it appears whole or not at all;
  * a body that fails never completes its transfer. A commit streams the chunks in order through the
- * hash into the final key and fails the stream before its end when the digest does not match, so
- * the object never becomes visible; then the chunks are deleted. Nothing is buffered beyond
- * lib-storage's parts.
+ * hash into a staging key beside them, failing the stream before its end when the digest does not
+ * match, and only a verified staged object is copied to the blob's key by the server: some
+ * S3-compatible servers (s3rver) write a PUT's body straight into its object, so a writer killed
+ * mid-PUT would leave a partial blob under its digest, while a server-side copy completes without
+ * the writer (blobs beyond CopyObject's 5 GiB are multipart transfers, whole on completion). Then the upload's objects are deleted. Nothing is buffered beyond lib-storage's parts.
  */
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -25,7 +27,7 @@ import {
   uploadUnknown,
   type ParsedDigest,
 } from './names.js';
-import { S3Bucket, type S3BlobStoreConfig } from './s3-bucket.js';
+import { maxCopyBytes, S3Bucket, type S3BlobStoreConfig } from './s3-bucket.js';
 import { listChunks, maxChunks, sizeOf, type Chunk } from './s3-chunks.js';
 import { s3Failure } from './s3-errors.js';
 import { S3Keys } from './s3-keys.js';
@@ -165,7 +167,7 @@ class S3BlobStore implements BlobStore {
       const source = this.#verifiedContent(chunks, parsed, digest);
       try {
         if ((await this.#bucket.size(target)) === undefined) {
-          await this.#bucket.transfer(target, source.stream);
+          await this.#store(id, target, source.stream, sizeOf(chunks));
         } else {
           // The blob is stored already: verify the upload's bytes, keep the blob as it is.
           for await (const _bytes of source.stream) {
@@ -183,6 +185,21 @@ class S3BlobStore implements BlobStore {
       await this.#removeUpload(id);
       return { digest, size: sizeOf(chunks) };
     });
+  }
+
+  /**
+   * Writes a commit's bytes to the blob's key. Up to CopyObject's limit they go to the staging
+   * key first and the server copies them over; a larger blob is a multipart transfer, which the
+   * server assembles only when it completes, so it goes to the blob's key directly.
+   */
+  async #store(id: string, target: string, content: Readable, size: number): Promise<void> {
+    if (size > maxCopyBytes) {
+      await this.#bucket.transfer(target, content);
+      return;
+    }
+    const staged = this.#keys.staged(id);
+    await this.#bucket.transfer(staged, content);
+    await this.#bucket.copy(staged, target);
   }
 
   /**
