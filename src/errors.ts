@@ -63,6 +63,12 @@ export const errorCodes = {
   SIGNATURE_INVALID: 'input',
   TRUSTED_ROOT_INVALID: 'input',
   VERIFICATION_FAILED: 'input',
+  POLICY_INVALID: 'input',
+  POLICY_EVALUATION: 'input',
+  POLICY_DENIED: 'input',
+  ADMISSION_INVALID: 'input',
+  UPSTREAM_UNAVAILABLE: 'input',
+  UPSTREAM_INVALID: 'input',
   INTERNAL: 'internal',
 } as const;
 
@@ -145,4 +151,23 @@ export class SignError extends MoatError<
   | 'LIMIT_EXCEEDED'
 > {
   override name = 'SignError';
+}
+
+/**
+ * The compliance gate (`src/policy/`, the registry gate, admission, proxy projects): a policy
+ * document that does not validate or compile (`POLICY_INVALID`, naming file, line and key), an
+ * expression that fails at evaluation or passes its cost limit (`POLICY_EVALUATION`), a decision
+ * that denies (`POLICY_DENIED`, CLI exit 3), a malformed AdmissionReview, an upstream registry that
+ * is down or lies about digests.
+ */
+export class PolicyError extends MoatError<
+  | 'POLICY_INVALID'
+  | 'POLICY_EVALUATION'
+  | 'POLICY_DENIED'
+  | 'ADMISSION_INVALID'
+  | 'UPSTREAM_UNAVAILABLE'
+  | 'UPSTREAM_INVALID'
+  | 'LIMIT_EXCEEDED'
+> {
+  override name = 'PolicyError';
 }

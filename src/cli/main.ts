@@ -60,7 +60,7 @@ function reportError(error: unknown, io: CliIo): number {
   if (isMoatError(error)) {
     io.stderr.write(`moat: ${oneLine(error.message)}\n`);
     // A verification that ran and failed is a check's verdict, not bad input.
-    if (error.code === 'VERIFICATION_FAILED') return 3;
+    if (error.code === 'VERIFICATION_FAILED' || error.code === 'POLICY_DENIED') return 3;
     return error.isInputError ? 2 : 1;
   }
   // A full or read-only disk, a missing directory or permission is the environment's doing, not

@@ -10,7 +10,7 @@ import { MoatError } from '../errors.js';
 import type { Credentials } from './credentials.js';
 import { registryErrorFrom } from './registry-errors.js';
 import type { RetryOptions } from './retry.js';
-import type { HttpTimeouts } from '../util/timed-fetch.js';
+import type { FetchLike, HttpTimeouts } from '../util/timed-fetch.js';
 import { sendWithRetry } from './send.js';
 import { readBodyBounded } from './transport.js';
 import { parseWwwAuthenticate } from './www-authenticate.js';
@@ -23,6 +23,8 @@ export interface AuthenticatorOptions {
   retry?: RetryOptions;
   /** Connect, idle and total timeouts for token requests. */
   timeouts?: HttpTimeouts;
+  /** Sends instead of the global `fetch`. */
+  fetch?: FetchLike;
 }
 
 interface CachedToken {
@@ -145,6 +147,7 @@ export class RegistryAuthenticator {
       ...(credentials ? { authorization: basicHeader(credentials) } : {}),
       ...(this.options.timeouts !== undefined ? { timeouts: this.options.timeouts } : {}),
       ...(this.options.retry !== undefined ? { retry: this.options.retry } : {}),
+      ...(this.options.fetch !== undefined ? { fetch: this.options.fetch } : {}),
       context,
       peer: 'token server',
     });

@@ -16,6 +16,7 @@ import { defaultLimits } from '../util/limits.js';
 import {
   defaultHttpTimeouts,
   defaultTransferTimeouts,
+  type FetchLike,
   type HttpTimeouts,
 } from '../util/timed-fetch.js';
 import { pullScope, pushScope, RegistryAuthenticator } from './auth.js';
@@ -40,6 +41,11 @@ export interface RegistryClientOptions {
    * mid-body, and a total of 10 minutes per manifest or token request, 2 hours per blob.
    */
   timeouts?: HttpTimeouts;
+  /**
+   * Sends every request (token requests too) instead of the global `fetch`: `moat serve` reaches
+   * its own registry in-process this way.
+   */
+  fetch?: FetchLike;
 }
 
 /** A manifest or index exactly as the registry served it. */
@@ -112,6 +118,7 @@ export class RegistryClient {
       ...(options.credentials ? { credentials: options.credentials } : {}),
       ...(options.retry ? { retry: options.retry } : {}),
       ...(options.timeouts !== undefined ? { timeouts: options.timeouts } : {}),
+      ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
     });
   }
 
@@ -271,6 +278,7 @@ export class RegistryClient {
       ...(rules.maxBytes !== undefined ? { maxBytes: rules.maxBytes } : {}),
       ...(rules.tooLong !== undefined ? { tooLong: rules.tooLong } : {}),
       ...(this.options.retry !== undefined ? { retry: this.options.retry } : {}),
+      ...(this.options.fetch !== undefined ? { fetch: this.options.fetch } : {}),
       context: request.context,
     });
   }

@@ -7,7 +7,7 @@ import { MoatError } from '../errors.js';
 import { unavailableError, type RequestContext } from './registry-errors.js';
 import { isRetryableStatus, withRetry, type RetryOptions } from './retry.js';
 import { exchange } from './transport.js';
-import { HttpTimeoutError, type HttpTimeouts } from '../util/timed-fetch.js';
+import { HttpTimeoutError, type FetchLike, type HttpTimeouts } from '../util/timed-fetch.js';
 
 /** What {@link sendWithRetry} needs beyond the URL. */
 export interface SendOptions {
@@ -26,6 +26,8 @@ export interface SendOptions {
   context: RequestContext;
   /** Who answered, for retry reasons (`token server`); the registry when absent. */
   peer?: string;
+  /** Sends instead of the global `fetch`. */
+  fetch?: FetchLike;
 }
 
 /** Sends a request to `url`, retrying transient failures; resolves with the final response. */
@@ -41,6 +43,7 @@ export function sendWithRetry(url: URL, options: SendOptions): Promise<Response>
         ...(options.timeouts !== undefined ? { timeouts: options.timeouts } : {}),
         ...(options.maxBytes !== undefined ? { maxBytes: options.maxBytes } : {}),
         ...(options.tooLong !== undefined ? { tooLong: options.tooLong } : {}),
+        ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
       });
       if (!isRetryableStatus(response.status)) return { kind: 'done', value: response };
       return {

@@ -5,7 +5,7 @@
  * body reader.
  */
 import { LimitExceededError, MoatError } from '../errors.js';
-import { timedFetch, type HttpTimeouts } from '../util/timed-fetch.js';
+import { timedFetch, type FetchLike, type HttpTimeouts } from '../util/timed-fetch.js';
 
 /** What one exchange needs beyond the URL. */
 export interface ExchangeOptions {
@@ -23,6 +23,8 @@ export interface ExchangeOptions {
   tooLong?: (maxBytes: number) => Error;
   /** Most redirects followed (default 5). */
   maxRedirects?: number;
+  /** Sends instead of the global `fetch`. */
+  fetch?: FetchLike;
 }
 
 /** A response and the URL it finally came from (after redirects). */
@@ -59,6 +61,7 @@ export async function exchange(url: URL, options: ExchangeOptions): Promise<Exch
         ...(options.timeouts !== undefined ? { timeouts: options.timeouts } : {}),
         ...(options.maxBytes !== undefined ? { maxBytes: options.maxBytes } : {}),
         ...(options.tooLong !== undefined ? { tooLong: options.tooLong } : {}),
+        ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
       },
     );
     const location = response.headers.get('location');

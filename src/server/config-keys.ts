@@ -19,6 +19,44 @@ import {
 } from './config-values.js';
 
 const MiB = 1024 ** 2;
+
+/** A Kubernetes label selector (`matchLabels`, `matchExpressions`). */
+const labelSelectorSchema = z.strictObject({
+  matchLabels: z.record(z.string().max(317), z.string().max(63)).optional(),
+  matchExpressions: z
+    .array(
+      z.strictObject({
+        key: z.string().max(317),
+        operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
+        values: z.array(z.string().max(63)).max(100).optional(),
+      }),
+    )
+    .max(32)
+    .optional(),
+});
+
+/**
+ * `admission.policies`: which policy applies to which namespaces. In `MOAT_ADMISSION_POLICIES`
+ * the list is JSON text.
+ */
+const admissionPoliciesSchema = z.preprocess(
+  (value) => {
+    if (typeof value !== 'string') return value;
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      return value;
+    }
+  },
+  z
+    .array(
+      z.strictObject({
+        policyFile: textSchema('a file name'),
+        namespaceSelector: labelSelectorSchema.optional(),
+      }),
+    )
+    .max(64),
+);
 const GiB = 1024 ** 3;
 
 /** The shape of `moat.yaml`; every key optional (defaults are applied after the three layers). */
@@ -90,6 +128,28 @@ export const configSchema = z.strictObject({
     })
     .optional(),
   log: z.strictObject({ level: logLevelSchema.optional() }).optional(),
+  scan: z
+    .strictObject({
+      onPush: booleanSchema.optional(),
+      cacheDir: textSchema('a directory').optional(),
+      offline: booleanSchema.optional(),
+    })
+    .optional(),
+  jobs: z
+    .strictObject({
+      redisUrl: urlSchema(['redis:', 'rediss:'], 'a redis:// or rediss:// URL').optional(),
+      concurrency: integerSchema(1, 64).optional(),
+    })
+    .optional(),
+  gate: z.strictObject({ pendingTimeout: durationSchema(0).optional() }).optional(),
+  admission: z
+    .strictObject({
+      policyFile: textSchema('a file name').optional(),
+      policies: admissionPoliciesSchema.optional(),
+      cacheTtl: durationSchema(0).optional(),
+      timeout: durationSchema(100).optional(),
+    })
+    .optional(),
 });
 
 /** The typed, partial configuration one layer (file, environment, flags) gives. */
@@ -154,6 +214,16 @@ export const configKeys: readonly ConfigKey[] = [
   { path: 'auth.lockoutDuration', env: 'MOAT_AUTH_LOCKOUT_DURATION' },
   { path: 'auth.masterKey', env: 'MOAT_MASTER_KEY', envOnly: true, secret: true },
   { path: 'auth.masterKeyFile', env: 'MOAT_MASTER_KEY_FILE' },
+  { path: 'scan.onPush', env: 'MOAT_SCAN_ON_PUSH' },
+  { path: 'scan.cacheDir', env: 'MOAT_CACHE_DIR' },
+  { path: 'scan.offline', env: 'MOAT_OFFLINE' },
+  { path: 'jobs.redisUrl', env: 'MOAT_REDIS_URL', secret: true },
+  { path: 'jobs.concurrency', env: 'MOAT_JOBS_CONCURRENCY' },
+  { path: 'gate.pendingTimeout', env: 'MOAT_GATE_PENDING_TIMEOUT' },
+  { path: 'admission.policyFile', env: 'MOAT_ADMISSION_POLICY' },
+  { path: 'admission.policies', env: 'MOAT_ADMISSION_POLICIES' },
+  { path: 'admission.cacheTtl', env: 'MOAT_ADMISSION_CACHE_TTL' },
+  { path: 'admission.timeout', env: 'MOAT_ADMISSION_TIMEOUT' },
   {
     path: 'log.level',
     env: 'MOAT_LOG_LEVEL',

@@ -13,6 +13,7 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 
 import { MoatError } from '../errors.js';
+import { defaultCacheDir } from '../util/cache-paths.js';
 import type { BlobStoreConfig, MetadataStoreConfig } from '../store/types.js';
 import type { RegistryLimits } from './context.js';
 import { configKeys, configSchema, type ConfigKey, type ConfigLayer } from './config-keys.js';
@@ -57,6 +58,45 @@ export interface ServeConfig {
     masterKeyFile?: string;
   };
   log: { level: LogLevel };
+  /** Scan on push and the vulnerability database the server matches against. */
+  scan: {
+    onPush: boolean;
+    /** Holds the vulnerability database, as `moat scan --cache-dir` (default: `MOAT_CACHE_DIR`, XDG, `~/.cache/moat`). */
+    cacheDir: string;
+    /** Never fetch the database (scans fail while there is none). */
+    offline: boolean;
+  };
+  /** Background jobs: in-process without `redisUrl`, BullMQ on Redis with it. */
+  jobs: { redisUrl?: string; concurrency: number };
+  /** Registry enforcement: how long a pull waits for a pending scan (policy `onPending: wait`). */
+  gate: { pendingTimeoutMs: number };
+  /** The Kubernetes admission webhook (`/admission/validate`, `/admission/mutate`). */
+  admission: {
+    /** Absolute path of the policy bound to every namespace (`MOAT_ADMISSION_POLICY`). */
+    policyFile?: string;
+    /** Policies bound to namespaces by label selector, in order; paths absolute. */
+    policies: AdmissionPolicyBinding[];
+    /** How long a decision is cached per (policy, digest). */
+    cacheTtlMs: number;
+    /** A decision not made within this answers per the documented failure mode. */
+    timeoutMs: number;
+  };
+}
+
+/** A Kubernetes label selector. */
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: Array<{
+    key: string;
+    operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+    values?: string[];
+  }>;
+}
+
+/** One policy bound to the namespaces a selector matches (all namespaces without one). */
+export interface AdmissionPolicyBinding {
+  policyFile: string;
+  namespaceSelector?: LabelSelector;
 }
 
 /** Where the configuration comes from. */
@@ -87,6 +127,10 @@ const defaults = {
   lockoutDurationMs: 15 * 60_000,
   s3Region: 'us-east-1',
   s3PartSize: 8 * 1024 ** 2,
+  jobsConcurrency: 1,
+  pendingTimeoutMs: 60_000,
+  admissionCacheTtlMs: 5 * 60_000,
+  admissionTimeoutMs: 8_000,
 };
 
 /**
@@ -189,6 +233,40 @@ function resolveConfig(pick: Pick, cwd: string): ServeConfig {
     gc: gcConfig(pick),
     auth: authConfig(pick),
     log: { level: pick((c) => c.log?.level)?.value ?? 'info' },
+    scan: {
+      onPush: pick((c) => c.scan?.onPush)?.value ?? true,
+      cacheDir: pathOf(pick((c) => c.scan?.cacheDir)) ?? defaultCacheDir(),
+      offline: pick((c) => c.scan?.offline)?.value ?? false,
+    },
+    jobs: jobsConfig(pick),
+    gate: {
+      pendingTimeoutMs: pick((c) => c.gate?.pendingTimeout)?.value ?? defaults.pendingTimeoutMs,
+    },
+    admission: admissionConfig(pick),
+  };
+}
+
+function jobsConfig(pick: Pick): ServeConfig['jobs'] {
+  const redisUrl = pick((c) => c.jobs?.redisUrl)?.value;
+  return {
+    ...(redisUrl !== undefined ? { redisUrl } : {}),
+    concurrency: pick((c) => c.jobs?.concurrency)?.value ?? defaults.jobsConcurrency,
+  };
+}
+
+function admissionConfig(pick: Pick): ServeConfig['admission'] {
+  const policyFile = pathOf(pick((c) => c.admission?.policyFile));
+  const policies = pick((c) => c.admission?.policies);
+  return {
+    ...(policyFile !== undefined ? { policyFile } : {}),
+    policies: (policies?.value ?? []).map((binding) => ({
+      policyFile: resolve(policies?.layer.baseDir ?? '.', binding.policyFile),
+      ...(binding.namespaceSelector !== undefined
+        ? { namespaceSelector: binding.namespaceSelector }
+        : {}),
+    })),
+    cacheTtlMs: pick((c) => c.admission?.cacheTtl)?.value ?? defaults.admissionCacheTtlMs,
+    timeoutMs: pick((c) => c.admission?.timeout)?.value ?? defaults.admissionTimeoutMs,
   };
 }
 

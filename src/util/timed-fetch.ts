@@ -82,7 +82,15 @@ export interface TimedFetchOptions {
   maxBytes?: number;
   /** The error for a body past `maxBytes`; an {@link HttpBodyError} by default. */
   tooLong?: (maxBytes: number) => Error;
+  /** Sends the request instead of the global `fetch` (an in-process registry, see {@link FetchLike}). */
+  fetch?: FetchLike;
 }
+
+/**
+ * A `fetch` stand-in: `moat serve` reads and writes its own registry in-process through one
+ * (signature verification, signed scan referrers), with no socket and no credentials.
+ */
+export type FetchLike = (url: URL | string, init: RequestInit) => Promise<Response>;
 
 /**
  * Sends one request; the returned response's body enforces the idle and total timeouts and the
@@ -112,7 +120,7 @@ export async function timedFetch(
   );
   let response: Response;
   try {
-    response = await fetch(url, { ...init, signal: controller.signal });
+    response = await (options.fetch ?? fetch)(url, { ...init, signal: controller.signal });
   } catch (error) {
     clearTimeout(total);
     throw timedOut ?? error;

@@ -11,7 +11,7 @@ import {
   registryApiHost,
 } from '../../registry-client/reference.js';
 import type { RetryOptions } from '../../registry-client/retry.js';
-import { httpTimeoutsFromEnv } from '../../util/timed-fetch.js';
+import { httpTimeoutsFromEnv, type FetchLike } from '../../util/timed-fetch.js';
 import type { SignedImage } from '../types.js';
 
 /** How to reach the registry holding the image and its signatures. */
@@ -24,6 +24,8 @@ export interface RegistryAccess {
   retry?: RetryOptions;
   /** Environment for credentials and timeouts (default `process.env`). */
   env?: Record<string, string | undefined>;
+  /** Sends the registry's requests instead of the global `fetch` (`moat serve`'s own registry, in-process). */
+  fetch?: FetchLike;
 }
 
 /** A resolved image: the client that reached it, the image, and whether a tag was resolved. */
@@ -64,6 +66,7 @@ export async function resolveImage(
     ...(credentials !== undefined ? { credentials } : {}),
     ...(access.insecure === true ? { insecure: true } : {}),
     ...(access.retry !== undefined ? { retry: access.retry } : {}),
+    ...(access.fetch !== undefined ? { fetch: access.fetch } : {}),
     timeouts: httpTimeoutsFromEnv(env),
   });
   const fetched = await client.getManifest(parsed.repository, manifestReference(parsed));

@@ -9,6 +9,7 @@
 import { sql, type ColumnDefinitionBuilder, type Kysely, type Migration } from 'kysely';
 
 import { accessMigration } from './migration-access.js';
+import { gateMigration } from './migration-gate.js';
 
 /** The SQL engine behind a Kysely instance. */
 export type Engine = 'sqlite' | 'postgres';
@@ -146,5 +147,6 @@ export function metadataMigrations(engine: Engine): Record<string, Migration> {
       },
     },
     '0002_access': accessMigration({ text, nullableText }),
+    '0003_gate': gateMigration({ text, nullableText, binary }),
   };
 }

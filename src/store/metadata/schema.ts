@@ -6,6 +6,7 @@
 import type { ColumnType } from 'kysely';
 
 import type { AccessTables } from './schema-access.js';
+import type { GateTables } from './schema-gate.js';
 
 /** A bigint column: written as a number, read as a number (SQLite) or a string (PostgreSQL). */
 type BigIntColumn = ColumnType<number | string, number, number>;
@@ -70,7 +71,7 @@ interface SettingsTable {
 }
 
 /** Every table of the metadata store. */
-export interface MetadataDatabase extends AccessTables {
+export interface MetadataDatabase extends AccessTables, GateTables {
   repositories: RepositoriesTable;
   blobs: BlobsTable;
   repository_blobs: RepositoryBlobsTable;
