@@ -5,6 +5,7 @@
 import type { AuditRecorder } from '../auth/model.js';
 import type { Access } from '../auth/types.js';
 import type { BlobStore, MetadataStore } from '../store/types.js';
+import type { GateService, ProxyService, ScanService } from './gate-types.js';
 
 /** Limits on what clients may send (all configurable; defaults in `server/config.ts`). */
 export interface RegistryLimits {
@@ -26,4 +27,10 @@ export interface RegistryContext {
   /** Where `registry.push`, `registry.pull` and `registry.delete` are recorded. */
   audit: AuditRecorder;
   limits: RegistryLimits;
+  /** Scan on push: every image manifest stored is handed to it (absent: no scanning). */
+  scans?: ScanService;
+  /** Registry enforcement (absent: every pull and push passes, as for the internal registry). */
+  gate?: GateService;
+  /** Pull-through for proxy projects. */
+  proxy?: ProxyService;
 }

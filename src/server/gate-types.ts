@@ -96,3 +96,17 @@ export interface InternalRegistry {
   readonly access: RegistryAccess;
   close(): Promise<void>;
 }
+
+/** Proxy projects: pull-through caches of an upstream registry. */
+export interface ProxyService {
+  /** True when the repository's project is a proxy project. */
+  isProxied(repository: string): Promise<boolean>;
+  /**
+   * Makes `repository:reference` (a tag or a digest) present locally: a digest already stored is
+   * served as is; otherwise the manifest and every blob it needs are fetched from upstream,
+   * verified against their digests, stored, and a scan is requested. A tag is re-resolved
+   * upstream (falling back to the stored tag when upstream is down). Throws `PolicyError`
+   * `UPSTREAM_UNAVAILABLE` / `UPSTREAM_INVALID` (nothing stored) otherwise.
+   */
+  pullThrough(repository: string, reference: string): Promise<{ digest: string }>;
+}
