@@ -12,7 +12,7 @@ import { inputWith, pkg, policyYaml, vulnerability } from '../__fixtures__/polic
 import { defaultPolicyLimits } from '../limits.js';
 import type { PolicyInput } from '../types.js';
 import { compileExpression } from './program.js';
-import { shapeOf } from './shape.js';
+import { toCelWithShape } from './bindings.js';
 
 async function evaluate(expression: string, input: PolicyInput = inputWith()) {
   const yaml = policyYaml(`- name: cel\n  expression: ${JSON.stringify(expression)}`);
@@ -103,7 +103,8 @@ describe('CEL expressions', () => {
     const l = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
     let error: unknown;
     try {
-      program.evaluate({ l } as never, new Map([['l', shapeOf(l)]]));
+      const { value, shape } = toCelWithShape(l);
+      program.evaluate({ l: value } as never, new Map([['l', shape]]));
     } catch (e) {
       error = e;
     }
