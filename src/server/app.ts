@@ -12,6 +12,7 @@ import { openRegistryAuth } from '../auth/index.js';
 import { auditedConfiguration, recordConfigurationChange } from '../auth/audit/config-change.js';
 import { openAccessServices, type AccessServices } from '../auth/open.js';
 import { MoatError } from '../errors.js';
+import { openScanning, type Scanning } from '../jobs/scan-open.js';
 import { openStores } from '../store/open.js';
 import { registerApi } from './api/index.js';
 import { apiRoutes } from './api/routes/index.js';
@@ -71,6 +72,7 @@ export async function startServer(
   const stores = await openStores(config.stores);
   let app: FastifyInstance | undefined;
   let access: AccessServices | undefined;
+  let scanning: Scanning | undefined;
   try {
     access = await openAccessServices({
       database: stores.database,
@@ -118,8 +120,22 @@ export async function startServer(
     });
     registerHealthRoutes(app, stores, metrics.registry);
     registerAuthRoutes(app, auth);
+    // Scan on push: the job queue, the internal registry, the signing key, the scan service
+    // (this process runs jobs too; with Redis, `moat worker` processes share them).
+    scanning = await openScanning({
+      config,
+      stores,
+      audit: access.audit,
+      secrets: access.secrets,
+      log: app.log,
+      ...(options.version !== undefined ? { version: options.version } : {}),
+    });
+    // The gate helper reaches `scanning.internal` (signature verification) and `scans` here.
+    const { scans } = scanning;
     registerApi(app, {
-      routes: apiRoutes(access),
+      routes: apiRoutes(access, {
+        scans: { scans, meta: stores.meta, publicKeyPem: scanning.signing.publicKeyPem },
+      }),
       identity: access.identity,
       credentials: access.credentials,
       version: options.version ?? '0.0.0',
@@ -130,6 +146,7 @@ export async function startServer(
       access: auth.access,
       audit: access.audit,
       limits: config.limits,
+      ...(config.scan.onPush ? { scans } : {}),
     };
     registerV2(app, context);
 
@@ -144,6 +161,7 @@ export async function startServer(
 
     const running = app;
     const services = access;
+    const background = scanning;
     let closing: Promise<void> | undefined;
     return {
       url: `${scheme}://${urlHost(config.listen.host)}:${port}`,
@@ -151,11 +169,19 @@ export async function startServer(
       access: services,
       close: () => {
         state.closing = true;
-        return (closing ??= closeAll(running, jobs, services, stores, closeTimeoutMs));
+        return (closing ??= closeAll(
+          running,
+          jobs,
+          { close: () => background.close(closeTimeoutMs) },
+          services,
+          stores,
+          closeTimeoutMs,
+        ));
       },
     };
   } catch (error) {
     await app?.close().catch(() => undefined);
+    await scanning?.close(0).catch(() => undefined);
     await access?.close().catch(() => undefined);
     await stores.close().catch(() => undefined);
     throw error;
@@ -165,6 +191,7 @@ export async function startServer(
 async function closeAll(
   app: FastifyInstance,
   jobs: readonly RepeatingJob[],
+  scanning: { close(): Promise<void> },
   access: AccessServices,
   stores: { close(): Promise<void> },
   timeoutMs: number,
@@ -192,6 +219,10 @@ async function closeAll(
     await closed;
   }
   await jobsStopped;
+  // Scans in flight finish (or are left to another process) before the stores close.
+  await scanning.close().catch((error: unknown) => {
+    app.log.error({ err: error }, 'the job queue could not be closed cleanly');
+  });
   // What the last requests recorded reaches the audit log before its database closes.
   await access.close().catch((error: unknown) => {
     app.log.error({ err: error }, 'the audit log could not be flushed at shutdown');

@@ -8,14 +8,21 @@ import { auditRoutes } from './audit.js';
 import { authRoutes } from './auth.js';
 import { projectRoutes } from './projects.js';
 import { robotRoutes } from './robots.js';
+import { scanRoutes, type ScanRouteServices } from './scans.js';
 import { tokenRoutes } from './tokens.js';
 import { userRoutes } from './users.js';
 
+/** Services beyond access control whose areas have routes (absent: those routes are not served). */
+export interface ApiExtras {
+  /** Scans of stored artifacts and the registry's signing key. */
+  scans?: ScanRouteServices;
+}
+
 /**
  * The routes of every area.
- * @example registerApi(app, { routes: apiRoutes(services), identity, credentials, version });
+ * @example registerApi(app, { routes: apiRoutes(services, { scans }), identity, credentials, version });
  */
-export function apiRoutes(services: AccessServices): ApiRoute[] {
+export function apiRoutes(services: AccessServices, extras: ApiExtras = {}): ApiRoute[] {
   return [
     ...authRoutes(services),
     ...userRoutes(services),
@@ -23,5 +30,6 @@ export function apiRoutes(services: AccessServices): ApiRoute[] {
     ...robotRoutes(services),
     ...projectRoutes(services),
     ...auditRoutes(services),
+    ...(extras.scans ? scanRoutes({ ...extras.scans, authorizer: services.authorizer }) : []),
   ];
 }
