@@ -134,7 +134,9 @@ export async function startServer(
     const { scans } = scanning;
     registerApi(app, {
       routes: apiRoutes(access, {
-        scans: { scans, meta: stores.meta, publicKeyPem: scanning.signing.publicKeyPem },
+        scans,
+        meta: stores.meta,
+        publicKeyPem: scanning.signing.publicKeyPem,
       }),
       identity: access.identity,
       credentials: access.credentials,

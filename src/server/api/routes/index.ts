@@ -12,17 +12,11 @@ import { scanRoutes, type ScanRouteServices } from './scans.js';
 import { tokenRoutes } from './tokens.js';
 import { userRoutes } from './users.js';
 
-/** Services beyond access control whose areas have routes (absent: those routes are not served). */
-export interface ApiExtras {
-  /** Scans of stored artifacts and the registry's signing key. */
-  scans?: ScanRouteServices;
-}
-
 /**
  * The routes of every area.
- * @example registerApi(app, { routes: apiRoutes(services, { scans }), identity, credentials, version });
+ * @example registerApi(app, { routes: apiRoutes(services), identity, credentials, version });
  */
-export function apiRoutes(services: AccessServices, extras: ApiExtras = {}): ApiRoute[] {
+export function apiRoutes(services: AccessServices, scans?: ScanRouteServices): ApiRoute[] {
   return [
     ...authRoutes(services),
     ...userRoutes(services),
@@ -30,6 +24,6 @@ export function apiRoutes(services: AccessServices, extras: ApiExtras = {}): Api
     ...robotRoutes(services),
     ...projectRoutes(services),
     ...auditRoutes(services),
-    ...(extras.scans ? scanRoutes({ ...extras.scans, authorizer: services.authorizer }) : []),
+    ...(scans ? scanRoutes({ ...scans, authorizer: services.authorizer }) : []),
   ];
 }
