@@ -66,20 +66,17 @@ export async function upsertDecision(store: StoreDatabase, row: DecisionRow): Pr
 }
 
 /**
- * Forgets decisions: every one of a project (its policy changed or went), or every one about a
+ * Forgets decisions: every one of a project (its policy changed or went), or its one about a
  * digest (a signature or attestation of it arrived). Resolves to the number removed.
  */
 export async function deleteDecisions(
   store: StoreDatabase,
-  where: { project: string } | { digest: string },
+  where: { project: string; digest?: string },
 ): Promise<number> {
   const result = await store.writeOne((db) => {
-    const query = db.deleteFrom('gate_decisions');
-    return (
-      'project' in where
-        ? query.where('project', '=', where.project)
-        : query.where('digest', '=', where.digest)
-    ).executeTakeFirst();
+    let query = db.deleteFrom('gate_decisions').where('project', '=', where.project);
+    if (where.digest !== undefined) query = query.where('digest', '=', where.digest);
+    return query.executeTakeFirst();
   });
   return Number(result.numDeletedRows);
 }
