@@ -20,6 +20,14 @@ const decisionTtlMs = 10 * 60_000;
 /** Why a decision was made. */
 export type DecisionTrigger = 'pull' | 'push' | 'rescan' | 'signature' | 'admission';
 
+/** Why a decision is made, for its audit entry. */
+export interface DecisionCause {
+  trigger: DecisionTrigger;
+  requestedBy: string;
+  /** The scan's state when the pull that waited for it came. */
+  waited?: string;
+}
+
 /** An image manifest to decide. */
 export interface GatedImage {
   repository: string;
@@ -38,6 +46,8 @@ export function auditDecision(
     decision?: Decision;
     /** When there is no decision: the pending scan's state and what `onPending` did. */
     pending?: { state: string; action: string; allowed: boolean };
+    /** The scan's state when a pull came that waited for it (`onPending: wait`). */
+    waited?: string;
   },
 ): void {
   const { decision, pending } = entry;
@@ -56,6 +66,7 @@ export function auditDecision(
       ...(decision ? { policy: decision.policy, policyHash: decision.policyHash } : {}),
       ...(failed.length > 0 ? { failed: failed.slice(0, 32).join(',').slice(0, 500) } : {}),
       ...(pending ? { scan: pending.state, onPending: pending.action } : {}),
+      ...(entry.waited !== undefined ? { waitedFor: entry.waited } : {}),
     },
   });
 }
@@ -82,7 +93,7 @@ export class StoredDecisions {
     image: GatedImage,
     scan: ScanRecord,
     policy: CompiledPolicy,
-    why: { trigger: DecisionTrigger; requestedBy: string },
+    why: DecisionCause,
   ): Promise<Decision> {
     const stored = await selectDecision(this.options.database, project, image.digest);
     const scannedAt = scan.scannedAt !== undefined ? Date.parse(scan.scannedAt) : 0;
@@ -102,7 +113,7 @@ export class StoredDecisions {
     project: string,
     image: GatedImage,
     policy: CompiledPolicy,
-    why: { trigger: DecisionTrigger; requestedBy: string },
+    why: DecisionCause,
   ): Promise<Decision> {
     const key = `${project}\n${image.digest}\n${policy.hash}`;
     const running = this.inFlight.get(key);
@@ -149,7 +160,7 @@ export class StoredDecisions {
     project: string,
     image: GatedImage,
     policy: CompiledPolicy,
-    why: { trigger: DecisionTrigger; requestedBy: string },
+    why: DecisionCause,
   ): Promise<Decision> {
     const decision = await this.decide(image, policy);
     await upsertDecision(this.options.database, {
@@ -165,6 +176,7 @@ export class StoredDecisions {
       digest: image.digest,
       trigger: why.trigger,
       requestedBy: why.requestedBy,
+      ...(why.waited !== undefined ? { waited: why.waited } : {}),
       decision,
     });
     return decision;

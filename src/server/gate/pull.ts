@@ -95,9 +95,11 @@ export class PullGate {
     const action = policy.document.spec.onPending ?? 'wait';
     if (action === 'wait') {
       const timeoutMs = this.options.pendingTimeoutMs(policy);
+      const waited = scan.state;
       scan = (await scans.waitFor(image.repository, image.digest, timeoutMs)) ?? scan;
       if (scan.state === 'done') {
-        return answerOf(await decisions.current(project, image, scan, policy, why), 'pull');
+        const cause = { ...why, waited };
+        return answerOf(await decisions.current(project, image, scan, policy, cause), 'pull');
       }
       if (scan.state === 'not_applicable')
         return { allowed: true, reason: 'not scanned: not an image' };
