@@ -133,7 +133,7 @@ export async function startServer(
     // The gate helper reaches `scanning.internal` (signature verification) and `scans` here.
     const { scans } = scanning;
     registerApi(app, {
-      routes: apiRoutes(access, {
+      routes: apiRoutes(access, undefined, {
         scans,
         meta: stores.meta,
         publicKeyPem: scanning.signing.publicKeyPem,
