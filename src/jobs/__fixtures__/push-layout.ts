@@ -40,14 +40,40 @@ export async function pushLayout(
     (d) => d.annotations?.['org.opencontainers.image.ref.name'] === layoutTag,
   );
   if (top === undefined) throw new Error(`no image tagged ${layoutTag} in ${dir}`);
-  const manifestBytes = await blob(dir, top.digest);
-  const manifest = JSON.parse(manifestBytes.toString('utf8')) as {
-    config: Descriptor;
-    layers: Descriptor[];
+  await pushTree(client, dir, repository, top);
+  const pushed = await putManifest(
+    client,
+    repository,
+    tag,
+    top.mediaType,
+    await blob(dir, top.digest),
+  );
+  return pushed.digest;
+}
+
+/** Pushes what `descriptor` needs: an image's blobs, or an index's manifests (by digest). */
+async function pushTree(
+  client: RegistryClient,
+  dir: string,
+  repository: string,
+  descriptor: Descriptor,
+): Promise<void> {
+  const document = JSON.parse((await blob(dir, descriptor.digest)).toString('utf8')) as {
+    config?: Descriptor;
+    layers?: Descriptor[];
+    manifests?: Descriptor[];
   };
-  for (const d of [manifest.config, ...manifest.layers]) {
+  for (const child of document.manifests ?? []) {
+    await pushTree(client, dir, repository, child);
+    await putManifest(
+      client,
+      repository,
+      child.digest,
+      child.mediaType,
+      await blob(dir, child.digest),
+    );
+  }
+  for (const d of [...(document.config ? [document.config] : []), ...(document.layers ?? [])]) {
     await uploadBlob(client, repository, await blob(dir, d.digest));
   }
-  const pushed = await putManifest(client, repository, tag, top.mediaType, manifestBytes);
-  return pushed.digest;
 }
