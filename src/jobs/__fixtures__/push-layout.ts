@@ -1,6 +1,6 @@
 /**
- * Pushes the images of an OCI layout into a registry reached through a `fetch` (the internal
- * registry in tests), as a client would: every blob uploaded, then the manifest under a tag.
+ * Pushes the images of an OCI layout into a registry (the internal registry, or any registry a
+ * client reaches), as a client would: every blob uploaded, then the manifest under a tag.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -22,17 +22,20 @@ const blob = (dir: string, digest: string) => readFile(join(dir, 'blobs', ...dig
  * digest.
  */
 export async function pushLayout(
-  internal: InternalRegistry,
+  registry: InternalRegistry | RegistryClient,
   dir: string,
   repository: string,
   tag: string,
   layoutTag = 'app',
 ): Promise<string> {
-  const client = new RegistryClient({
-    host: internal.host,
-    insecure: true,
-    ...(internal.access.fetch ? { fetch: internal.access.fetch } : {}),
-  });
+  const client =
+    registry instanceof RegistryClient
+      ? registry
+      : new RegistryClient({
+          host: registry.host,
+          insecure: true,
+          ...(registry.access.fetch ? { fetch: registry.access.fetch } : {}),
+        });
   const index = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')) as {
     manifests: Descriptor[];
   };
