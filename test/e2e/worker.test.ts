@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { pushLayout } from '../../src/jobs/__fixtures__/push-layout.js';
@@ -85,6 +86,10 @@ describe('moat worker', () => {
     scans.close();
     await queue.close(1000);
     await world.close();
+    const redis = new Redis(redisUrl);
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
   });
 
   it('runs queued scans, and a job whose worker is killed mid-scan on another worker', async () => {
