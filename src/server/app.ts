@@ -144,6 +144,7 @@ export async function startServer(
       audit: access.audit,
       config: config.gate,
       registryHost: () => served.host,
+      authorizer: access.authorizer,
       onError: (error, what) => logged.warn({ err: error }, `gate: ${what} failed`),
     });
     registerApi(app, {
