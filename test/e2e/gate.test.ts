@@ -81,7 +81,8 @@ async function putYamlPolicy(yaml: string): Promise<{ status: number; body: unkn
     headers: { authorization: `Bearer ${apiToken}`, 'content-type': 'application/yaml' },
     body: yaml,
   });
-  return { status: response.status, body: (await response.json()) as unknown };
+  const body: unknown = await response.json();
+  return { status: response.status, body };
 }
 
 /** The policy of the scenario, with the release key inline (a stored policy reads no files). */
@@ -312,7 +313,7 @@ describe('registry enforcement', () => {
     expect(entries.map((entry) => entry.details)).toContainEqual(
       expect.objectContaining({
         trigger: 'pull',
-        waitedFor: expect.stringMatching(/^(pending|running)$/),
+        waitedFor: expect.stringMatching(/^(pending|running)$/) as unknown,
       }),
     );
   });

@@ -64,7 +64,7 @@ export function openGateService(options: GateServiceOptions): OpenGateService {
   const sources: DecideSources = {
     blobs: options.blobs,
     internal: options.internal,
-    registryHost: options.registryHost,
+    registryHost: () => options.registryHost(),
   };
   const decisions = new StoredDecisions({ database, audit, scans, sources });
   const compiled = new Map<string, CompiledPolicy>();

@@ -193,7 +193,7 @@ describe.each(['sqlite', 'postgres'] as const)('policy routes on %s', (engine) =
     expect((await send('bob', 'GET', '/projects/team/policy')).statusCode).toBe(404);
     const set = await send('alice', 'PUT', '/projects/team/policy', yamlPolicy, 'application/yaml');
     expect(set.statusCode).toBe(200);
-    const view = set.json() as { name: string; hash: string; document: { spec: unknown } };
+    const view = set.json<{ name: string; hash: string; document: { spec: unknown } }>();
     expect(view).toMatchObject({ project: 'team', name: 'production' });
     expect(view.hash).toMatch(/^sha256:[0-9a-f]{64}$/);
     const read = await send('bob', 'GET', '/projects/team/policy');
