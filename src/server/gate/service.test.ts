@@ -18,6 +18,9 @@ import { openMemoryQueue } from '../../jobs/queue-memory.js';
 import type { JobQueue } from '../../jobs/queue-types.js';
 import { openScanService, type OpenScanService } from '../../jobs/scan-service.js';
 import { parsePolicy } from '../../policy/index.js';
+import { RegistryClient } from '../../registry-client/client.js';
+import { putManifest } from '../../registry-client/write.js';
+import { mediaTypes } from '../../image/media-types.js';
 import type { PolicyDocument } from '../../policy/types.js';
 import { selectDecision } from '../../store/gate/decisions.js';
 import { signImage } from '../../sign/image.js';
@@ -25,6 +28,7 @@ import { importOsv } from '../../vulndb/index.js';
 import { openGateService, type OpenGateService } from './service.js';
 
 const repository = 'team/app';
+const ociIndex = mediaTypes.ociIndex;
 
 async function documentOf(yaml: string): Promise<PolicyDocument> {
   return (await parsePolicy(yaml, 'test policy', { allowFiles: false })).document;
@@ -209,6 +213,53 @@ ${key}
     const decision = await gate.decideStored(repository, digest, other);
     expect(decision.allowed).toBe(false);
     expect(decision.results.map((result) => result.rule)).toEqual(['no-fixable-critical']);
+  });
+
+  it('decides an index by its platform images, within a bound', async () => {
+    open(false);
+    const digest = await pushLayout(world.internal, world.layout, repository, '1');
+    const manifest = (await world.stores.meta.getManifest(repository, digest)) as {
+      mediaType: string;
+      size: number;
+    };
+    const child = { mediaType: manifest.mediaType, digest, size: manifest.size };
+    const client = new RegistryClient({
+      host: world.internal.host,
+      insecure: true,
+      ...(world.internal.access.fetch ? { fetch: world.internal.access.fetch } : {}),
+    });
+    const pushIndex = async (tag: string, count: number) => {
+      const index = {
+        schemaVersion: 2,
+        mediaType: ociIndex,
+        manifests: Array.from({ length: count }, (_, i) => ({
+          ...child,
+          platform: { architecture: `arch${i}`, os: 'linux' },
+        })),
+      };
+      const bytes = Buffer.from(JSON.stringify(index));
+      return (await putManifest(client, repository, tag, ociIndex, bytes)).digest;
+    };
+    await gate.setPolicy('team', await documentOf(denyCritical()), 'admin');
+
+    const index = await pushIndex('multi', 2);
+    const answer = await gate.checkPull(repository, index, 'alice');
+    expect(answer.allowed).toBe(false);
+    if (!answer.allowed) {
+      expect(answer.message).toMatch(
+        new RegExp(
+          `^platform image ${digest}: pull refused by policy "production": no-fixable-critical`,
+        ),
+      );
+    }
+    const policy = await parsePolicy(denyCritical(), 'admission policy', { allowFiles: false });
+    const decided = await gate.decideStored(repository, index, policy);
+    expect(decided).toMatchObject({ digest: index, allowed: false });
+
+    const huge = await pushIndex('huge', 65);
+    const refused = await gate.checkPull(repository, huge, 'alice');
+    expect(refused.allowed).toBe(false);
+    if (!refused.allowed) expect(refused.message).toContain('names 65 platform images');
   });
 
   it('judges a push on its config only when onPush is deny', async () => {
