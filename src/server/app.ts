@@ -15,6 +15,7 @@ import { MoatError } from '../errors.js';
 import { openScanning, type Scanning } from '../jobs/scan-open.js';
 import { openStores } from '../store/open.js';
 import { registerApi } from './api/index.js';
+import { openGateService } from './gate/service.js';
 import { apiRoutes } from './api/routes/index.js';
 import { registerAuthRoutes } from './auth-routes.js';
 import type { ServeConfig } from './config.js';
@@ -130,13 +131,26 @@ export async function startServer(
       log: app.log,
       ...(options.version !== undefined ? { version: options.version } : {}),
     });
-    // The gate helper reaches `scanning.internal` (signature verification) and `scans` here.
     const { scans } = scanning;
+    // Registry enforcement: project policies decide pulls (and pushes) of image manifests.
+    const served = { host: config.publicUrl !== undefined ? new URL(config.publicUrl).host : '' };
+    const logged = app.log;
+    const gate = openGateService({
+      database: stores.database,
+      meta: stores.meta,
+      blobs: stores.blobs,
+      scans,
+      internal: scanning.internal,
+      audit: access.audit,
+      config: config.gate,
+      registryHost: () => served.host,
+      authorizer: access.authorizer,
+      onError: (error, what) => logged.warn({ err: error }, `gate: ${what} failed`),
+    });
     registerApi(app, {
-      routes: apiRoutes(access, undefined, {
-        scans,
-        meta: stores.meta,
-        publicKeyPem: scanning.signing.publicKeyPem,
+      routes: apiRoutes(access, {
+        scans: { scans, meta: stores.meta, publicKeyPem: scanning.signing.publicKeyPem },
+        gate,
       }),
       identity: access.identity,
       credentials: access.credentials,
@@ -149,6 +163,7 @@ export async function startServer(
       audit: access.audit,
       limits: config.limits,
       ...(config.scan.onPush ? { scans } : {}),
+      gate,
     };
     registerV2(app, context);
 
@@ -156,6 +171,7 @@ export async function startServer(
     try {
       await app.listen({ host: config.listen.host, port: config.listen.port });
       port = listeningPort(app);
+      served.host ||= `${urlHost(config.listen.host)}:${port}`;
     } catch (error) {
       throw listenError(error, config.listen.host, config.listen.port);
     }
@@ -174,7 +190,12 @@ export async function startServer(
         return (closing ??= closeAll(
           running,
           jobs,
-          { close: () => background.close(closeTimeoutMs) },
+          {
+            close: () => {
+              gate.close();
+              return background.close(closeTimeoutMs);
+            },
+          },
           services,
           stores,
           closeTimeoutMs,

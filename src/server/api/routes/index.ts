@@ -14,23 +14,27 @@ import { scanRoutes, type ScanRouteServices } from './scans.js';
 import { tokenRoutes } from './tokens.js';
 import { userRoutes } from './users.js';
 
+/** Services beyond access control whose areas have routes (absent: those routes are not served). */
+export interface ApiExtras {
+  /** Scans of stored artifacts and the registry's signing key. */
+  scans?: ScanRouteServices;
+  /** Registry enforcement: the project policy routes answer 503 without it. */
+  gate?: GateService;
+}
+
 /**
  * The routes of every area.
- * @example registerApi(app, { routes: apiRoutes(services), identity, credentials, version });
+ * @example registerApi(app, { routes: apiRoutes(services, { scans }), identity, credentials, version });
  */
-export function apiRoutes(
-  services: AccessServices,
-  gate?: GateService,
-  scans?: ScanRouteServices,
-): ApiRoute[] {
+export function apiRoutes(services: AccessServices, extras: ApiExtras = {}): ApiRoute[] {
   return [
     ...authRoutes(services),
     ...userRoutes(services),
     ...tokenRoutes(services),
     ...robotRoutes(services),
     ...projectRoutes(services),
-    ...policyRoutes({ ...services, gate }),
+    ...policyRoutes({ ...services, gate: extras.gate }),
     ...auditRoutes(services),
-    ...(scans ? scanRoutes({ ...scans, authorizer: services.authorizer }) : []),
+    ...(extras.scans ? scanRoutes({ ...extras.scans, authorizer: services.authorizer }) : []),
   ];
 }
