@@ -19,6 +19,8 @@ import { registerAuthRoutes } from './auth-routes.js';
 import type { ServeConfig } from './config.js';
 import type { RegistryContext } from './context.js';
 import { registerHealthRoutes } from './health.js';
+import { openProxyService } from './proxy/service.js';
+import { proxyProjects } from './proxy/upstream.js';
 import { echoRequestIds, loggerOptions, requestIdOf, type LogDestination } from './logging.js';
 import { instrument } from './metrics.js';
 import { startBackgroundJobs } from './background-jobs.js';
@@ -118,8 +120,9 @@ export async function startServer(
     });
     registerHealthRoutes(app, stores, metrics.registry);
     registerAuthRoutes(app, auth);
+    const proxies = proxyProjects(stores.database, access.secrets);
     registerApi(app, {
-      routes: apiRoutes(access),
+      routes: apiRoutes(access, { proxies }),
       identity: access.identity,
       credentials: access.credentials,
       version: options.version ?? '0.0.0',
@@ -131,6 +134,7 @@ export async function startServer(
       audit: access.audit,
       limits: config.limits,
     };
+    context.proxy = openProxyService({ context, projects: proxies, log });
     registerV2(app, context);
 
     let port: number;

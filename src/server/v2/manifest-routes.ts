@@ -18,6 +18,7 @@ import {
 import { acceptsMediaType } from '../../distribution/media-types.js';
 import type { Principal } from '../../auth/types.js';
 import type { RegistryContext } from '../context.js';
+import { pullThroughManifest, refusePushToProxy } from '../proxy/hooks.js';
 import { requireRepository } from './access.js';
 import { manifestAudit } from './audit.js';
 import { requireClassification } from './classification.js';
@@ -57,6 +58,7 @@ export async function manifestEndpoint(
       let pushed;
       try {
         audit.principal = await requireRepository(ctx.access, request, name, ['pull', 'push']);
+        await refusePushToProxy(ctx, name);
         const reference = parseReference(endpoint.reference);
         const body = await readBodyWithin(request, ctx.limits.maxManifestBytes);
         pushed = await pushManifest(ctx, name, reference, body, request.headers['content-type']);
@@ -106,6 +108,7 @@ async function serveManifest(
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<string> {
+  await pullThroughManifest(ctx, name, reference.kind === 'tag' ? reference.tag : reference.digest);
   const record = await fetchManifest(ctx, name, reference);
   await requireClassification(ctx, principal, record);
   if (!acceptsMediaType(request.headers.accept, record.mediaType)) {

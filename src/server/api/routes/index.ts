@@ -3,6 +3,7 @@
  * `server/app.ts` hands to `registerApi`, and what the OpenAPI test documents.
  */
 import type { AccessServices } from '../../../auth/open.js';
+import type { ProxyProjects } from '../../proxy/upstream.js';
 import type { ApiRoute } from '../types.js';
 import { auditRoutes } from './audit.js';
 import { authRoutes } from './auth.js';
@@ -15,13 +16,16 @@ import { userRoutes } from './users.js';
  * The routes of every area.
  * @example registerApi(app, { routes: apiRoutes(services), identity, credentials, version });
  */
-export function apiRoutes(services: AccessServices): ApiRoute[] {
+export function apiRoutes(
+  services: AccessServices,
+  gate: { proxies?: ProxyProjects } = {},
+): ApiRoute[] {
   return [
     ...authRoutes(services),
     ...userRoutes(services),
     ...tokenRoutes(services),
     ...robotRoutes(services),
-    ...projectRoutes(services),
+    ...projectRoutes({ ...services, ...gate }),
     ...auditRoutes(services),
   ];
 }
