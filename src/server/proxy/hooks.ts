@@ -30,12 +30,12 @@ export async function pullThroughBlob(
   name: string,
   digest: string,
 ): Promise<void> {
-  const pullBlob = ctx.proxy?.pullBlob;
-  if (pullBlob === undefined || !isDigest(digest)) return;
+  const proxy = ctx.proxy;
+  if (proxy?.pullBlob === undefined || !isDigest(digest)) return;
   if ((await ctx.meta.getBlob(name, digest)) !== undefined) return;
-  if (!(await ctx.proxy?.isProxied(name))) return;
+  if (!(await proxy.isProxied(name))) return;
   try {
-    await pullBlob.call(ctx.proxy, name, digest);
+    await proxy.pullBlob(name, digest);
   } catch (error) {
     throw ociErrorOf(error);
   }

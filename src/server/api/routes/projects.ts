@@ -90,7 +90,8 @@ export function projectRoutes(services: {
       response: z.object({ projects: z.array(projectView) }),
       async handler({ caller }) {
         const list = await projects.listProjects(principal(caller));
-        const urls = (await proxies?.urlsOf(list.map((info) => info.name))) ?? new Map();
+        const urls =
+          (await proxies?.urlsOf(list.map((info) => info.name))) ?? new Map<string, string>();
         return { projects: list.map((info) => projectOf(info, urls.get(info.name))) };
       },
     }),
