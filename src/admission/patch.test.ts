@@ -14,10 +14,10 @@ describe('pinPatch', () => {
       { path: '/spec/template/spec/containers/1/image', from: 'redis', digest },
     ]);
     const patched = applyJsonPatch(deployment, operations);
-    expect(patched.spec.template?.spec.containers.map((c) => c.image)).toEqual([
-      `nginx:1.27@${digest}`,
-      `redis@${digest}`,
-    ]);
+    const { containers } = (
+      patched as { spec: { template: { spec: { containers: Array<{ image: string }> } } } }
+    ).spec.template.spec;
+    expect(containers.map((c) => c.image)).toEqual([`nginx:1.27@${digest}`, `redis@${digest}`]);
   });
 
   test('an image already naming a digest is left alone', () => {
