@@ -15,7 +15,9 @@ describe('pinPatch', () => {
     ]);
     const patched = applyJsonPatch(deployment, operations);
     const { containers } = (
-      patched as { spec: { template: { spec: { containers: Array<{ image: string }> } } } }
+      patched as unknown as {
+        spec: { template: { spec: { containers: Array<{ image: string }> } } };
+      }
     ).spec.template.spec;
     expect(containers.map((c) => c.image)).toEqual([`nginx:1.27@${digest}`, `redis@${digest}`]);
   });
