@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { isMoatError } from '../errors.js';
 import { describeFsError, isEnvironmentFsError } from '../util/fs-errors.js';
 import { registerAdminCommand } from './admin.js';
+import { registerAdmissionCommand } from './admission.js';
 import { registerAttestCommand } from './attest.js';
 import { registerBlobCommands } from './blob.js';
 import { registerDbCommand } from './db.js';
@@ -43,6 +44,7 @@ export async function main(argv: string[], io: CliIo = process): Promise<number>
   registerVerifyCommands(program, io);
   registerBlobCommands(program, io);
   registerKeyCommand(program, io);
+  registerAdmissionCommand(program, io);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
