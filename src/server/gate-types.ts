@@ -86,6 +86,12 @@ export interface GateService {
    * Moat's own images): scans at once when there is no scan yet.
    */
   decideStored(repository: string, digest: string, policy: CompiledPolicy): Promise<Decision>;
+  /**
+   * A referrer of `subject` (a signature, an attestation; by `subject` or by cosign's
+   * `sha256-….sig` tag) was pushed to `repository`: the stored decisions about `subject` in its
+   * project are stale and re-made.
+   */
+  referrerPushed?(repository: string, subject: string): Promise<void>;
 }
 
 /** The registry's own `/v2`, reached in-process with full access (never exposed to clients). */

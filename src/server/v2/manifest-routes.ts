@@ -18,6 +18,7 @@ import {
 import { acceptsMediaType } from '../../distribution/media-types.js';
 import type { Principal } from '../../auth/types.js';
 import type { RegistryContext } from '../context.js';
+import { afterPush, gatePull, gatePush } from '../gate/v2-hooks.js';
 import { requireRepository } from './access.js';
 import { manifestAudit } from './audit.js';
 import { requireClassification } from './classification.js';
@@ -56,11 +57,16 @@ export async function manifestEndpoint(
       const audit = manifestAudit(ctx, request, 'registry.push', name, endpoint.reference);
       let pushed;
       try {
-        audit.principal = await requireRepository(ctx.access, request, name, ['pull', 'push']);
+        const principal = await requireRepository(ctx.access, request, name, ['pull', 'push']);
+        audit.principal = principal;
         const reference = parseReference(endpoint.reference);
         const body = await readBodyWithin(request, ctx.limits.maxManifestBytes);
+        await gatePush(ctx, name, reference, body, principal);
         pushed = await pushManifest(ctx, name, reference, body, request.headers['content-type']);
         audit.digest = pushed.digest;
+        await afterPush(ctx, name, reference, pushed.subject, (error) =>
+          request.log.warn({ err: error }, 'the gate could not re-decide after a referrer push'),
+        );
       } catch (error) {
         audit.failed(error);
         throw error;
@@ -108,6 +114,7 @@ async function serveManifest(
 ): Promise<string> {
   const record = await fetchManifest(ctx, name, reference);
   await requireClassification(ctx, principal, record);
+  await gatePull(ctx, name, record.digest, principal);
   if (!acceptsMediaType(request.headers.accept, record.mediaType)) {
     // Distribution's answer when the stored type is not acceptable and no conversion exists.
     throw new DistributionError(
