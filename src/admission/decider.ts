@@ -23,12 +23,13 @@ export type ExternalCheck = (reference: string, policy: CompiledPolicy) => Promi
 /** What {@link AdmissionDecider} needs. */
 export interface AdmissionDeciderOptions {
   resolver: ImageResolver;
-  gate: Pick<GateService, 'decideStored'>;
+  /** Registry enforcement; absent, images in Moat's registry are refused with the reason. */
+  gate?: Pick<GateService, 'decideStored'>;
   checkExternal: ExternalCheck;
   cacheTtlMs: number;
   timeoutMs: number;
   /** The hosts naming Moat's registry, for messages. */
-  hosts: readonly string[];
+  hosts: () => readonly string[];
 }
 
 /** The outcome of validating one object. */
@@ -129,16 +130,30 @@ export class AdmissionDecider {
     policy: CompiledPolicy,
   ): Promise<ImageOutcome> {
     const who = `${containers.length > 1 ? 'containers' : 'container'} ${containers.join(', ')} (${image})`;
-    const resolved = await this.options.resolver.resolve(image);
+    const { resolver } = this.options;
+    const named = resolver.parse(image);
+    // A registry the policy does not allow is refused before any request is sent to it.
+    if (
+      named.ok &&
+      !resolver.isHosted(named.reference.registry) &&
+      !registryAllowed(named.reference.registry, allowedRegistriesOf(policy))
+    ) {
+      return {
+        denials: [
+          `${who}: registry ${named.reference.registry} is neither Moat's registry (${this.options.hosts().join(', ')}) nor allowed by policy ${policy.name} (allowedRegistries)`,
+        ],
+        warnings: [],
+      };
+    }
+    const resolved = await resolver.resolve(image);
     if (!resolved.ok) return { denials: [`${who}: ${resolved.reason}`], warnings: [] };
     const { reference, digest } = resolved;
     const name = `${reference.registry}/${reference.repository}`;
-    if (!resolved.hosted && !registryAllowed(reference.registry, allowedRegistriesOf(policy))) {
+    const { gate } = this.options;
+    if (resolved.hosted && gate === undefined) {
       return {
-        denials: [
-          `${who}: registry ${reference.registry} is neither Moat's registry (${this.options.hosts.join(', ')}) nor allowed by policy ${policy.name} (allowedRegistries)`,
-        ],
-        warnings: resolved.warnings,
+        denials: [`${who}: registry enforcement is not running on this server`],
+        warnings: [],
       };
     }
     let decision: Decision;
@@ -146,8 +161,8 @@ export class AdmissionDecider {
       decision = await this.cache.getOrCompute(
         DecisionCache.keyOf(policy.hash, name, digest),
         () =>
-          resolved.hosted
-            ? this.options.gate.decideStored(reference.repository, digest, policy)
+          resolved.hosted && gate !== undefined
+            ? gate.decideStored(reference.repository, digest, policy)
             : this.options.checkExternal(`${name}@${digest}`, policy),
       );
     } catch (error) {

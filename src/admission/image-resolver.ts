@@ -37,8 +37,8 @@ export interface UnresolvedImage {
 /** How {@link ImageResolver} reaches images. */
 export interface ImageResolverOptions {
   meta: MetadataStore;
-  /** The registry hosts (`host[:port]`) that name Moat's own registry in references. */
-  hosts: readonly string[];
+  /** The registry hosts (`host[:port]`) that name Moat's own registry in references (asked each time: the port is known once listening). */
+  hosts: () => readonly string[];
   /** Credentials and transport for other registries. */
   access?: RegistryAccess;
   /** How long a tag of another registry stays resolved, ms. */
@@ -49,16 +49,23 @@ export interface ImageResolverOptions {
 
 /** Resolves container images to digests; one per server. */
 export class ImageResolver {
-  private readonly hosts: Set<string>;
   private readonly tags = new Map<string, { digest: string; expiresAt: number }>();
 
-  constructor(private readonly options: ImageResolverOptions) {
-    this.hosts = new Set(options.hosts.map((host) => host.toLowerCase()));
-  }
+  constructor(private readonly options: ImageResolverOptions) {}
 
   /** True when `registry` names Moat's own registry. */
   isHosted(registry: string): boolean {
-    return this.hosts.has(registry.toLowerCase());
+    const host = registry.toLowerCase();
+    return this.options.hosts().some((name) => name.toLowerCase() === host);
+  }
+
+  /** The parsed reference, or why it is not one. */
+  parse(image: string): { ok: true; reference: ImageReference } | UnresolvedImage {
+    try {
+      return { ok: true, reference: parseReference(image) };
+    } catch (error) {
+      return { ok: false, image, reason: (error as Error).message };
+    }
   }
 
   /**
@@ -66,12 +73,9 @@ export class ImageResolver {
    * @example await resolver.resolve('127.0.0.1:5000/team/app:1.0') // { ok: true, hosted: true, digest: 'sha256:…', … }
    */
   async resolve(image: string): Promise<ResolvedImage | UnresolvedImage> {
-    let reference: ImageReference;
-    try {
-      reference = parseReference(image);
-    } catch (error) {
-      return { ok: false, image, reason: (error as Error).message };
-    }
+    const parsed = this.parse(image);
+    if (!parsed.ok) return parsed;
+    const { reference } = parsed;
     const hosted = this.isHosted(reference.registry);
     try {
       return hosted

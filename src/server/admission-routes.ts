@@ -22,7 +22,9 @@ import {
   type AdmissionRequest,
   type AdmissionResponse,
 } from '../admission/review.js';
+import { loadAdmissionPolicies } from '../admission/policies.js';
 import { isMoatError } from '../errors.js';
+import { checkImage, loadPolicyFile } from '../policy/index.js';
 import type { RegistryAccess } from '../sign/oci/resolve.js';
 import type { MetadataStore } from '../store/types.js';
 import type { ServeConfig } from './config.js';
@@ -30,12 +32,13 @@ import type { GateService } from './gate-types.js';
 
 /** What the admission routes need. */
 export interface AdmissionOptions {
-  gate: Pick<GateService, 'decideStored'>;
+  /** Registry enforcement (absent: Moat's own images are refused, naming why). */
+  gate?: Pick<GateService, 'decideStored'>;
   meta: MetadataStore;
   policies: AdmissionPolicies;
   config: Pick<ServeConfig, 'admission'>;
   /** The registry hosts that name this Moat in image references (public URL host, listen address). */
-  publicHosts: readonly string[];
+  publicHosts: () => readonly string[];
   /** Decides an image of another registry (the policy pipeline: scan, signatures, evaluation). */
   checkExternal: ExternalCheck;
   /** Credentials and transport for other registries. */
@@ -44,9 +47,69 @@ export interface AdmissionOptions {
 }
 
 /**
+ * Loads the configured admission policies (a policy that does not load stops the start) and
+ * registers the webhooks; images of other registries are decided by `checkImage` against the
+ * server's vulnerability database (`scan.cacheDir`).
+ * @example await startAdmission(app, { config, meta: stores.meta, gate: context.gate });
+ */
+export async function startAdmission(
+  app: FastifyInstance,
+  options: {
+    config: Pick<ServeConfig, 'admission' | 'scan' | 'listen' | 'publicUrl'>;
+    meta: MetadataStore;
+    gate?: Pick<GateService, 'decideStored'> | undefined;
+  },
+): Promise<void> {
+  const { config } = options;
+  const policies = await loadAdmissionPolicies(config.admission, loadPolicyFile);
+  registerAdmission(app, {
+    ...(options.gate !== undefined ? { gate: options.gate } : {}),
+    meta: options.meta,
+    policies,
+    config,
+    publicHosts: moatHosts(app, config),
+    checkExternal: async (reference, policy) => {
+      const { decision } = await checkImage(`docker://${reference}`, policy, {
+        cacheDir: config.scan.cacheDir,
+        offline: config.scan.offline,
+      });
+      return decision;
+    },
+  });
+}
+
+/**
+ * The registry hosts that name this server in image references: the public URL's host, and the
+ * listen address with the real port (for a loopback or unspecified address, its usual names).
+ */
+function moatHosts(
+  app: FastifyInstance,
+  config: Pick<ServeConfig, 'listen' | 'publicUrl'>,
+): () => readonly string[] {
+  let known: readonly string[] | undefined;
+  return () => {
+    if (known !== undefined) return known;
+    const hosts = new Set<string>();
+    if (config.publicUrl !== undefined) hosts.add(new URL(config.publicUrl).host);
+    const address = app.server.address();
+    const listening = address !== null && typeof address === 'object';
+    const port = listening ? address.port : config.listen.port;
+    const host = config.listen.host;
+    const local = ['127.0.0.1', 'localhost', '::1', '0.0.0.0', '::', ''].includes(host);
+    const names = local
+      ? ['127.0.0.1', 'localhost', '[::1]']
+      : [host.includes(':') ? `[${host}]` : host];
+    for (const name of names) hosts.add(`${name}:${port}`);
+    const list = [...hosts];
+    if (listening) known = list;
+    return list;
+  };
+}
+
+/**
  * Registers the webhooks on `app`.
  * @example
- * registerAdmission(app, { gate, meta, policies, config, publicHosts: ['moat.example.com'], checkExternal });
+ * registerAdmission(app, { gate, meta, policies, config, publicHosts: () => ['moat.example.com'], checkExternal });
  */
 export function registerAdmission(app: FastifyInstance, options: AdmissionOptions): void {
   const limits = options.limits ?? admissionLimits;
@@ -58,7 +121,7 @@ export function registerAdmission(app: FastifyInstance, options: AdmissionOption
   });
   const decider = new AdmissionDecider({
     resolver,
-    gate: options.gate,
+    ...(options.gate !== undefined ? { gate: options.gate } : {}),
     checkExternal: options.checkExternal,
     cacheTtlMs: options.config.admission.cacheTtlMs,
     timeoutMs: options.config.admission.timeoutMs,

@@ -16,6 +16,7 @@ import { openStores } from '../store/open.js';
 import { registerApi } from './api/index.js';
 import { apiRoutes } from './api/routes/index.js';
 import { registerAuthRoutes } from './auth-routes.js';
+import { startAdmission } from './admission-routes.js';
 import type { ServeConfig } from './config.js';
 import type { RegistryContext } from './context.js';
 import { registerHealthRoutes } from './health.js';
@@ -132,6 +133,7 @@ export async function startServer(
       limits: config.limits,
     };
     registerV2(app, context);
+    await startAdmission(app, { config, meta: stores.meta, gate: context.gate });
 
     let port: number;
     try {
