@@ -83,8 +83,8 @@ export class AdmissionDecider {
       const outcome = outcomes.get(image);
       if (outcome === undefined) undecided.push(image);
       else {
-        denials.push(...outcome.denials);
-        warnings.push(...outcome.warnings);
+        for (const line of outcome.denials) denials.push(line);
+        for (const line of outcome.warnings) warnings.push(line);
       }
     }
     if (undecided.length > 0) {

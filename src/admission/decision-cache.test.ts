@@ -38,7 +38,7 @@ describe('DecisionCache', () => {
   test('an entry expires after the TTL on the given clock', async () => {
     let now = 1000;
     const cache = new DecisionCache(100, 10, () => now);
-    await cache.getOrCompute('k', async () => decision('d'));
+    await cache.getOrCompute('k', () => Promise.resolve(decision('d')));
     expect(cache.get('k')).toBeDefined();
     now = 1100;
     expect(cache.get('k')).toBeUndefined();
@@ -49,14 +49,17 @@ describe('DecisionCache', () => {
     await expect(cache.getOrCompute('k', () => Promise.reject(new Error('down')))).rejects.toThrow(
       'down',
     );
-    await expect(cache.getOrCompute('k', async () => decision('d'))).resolves.toMatchObject({
+    await expect(
+      cache.getOrCompute('k', () => Promise.resolve(decision('d'))),
+    ).resolves.toMatchObject({
       digest: 'd',
     });
   });
 
   test('the number of entries is bounded, the oldest dropped first', async () => {
     const cache = new DecisionCache(60_000, 2);
-    for (const key of ['a', 'b', 'c']) await cache.getOrCompute(key, async () => decision(key));
+    for (const key of ['a', 'b', 'c'])
+      await cache.getOrCompute(key, () => Promise.resolve(decision(key)));
     expect(cache.get('a')).toBeUndefined();
     expect(cache.get('c')).toBeDefined();
   });

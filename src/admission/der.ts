@@ -55,7 +55,7 @@ export function oid(dotted: string): Der {
     for (let value = Math.floor(arc / 128); value > 0; value = Math.floor(value / 128)) {
       groups.unshift((value & 0x7f) | 0x80);
     }
-    bytes.push(...groups);
+    for (const group of groups) bytes.push(group);
   }
   return tlv(0x06, Buffer.from(bytes));
 }

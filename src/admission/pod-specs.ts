@@ -75,14 +75,15 @@ export function containerImages(
   const path = podSpecPathOf(request);
   if (path === undefined) return [];
   const what = `${request.kind.kind} ${request.namespace ?? ''}/${request.name ?? ''}`;
-  let node: unknown = request.object;
-  if (!isRecord(node)) throw invalid(`request.object of ${what} is not an object`);
+  const object = request.object;
+  if (!isRecord(object)) throw invalid(`request.object of ${what} is not an object`);
+  let spec: Record<string, unknown> = object;
   for (const step of path) {
-    node = (node as Record<string, unknown>)[step];
-    if (node === undefined) return [];
-    if (!isRecord(node)) throw invalid(`${what}: ${path.join('.')} is not an object`);
+    const next = spec[step];
+    if (next === undefined) return [];
+    if (!isRecord(next)) throw invalid(`${what}: ${path.join('.')} is not an object`);
+    spec = next;
   }
-  const spec = node as Record<string, unknown>;
   let total = 0;
   for (const list of containerLists) {
     const entries = spec[list];

@@ -85,7 +85,16 @@ describe('moat admission manifests', () => {
     ]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    const objects = parseAllDocuments(result.stdout).map((d) => d.toJS() as Record<string, any>);
+    interface Webhook {
+      clientConfig: { service: { path: string } };
+      namespaceSelector: { matchExpressions: unknown[] };
+    }
+    interface Printed {
+      kind: string;
+      webhooks?: Webhook[];
+      data?: Record<string, string>;
+    }
+    const objects = parseAllDocuments(result.stdout).map((d) => d.toJS() as Printed);
     expect(objects.map((o) => o.kind)).toEqual([
       'Secret',
       'ConfigMap',
@@ -95,7 +104,7 @@ describe('moat admission manifests', () => {
       'MutatingWebhookConfiguration',
     ]);
     const [validating] = objects.filter((o) => o.kind === 'ValidatingWebhookConfiguration');
-    const webhooks = validating?.webhooks as Array<Record<string, any>>;
+    const webhooks = validating?.webhooks ?? [];
     expect(webhooks.map((w) => w.clientConfig.service.path)).toEqual([
       '/admission/validate/0',
       '/admission/validate',
@@ -115,8 +124,8 @@ describe('moat admission manifests', () => {
       values: ['prod'],
     });
     const configMap = objects.find((o) => o.kind === 'ConfigMap');
-    expect(configMap?.data['policy-0.yaml']).toBe(policy('prod'));
-    expect(configMap?.data['policy.yaml']).toBe(policy('all'));
+    expect(configMap?.data?.['policy-0.yaml']).toBe(policy('prod'));
+    expect(configMap?.data?.['policy.yaml']).toBe(policy('all'));
 
     // kubectl reads every document (offline: --local needs no cluster) and labels each.
     const listed = await kubectl(
