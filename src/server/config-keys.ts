@@ -139,6 +139,7 @@ export const configSchema = z.strictObject({
     .strictObject({
       redisUrl: urlSchema(['redis:', 'rediss:'], 'a redis:// or rediss:// URL').optional(),
       concurrency: integerSchema(1, 64).optional(),
+      lockTimeout: durationSchema(1000).optional(),
     })
     .optional(),
   gate: z.strictObject({ pendingTimeout: durationSchema(0).optional() }).optional(),
@@ -219,6 +220,7 @@ export const configKeys: readonly ConfigKey[] = [
   { path: 'scan.offline', env: 'MOAT_OFFLINE' },
   { path: 'jobs.redisUrl', env: 'MOAT_REDIS_URL', secret: true },
   { path: 'jobs.concurrency', env: 'MOAT_JOBS_CONCURRENCY' },
+  { path: 'jobs.lockTimeout', env: 'MOAT_JOBS_LOCK_TIMEOUT' },
   { path: 'gate.pendingTimeout', env: 'MOAT_GATE_PENDING_TIMEOUT' },
   { path: 'admission.policyFile', env: 'MOAT_ADMISSION_POLICY' },
   { path: 'admission.policies', env: 'MOAT_ADMISSION_POLICIES' },

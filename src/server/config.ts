@@ -67,7 +67,15 @@ export interface ServeConfig {
     offline: boolean;
   };
   /** Background jobs: in-process without `redisUrl`, BullMQ on Redis with it. */
-  jobs: { redisUrl?: string; concurrency: number };
+  jobs: {
+    redisUrl?: string;
+    concurrency: number;
+    /**
+     * How long a running job's process may go silent before the job counts as abandoned and runs
+     * elsewhere (BullMQ lock, scan heartbeat), ms; 30 s when absent.
+     */
+    lockTimeoutMs?: number;
+  };
   /** Registry enforcement: how long a pull waits for a pending scan (policy `onPending: wait`). */
   gate: { pendingTimeoutMs: number };
   /** The Kubernetes admission webhook (`/admission/validate`, `/admission/mutate`). */
@@ -248,9 +256,11 @@ function resolveConfig(pick: Pick, cwd: string): ServeConfig {
 
 function jobsConfig(pick: Pick): ServeConfig['jobs'] {
   const redisUrl = pick((c) => c.jobs?.redisUrl)?.value;
+  const lockTimeoutMs = pick((c) => c.jobs?.lockTimeout)?.value;
   return {
     ...(redisUrl !== undefined ? { redisUrl } : {}),
     concurrency: pick((c) => c.jobs?.concurrency)?.value ?? defaults.jobsConcurrency,
+    ...(lockTimeoutMs !== undefined ? { lockTimeoutMs } : {}),
   };
 }
 

@@ -48,6 +48,8 @@ export function auditDecision(
     pending?: { state: string; action: string; allowed: boolean };
     /** The scan's state when a pull came that waited for it (`onPending: wait`). */
     waited?: string;
+    /** Why no decision could be made (the pull was refused). */
+    error?: string;
   },
 ): void {
   const { decision, pending } = entry;
@@ -67,6 +69,7 @@ export function auditDecision(
       ...(failed.length > 0 ? { failed: failed.slice(0, 32).join(',').slice(0, 500) } : {}),
       ...(pending ? { scan: pending.state, onPending: pending.action } : {}),
       ...(entry.waited !== undefined ? { waitedFor: entry.waited } : {}),
+      ...(entry.error !== undefined ? { error: entry.error.slice(0, 500) } : {}),
     },
   });
 }

@@ -9,6 +9,7 @@
  * - `allow`: passed, and the pass is audited.
  */
 import type { AuditRecorder } from '../../auth/model.js';
+import { isMoatError } from '../../errors.js';
 import type { CompiledPolicy, Decision } from '../../policy/types.js';
 import type { MetadataStore } from '../../store/types.js';
 import type { GateAnswer, ScanRecord, ScanService } from '../gate-types.js';
@@ -55,7 +56,7 @@ export class PullGate {
     const kind = manifestKind(record.mediaType, record.content);
     if (kind.kind === 'image') {
       const image = { repository, digest, configDigest: kind.config.digest };
-      return this.checkImage(image, policy, actor);
+      return this.checkImageSafely(image, policy, actor);
     }
     if (kind.kind !== 'index')
       return { allowed: true, reason: `${kind.kind} manifests are not gated` };
@@ -67,12 +68,39 @@ export class PullGate {
     for (const child of kind.children) {
       const image = await this.imageOf(repository, child);
       if (image === undefined) continue;
-      const answer = await this.checkImage(image, policy, actor);
+      const answer = await this.checkImageSafely(image, policy, actor);
       if (!answer.allowed) {
         return { ...answer, message: `platform image ${child}: ${answer.message}` };
       }
     }
     return { allowed: true };
+  }
+
+  /**
+   * {@link checkImage}, failing closed: an image whose decision cannot be made (an unreadable
+   * config, a policy that errs) is refused with the reason; a store that is down stays the
+   * store's error (503).
+   */
+  private async checkImageSafely(
+    image: GatedImage,
+    policy: CompiledPolicy,
+    actor: string,
+  ): Promise<GateAnswer> {
+    try {
+      return await this.checkImage(image, policy, actor);
+    } catch (error) {
+      if (!isMoatError(error) || error.code.startsWith('STORE_') || error.code === 'INTERNAL') {
+        throw error;
+      }
+      auditDecision(this.options.audit, {
+        repository: image.repository,
+        digest: image.digest,
+        trigger: 'pull',
+        requestedBy: actor,
+        error: error.message,
+      });
+      return refusal(`the policy could not be evaluated for ${image.digest}: ${error.message}`);
+    }
   }
 
   private async checkImage(

@@ -72,6 +72,7 @@ export async function manifestEndpoint(
         throw error;
       }
       audit.succeeded();
+      await requestScan(ctx, request, name, pushed.digest);
       await reply
         .code(201)
         .headers({
@@ -131,6 +132,26 @@ async function serveManifest(
   });
   await reply.send(request.method === 'HEAD' ? undefined : record.content);
   return record.digest;
+}
+
+/**
+ * Scan on push: the stored manifest is recorded pending and queued before the push is answered,
+ * so that a pull right after it finds the scan under way. A failure to queue never fails the
+ * push (the manifest is stored); it is logged, and the scan is requested again at the next pull
+ * that needs it.
+ */
+async function requestScan(
+  ctx: RegistryContext,
+  request: FastifyRequest,
+  repository: string,
+  digest: string,
+): Promise<void> {
+  if (!ctx.scans) return;
+  try {
+    await ctx.scans.request(repository, digest);
+  } catch (error) {
+    request.log.warn({ err: error, repository, digest }, 'could not request the scan of a push');
+  }
 }
 
 /**

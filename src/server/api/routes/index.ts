@@ -10,21 +10,31 @@ import { authRoutes } from './auth.js';
 import { policyRoutes } from './policy.js';
 import { projectRoutes } from './projects.js';
 import { robotRoutes } from './robots.js';
+import { scanRoutes, type ScanRouteServices } from './scans.js';
 import { tokenRoutes } from './tokens.js';
 import { userRoutes } from './users.js';
 
+/** Services beyond access control whose areas have routes (absent: those routes are not served). */
+export interface ApiExtras {
+  /** Scans of stored artifacts and the registry's signing key. */
+  scans?: ScanRouteServices;
+  /** Registry enforcement: the project policy routes answer 503 without it. */
+  gate?: GateService;
+}
+
 /**
  * The routes of every area.
- * @example registerApi(app, { routes: apiRoutes(services), identity, credentials, version });
+ * @example registerApi(app, { routes: apiRoutes(services, { scans }), identity, credentials, version });
  */
-export function apiRoutes(services: AccessServices, gate?: GateService): ApiRoute[] {
+export function apiRoutes(services: AccessServices, extras: ApiExtras = {}): ApiRoute[] {
   return [
     ...authRoutes(services),
     ...userRoutes(services),
     ...tokenRoutes(services),
     ...robotRoutes(services),
     ...projectRoutes(services),
-    ...policyRoutes({ ...services, gate }),
+    ...policyRoutes({ ...services, gate: extras.gate }),
     ...auditRoutes(services),
+    ...(extras.scans ? scanRoutes({ ...extras.scans, authorizer: services.authorizer }) : []),
   ];
 }
