@@ -14,6 +14,7 @@ import { registerBlobCommands } from './blob.js';
 import { registerDbCommand } from './db.js';
 import { ExitCodeError, type CliIo } from './io.js';
 import { registerKeyCommand } from './key.js';
+import { registerPolicyCommand } from './policy.js';
 import { registerSbomCommand } from './sbom.js';
 import { registerScanCommand } from './scan.js';
 import { registerServeCommand } from './serve.js';
@@ -44,6 +45,7 @@ export async function main(argv: string[], io: CliIo = process): Promise<number>
   registerVerifyCommands(program, io);
   registerBlobCommands(program, io);
   registerKeyCommand(program, io);
+  registerPolicyCommand(program, io);
   registerAdmissionCommand(program, io);
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -12,7 +12,8 @@ import {
   registrySignatureSource,
   type GatheredSignatures,
 } from './signatures.js';
-import type { CompiledPolicy, Decision } from './types.js';
+import type { VerifiedSignature } from '../sign/types.js';
+import type { CompiledPolicy, Decision, SignatureSource } from './types.js';
 
 /** Options of {@link checkImage}: the scan's, and how to reach the registry for signatures. */
 export type CheckImageOptions = ScanOptions & { access?: RegistryAccess };
@@ -50,15 +51,20 @@ export async function checkImage(
         );
       }
     } else {
-      // Pinned to the scanned digest: a tag moved meanwhile cannot lend its signatures.
-      const pinned = `${input.image.registry}/${input.image.repository}@${digest}`;
       const registryAccess: RegistryAccess = {
         ...(options.username !== undefined ? { username: options.username } : {}),
         ...(options.password !== undefined ? { password: options.password } : {}),
         ...(options.insecure === true ? { insecure: true } : {}),
         ...access,
       };
-      gathered = await gatherSignatures(policy, registrySignatureSource(pinned, registryAccess));
+      // cosign signs the digest the user's reference names (a multi-platform index for most
+      // tags); `--recursive` also signs each platform's manifest, which is what was scanned.
+      const named = target.startsWith('docker://') ? target.slice('docker://'.length) : target;
+      const scanned = `${input.image.registry}/${input.image.repository}@${digest}`;
+      const sources = [...new Set([named, scanned])].map((reference) =>
+        registrySignatureSource(reference, registryAccess),
+      );
+      gathered = await gatherSignatures(policy, eitherSource(sources));
     }
   }
   const decision = await evaluatePolicy(
@@ -67,4 +73,22 @@ export async function checkImage(
     { errors: gathered.errors, ...(options.now !== undefined ? { now: options.now } : {}) },
   );
   return { decision, scan };
+}
+
+/** The signatures any of `sources` verifies (the same signature found twice counts once). */
+function eitherSource(sources: readonly SignatureSource[]): SignatureSource {
+  return {
+    async verifySignatures(verification) {
+      const found: VerifiedSignature[] = [];
+      for (const source of sources) found.push(...(await source.verifySignatures(verification)));
+      return found;
+    },
+    async verifyAttestations(verification, type) {
+      const found: VerifiedSignature[] = [];
+      for (const source of sources) {
+        found.push(...(await source.verifyAttestations(verification, type)));
+      }
+      return found;
+    },
+  };
 }

@@ -11,7 +11,7 @@ import { isMoatError, PolicyError } from '../errors.js';
 import type { VerificationKey, VerificationPolicy, TrustedRoot } from '../sign/types.js';
 import { readFileBounded } from '../util/bounded-file.js';
 import { compileExpression } from './cel/program.js';
-import { locate, readPolicyText, validatePolicyDocument } from './document.js';
+import { locate, readPolicyText, validatePolicyDocument, type LineOf } from './document.js';
 import { defaultPolicyLimits, type PolicyLimits } from './limits.js';
 import { setProgram, type RuleProgram } from './program.js';
 import { checkOf } from './rule-kind.js';
@@ -41,7 +41,8 @@ export async function parsePolicy(
   options: CompileOptions = {},
 ): Promise<CompiledPolicy> {
   const limits = options.limits ?? defaultPolicyLimits;
-  return compileDocument(readPolicyText(text, source, limits), source, options, limits);
+  const { document, lineOf } = readPolicyText(text, source, limits);
+  return compileDocument(document, source, options, limits, lineOf);
 }
 
 /**
@@ -92,11 +93,13 @@ async function compileDocument(
   source: string,
   options: CompileOptions,
   limits: PolicyLimits,
+  lineOf?: LineOf,
 ): Promise<CompiledPolicy> {
   const rules: RuleProgram[] = [];
   const verifications = new Map<string, VerificationPolicy>();
   for (const [index, rule] of document.spec.rules.entries()) {
-    const where = (...key: PropertyKey[]) => locate(source, ['spec', 'rules', index, ...key]);
+    const where = (...key: PropertyKey[]) =>
+      locate(source, ['spec', 'rules', index, ...key], lineOf);
     const program: RuleProgram = { rule, check: checkOf(rule), verifications: [] };
     if (rule.expression !== undefined) {
       program.expression = compileExpression(rule.expression, where('expression'), limits);

@@ -10,8 +10,18 @@ import type { PolicyLimits } from './limits.js';
 import { policySchema } from './schema.js';
 import type { PolicyDocument } from './types.js';
 
-/** Parses and validates policy text; `source` names it in errors (a file path, `project/policy`). */
-export function readPolicyText(text: string, source: string, limits: PolicyLimits): PolicyDocument {
+/** Finds the line of a key path in the text a document came from. */
+export type LineOf = (path: readonly PropertyKey[]) => number;
+
+/**
+ * Parses and validates policy text; `source` names it in errors (a file path, `project/policy`).
+ * Returns the document and how to find the line of a key, for errors found later (CEL, keys).
+ */
+export function readPolicyText(
+  text: string,
+  source: string,
+  limits: PolicyLimits,
+): { document: PolicyDocument; lineOf: LineOf } {
   if (Buffer.byteLength(text) > limits.maxDocumentBytes) {
     throw new PolicyError(
       'POLICY_INVALID',
@@ -40,7 +50,11 @@ export function readPolicyText(text: string, source: string, limits: PolicyLimit
       cause,
     );
   }
-  return validatePolicyDocument(value, source, limits, (path) => lineOf(doc, lines, path));
+  const lineOfPath: LineOf = (path) => lineOf(doc, lines, path);
+  return {
+    document: validatePolicyDocument(value, source, limits, lineOfPath),
+    lineOf: lineOfPath,
+  };
 }
 
 /**
@@ -51,23 +65,23 @@ export function validatePolicyDocument(
   value: unknown,
   source: string,
   limits: PolicyLimits,
-  lineOfPath?: (path: readonly PropertyKey[]) => number,
+  lineOfPath?: LineOf,
 ): PolicyDocument {
   const parsed = policySchema(limits).safeParse(value);
   if (parsed.success) return parsed.data as PolicyDocument;
   const issue = parsed.error.issues[0];
   const path = issue?.path ?? [];
+  // An unknown field is found on its own line, not its mapping's.
+  const linePath = issue?.code === 'unrecognized_keys' ? [...path, issue.keys[0] ?? ''] : path;
+  const line = lineOfPath === undefined ? '' : `:${lineOfPath(linePath)}`;
+  const key = keyPath(path);
   throw invalid(
-    `${locate(source, path, lineOfPath)}: ${issue?.message ?? 'not a valid policy document'}`,
+    `${source}${line}${key === '' ? '' : `: ${key}`}: ${issue?.message ?? 'not a valid policy document'}`,
   );
 }
 
 /** `source:line: key` for a path into the document (`spec.rules[2].expression`). */
-export function locate(
-  source: string,
-  path: readonly PropertyKey[],
-  lineOfPath?: (path: readonly PropertyKey[]) => number,
-): string {
+export function locate(source: string, path: readonly PropertyKey[], lineOfPath?: LineOf): string {
   const line = lineOfPath === undefined ? '' : `:${lineOfPath(path)}`;
   const key = keyPath(path);
   return `${source}${line}${key === '' ? '' : `: ${key}`}`;
