@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { isMoatError } from '../errors.js';
 import { describeFsError, isEnvironmentFsError } from '../util/fs-errors.js';
 import { registerAdminCommand } from './admin.js';
+import { registerAdmissionCommand } from './admission.js';
 import { registerAttestCommand } from './attest.js';
 import { registerBlobCommands } from './blob.js';
 import { registerDbCommand } from './db.js';
@@ -47,6 +48,7 @@ export async function main(argv: string[], io: CliIo = process): Promise<number>
   registerBlobCommands(program, io);
   registerKeyCommand(program, io);
   registerPolicyCommand(program, io);
+  registerAdmissionCommand(program, io);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

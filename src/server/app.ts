@@ -18,6 +18,7 @@ import { registerApi } from './api/index.js';
 import { openGateService } from './gate/service.js';
 import { apiRoutes } from './api/routes/index.js';
 import { registerAuthRoutes } from './auth-routes.js';
+import { startAdmission } from './admission-routes.js';
 import type { ServeConfig } from './config.js';
 import type { RegistryContext } from './context.js';
 import { registerHealthRoutes } from './health.js';
@@ -171,6 +172,7 @@ export async function startServer(
     };
     context.proxy = openProxyService({ context, projects: proxies, log });
     registerV2(app, context);
+    await startAdmission(app, { config, meta: stores.meta, gate: context.gate });
 
     let port: number;
     try {
