@@ -4,6 +4,7 @@
  * vulnerabilities left after ignores and VEX. Signatures are added by the caller (gatherSignatures).
  */
 import type { Inventory, Package } from '../catalog/types.js';
+import { PolicyError } from '../errors.js';
 import type { ImageConfig } from '../image/types.js';
 import type { Finding, Severity } from '../match/types.js';
 import { parseReference } from '../registry-client/reference.js';
@@ -106,7 +107,29 @@ function policyPackage(pkg: Package): PolicyPackage {
   };
 }
 
-/** A JSON copy: no undefined members (CEL's `has()` must see them as absent), no shared objects. */
+/** Deepest nesting of an image configuration taken (`ExposedPorts` values are free-form JSON). */
+const maxConfigDepth = 32;
+
+/**
+ * A copy without undefined members (CEL's `has()` must see them as absent) or shared objects.
+ * @throws PolicyError `POLICY_EVALUATION` for a configuration nested deeper than any real one.
+ */
 function plain(config: ImageConfig): ImageConfig {
-  return JSON.parse(JSON.stringify(config ?? {})) as ImageConfig;
+  return copyPlain(config ?? {}, 0) as ImageConfig;
+}
+
+function copyPlain(value: unknown, depth: number): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > maxConfigDepth) {
+    throw new PolicyError(
+      'POLICY_EVALUATION',
+      `the image configuration nests deeper than ${maxConfigDepth} levels`,
+    );
+  }
+  if (Array.isArray(value)) return value.map((item: unknown) => copyPlain(item ?? null, depth + 1));
+  const copy: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (item !== undefined) copy[key] = copyPlain(item, depth + 1);
+  }
+  return copy;
 }

@@ -10,10 +10,25 @@
  */
 import { celList, celMap, type CelInput } from '@bufbuild/cel';
 
+import { PolicyError } from '../../errors.js';
 import type { Shape } from './shape.js';
 
+/**
+ * Deepest nesting converted: a signed attestation's predicate or an image config can nest as deep
+ * as its size allows, and conversion recurses.
+ */
+const maxDepth = 64;
+
+function tooDeep(): PolicyError {
+  return new PolicyError(
+    'POLICY_EVALUATION',
+    `the policy input nests deeper than ${maxDepth} levels (an image configuration or attestation)`,
+  );
+}
+
 /** The CEL value of `value` and its shape. */
-export function toCelWithShape(value: unknown): { value: CelInput; shape: Shape } {
+export function toCelWithShape(value: unknown, depth = 0): { value: CelInput; shape: Shape } {
+  if (depth > maxDepth) throw tooDeep();
   if (Array.isArray(value)) {
     const items: CelInput[] = [];
     const size: Size = { weight: 0, count: 0 };
@@ -24,7 +39,7 @@ export function toCelWithShape(value: unknown): { value: CelInput; shape: Shape 
       if (item === undefined) continue;
       size.weight = 0;
       size.count = 0;
-      items.push(untracked(item, size));
+      items.push(untracked(item, size, true, depth + 1));
       weight += size.weight + 1;
       if (size.weight > elemWeight) elemWeight = size.weight;
       if (size.count > elemCount) elemCount = size.count;
@@ -39,7 +54,7 @@ export function toCelWithShape(value: unknown): { value: CelInput; shape: Shape 
     for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
       // JSON semantics: an undefined member is absent (CEL's has() must say false).
       if (item === undefined) continue;
-      const converted = toCelWithShape(item);
+      const converted = toCelWithShape(item, depth + 1);
       entries.set(key, converted.value);
       fields.set(key, converted.shape);
       weight += converted.shape.weight + key.length + 1;
@@ -47,7 +62,7 @@ export function toCelWithShape(value: unknown): { value: CelInput; shape: Shape 
     return { value: celMap(entries), shape: { weight, count: entries.size, fields } };
   }
   const size: Size = { weight: 0, count: 0 };
-  return { value: untracked(value, size), shape: size };
+  return { value: untracked(value, size, true, depth), shape: size };
 }
 
 /** A value's weight and entry count, added up in place (no object per converted value). */
@@ -57,7 +72,8 @@ interface Size {
 }
 
 /** Converts a value inside a list, adding its weight to `size` (and its entries, at its top). */
-function untracked(value: unknown, size: Size, top = true): CelInput {
+function untracked(value: unknown, size: Size, top: boolean, depth: number): CelInput {
+  if (depth > maxDepth) throw tooDeep();
   switch (typeof value) {
     case 'string':
       size.weight += value.length;
@@ -79,7 +95,7 @@ function untracked(value: unknown, size: Size, top = true): CelInput {
     const items: CelInput[] = [];
     for (const item of value as unknown[]) {
       if (item === undefined) continue;
-      items.push(untracked(item, size, false));
+      items.push(untracked(item, size, false, depth + 1));
       size.weight += 1;
     }
     if (top) size.count = items.length;
@@ -90,7 +106,7 @@ function untracked(value: unknown, size: Size, top = true): CelInput {
     if (!Object.hasOwn(value, key)) continue;
     const item = (value as Record<string, unknown>)[key];
     if (item === undefined) continue;
-    entries.set(key, untracked(item, size, false));
+    entries.set(key, untracked(item, size, false, depth + 1));
     size.weight += key.length + 1;
   }
   if (top) size.count = entries.size;

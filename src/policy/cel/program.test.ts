@@ -111,4 +111,23 @@ describe('CEL expressions', () => {
     expect(error).toBeInstanceOf(PolicyError);
     expect((error as PolicyError).code).toBe('POLICY_EVALUATION');
   });
+
+  test('a deeply nested attestation is an error of the expression rules, not a stack overflow', async () => {
+    let predicate: unknown = 'x';
+    for (let i = 0; i < 100_000; i++) predicate = { p: predicate };
+    const attestation = {
+      format: 'bundle' as const,
+      kind: 'attestation' as const,
+      source: 's',
+      signer: { kind: 'key' as const, key: 'k' },
+      payload: { _type: 't', subject: [], predicateType: 'p', predicate },
+      annotations: {},
+    };
+    const result = await evaluate(
+      'size(attestations) == 1',
+      inputWith({ attestations: [attestation] }),
+    );
+    expect(result.outcome).toBe('error');
+    expect(result.message).toContain('nests deeper than 64 levels');
+  });
 });
