@@ -4,7 +4,6 @@
  * vulnerabilities left after ignores and VEX. Signatures are added by the caller (gatherSignatures).
  */
 import type { Inventory, Package } from '../catalog/types.js';
-import { PolicyError } from '../errors.js';
 import type { ImageConfig } from '../image/types.js';
 import type { Finding, Severity } from '../match/types.js';
 import { parseReference } from '../registry-client/reference.js';
@@ -111,8 +110,10 @@ function policyPackage(pkg: Package): PolicyPackage {
 const maxConfigDepth = 32;
 
 /**
- * A copy without undefined members (CEL's `has()` must see them as absent) or shared objects.
- * @throws PolicyError `POLICY_EVALUATION` for a configuration nested deeper than any real one.
+ * A copy without undefined members (CEL's `has()` must see them as absent) or shared objects. A
+ * value nested deeper than any real configuration is replaced by a string saying so: the policy
+ * is still decided (a hostile image cannot make the gate fail), and an expression that looks
+ * there sees the marker.
  */
 function plain(config: ImageConfig): ImageConfig {
   return copyPlain(config ?? {}, 0) as ImageConfig;
@@ -120,12 +121,7 @@ function plain(config: ImageConfig): ImageConfig {
 
 function copyPlain(value: unknown, depth: number): unknown {
   if (value === null || typeof value !== 'object') return value;
-  if (depth > maxConfigDepth) {
-    throw new PolicyError(
-      'POLICY_EVALUATION',
-      `the image configuration nests deeper than ${maxConfigDepth} levels`,
-    );
-  }
+  if (depth > maxConfigDepth) return `(nested deeper than ${maxConfigDepth} levels)`;
   if (Array.isArray(value)) return value.map((item: unknown) => copyPlain(item ?? null, depth + 1));
   const copy: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
