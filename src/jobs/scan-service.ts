@@ -77,7 +77,13 @@ export function openScanService(options: ScanServiceOptions): OpenScanService {
     staleAfterMs,
     log,
     host: options.signer?.internal.host ?? 'moat.internal',
+    onStored: (digest) => {
+      if (local.has(digest)) told.add(digest);
+      return changed(digest);
+    },
   };
+  /** Digests whose listeners were told when their results were stored (not again at the end). */
+  const told = new Set<string>();
   const listeners = new Set<(digest: string) => void>();
   const local = new Map<string, Promise<RunOutcome>>();
   /** The database version the watcher saw last. */
@@ -127,7 +133,7 @@ export function openScanService(options: ScanServiceOptions): OpenScanService {
       void running.then(
         async (outcome) => {
           if (outcome === 'busy') return;
-          await changed(digest);
+          if (!told.delete(digest)) await changed(digest);
           if (outcome === 'done') await catchUp(digest);
         },
         () => undefined,
