@@ -15,6 +15,7 @@ import {
   getScanDocuments,
   getScanRow,
   insertScanIfAbsent,
+  setScanReferrers,
   touchScan,
 } from '../store/gate/scans.js';
 import type { StoreDatabase } from '../store/metadata/database.js';
@@ -53,6 +54,8 @@ export interface ScanRunner {
   log: ScanLog;
   /** The host that names this registry in the documents (`moat.internal`). */
   host: string;
+  /** Told as soon as a scan's results are stored (before its referrers are attached). */
+  onStored?: (digest: string) => Promise<void>;
 }
 
 /** How a run ended. */
@@ -126,13 +129,17 @@ async function scanClaimed(runner: ScanRunner, repository: string, digest: strin
     inventory = mergeIndexInventory(target, digest, platforms);
   }
   const matched = matchAndFilter(inventory, dbPath, startedOn);
-  // The referrers first, so that a scan seen `done` has them (when they could be attached).
+  const finishedOn = new Date().toISOString();
+  // The results first: a pull waiting for the decision needs them, not the referrers, which
+  // follow (signing and rendering a large SBOM takes as long as the scan itself).
+  await store(runner, digest, inventory, matched, version);
+  await runner.onStored?.(digest);
   const referrers = await attach(runner, repository, digest, inventory, matched, {
     startedOn: startedOn.toISOString(),
-    finishedOn: new Date().toISOString(),
+    finishedOn,
     dbVersion: version,
   });
-  await store(runner, digest, inventory, matched, version, referrers);
+  if (referrers) await setScanReferrers(runner.database, digest, referrers, Date.now());
 }
 
 /** A platform image of an index: its stored inventory, scanning it first when needed. */
@@ -160,7 +167,6 @@ async function store(
   inventory: Inventory,
   matched: MatchedFindings,
   dbVersion: string,
-  referrers: { sbom: string; report: string } | undefined,
 ): Promise<void> {
   await finishScan(
     runner.database,
@@ -170,7 +176,6 @@ async function store(
       findings: await packJson(matched),
       summary: JSON.stringify(summaryOf(matched.findings)),
       dbVersion,
-      ...(referrers ? { referrers } : {}),
     },
     Date.now(),
   );

@@ -54,6 +54,7 @@ async function importRecords(records: object[]): Promise<void> {
 
 interface ScanView {
   state: string;
+  reportReferrer?: string;
   summary?: Record<string, number>;
   dbVersion?: string;
 }
@@ -131,7 +132,8 @@ afterAll(async () => {
 
 describe('scan on push, two nodes and Redis', () => {
   it('scans the pushed image and answers on every node', async () => {
-    await until('the scan is done', async () => (await scanOn(nodeB)).state === 'done');
+    // The results are stored first, the signed referrers follow.
+    await until('the scan is done', async () => (await scanOn(nodeB)).reportReferrer !== undefined);
     const scan = await scanOn(nodeA);
     expect(scan).toMatchObject({
       state: 'done',

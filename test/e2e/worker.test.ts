@@ -115,7 +115,7 @@ describe('moat worker', () => {
     const second = startWorker();
     await until('the second worker finishes both scans', async () => {
       const rows = await Promise.all([big, small].map((d) => getScanRow(world.stores.database, d)));
-      return rows.every((row) => row?.state === 'done');
+      return rows.every((row) => row?.state === 'done' && row.reportReferrer !== null);
     });
     const taken = await scans.get(big);
     expect(taken?.attempts).toBe(2); // the killed run, then the one that finished

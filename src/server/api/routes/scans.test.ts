@@ -97,11 +97,13 @@ describe('/api/v1 scans: scan on push, results per artifact, the signing key', (
   });
 
   it('scans the pushed image and answers its state and counts by severity', async () => {
-    let scan = JSON.parse((await api(scanPath(digest), adminToken)).text) as { state: string };
+    type View = { state: string; reportReferrer?: string };
+    let scan = JSON.parse((await api(scanPath(digest), adminToken)).text) as View;
     expect(['pending', 'running', 'done']).toContain(scan.state);
-    for (let i = 0; i < 600 && scan.state !== 'done'; i++) {
+    // The results are stored first; the signed referrers follow.
+    for (let i = 0; i < 600 && scan.reportReferrer === undefined; i++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
-      scan = JSON.parse((await api(scanPath(digest), adminToken)).text) as { state: string };
+      scan = JSON.parse((await api(scanPath(digest), adminToken)).text) as View;
     }
     expect(scan).toMatchObject({
       digest,
