@@ -29,6 +29,9 @@ import { manifestKind } from './manifest-kind.js';
 import { projectOf } from './project.js';
 import { PullGate } from './pull.js';
 
+/** Compiled policies kept; past it the cache starts over (policies compile in milliseconds). */
+const maxCompiledPolicies = 1024;
+
 /** What {@link openGateService} needs. */
 export interface GateServiceOptions {
   database: StoreDatabase;
@@ -67,7 +70,12 @@ export function openGateService(options: GateServiceOptions): OpenGateService {
     registryHost: () => options.registryHost(),
   };
   const decisions = new StoredDecisions({ database, audit, scans, sources });
+  /** Compiled policies by hash: every project's current one, and a few older ones. */
   const compiled = new Map<string, CompiledPolicy>();
+  const remember = (hash: string, policy: CompiledPolicy): void => {
+    if (compiled.size >= maxCompiledPolicies) compiled.clear();
+    compiled.set(hash, policy);
+  };
 
   const policyOf = async (project: string): Promise<CompiledPolicy | undefined> => {
     const row = await selectPolicy(database, project);
@@ -77,7 +85,7 @@ export function openGateService(options: GateServiceOptions): OpenGateService {
     const policy = await compilePolicy(JSON.parse(row.document), `policy of project ${project}`, {
       allowFiles: false,
     });
-    compiled.set(row.hash, policy);
+    remember(row.hash, policy);
     return policy;
   };
   const pendingTimeoutMs = (policy: CompiledPolicy): number => {
@@ -86,7 +94,7 @@ export function openGateService(options: GateServiceOptions): OpenGateService {
       (text !== undefined ? parseDuration(text) : undefined) ?? options.config.pendingTimeoutMs
     );
   };
-  const pulls = new PullGate({ meta, scans, audit, decisions, pendingTimeoutMs });
+  const pulls = new PullGate({ meta, scans, audit, decisions, sources, pendingTimeoutMs });
 
   /** Re-makes every stored decision about `digest` (its scan or signatures changed). */
   const remake = async (digest: string, trigger: 'rescan'): Promise<void> => {
@@ -122,7 +130,7 @@ export function openGateService(options: GateServiceOptions): OpenGateService {
         now: Date.now(),
         actor,
       });
-      compiled.set(policy.hash, policy);
+      remember(policy.hash, policy);
       await deleteDecisions(database, { project });
       return policy;
     },
