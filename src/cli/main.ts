@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { isMoatError } from '../errors.js';
 import { describeFsError, isEnvironmentFsError } from '../util/fs-errors.js';
 import { registerAdminCommand } from './admin.js';
+import { registerAdmissionCommand } from './admission.js';
 import { registerAttestCommand } from './attest.js';
 import { registerBlobCommands } from './blob.js';
 import { registerDbCommand } from './db.js';
@@ -17,6 +18,7 @@ import { registerPolicyCommand } from './policy.js';
 import { registerSbomCommand } from './sbom.js';
 import { registerScanCommand } from './scan.js';
 import { registerServeCommand } from './serve.js';
+import { registerWorkerCommand } from './worker.js';
 import { registerSignCommand } from './sign.js';
 import { registerVerifyCommands } from './verify.js';
 import { version } from './version.js';
@@ -38,6 +40,7 @@ export async function main(argv: string[], io: CliIo = process): Promise<number>
   registerScanCommand(program, io);
   registerDbCommand(program, io);
   registerServeCommand(program, io);
+  registerWorkerCommand(program, io);
   registerAdminCommand(program, io);
   registerSignCommand(program, io);
   registerAttestCommand(program, io);
@@ -45,6 +48,7 @@ export async function main(argv: string[], io: CliIo = process): Promise<number>
   registerBlobCommands(program, io);
   registerKeyCommand(program, io);
   registerPolicyCommand(program, io);
+  registerAdmissionCommand(program, io);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

@@ -15,7 +15,6 @@ import {
   getScanDocuments,
   getScanRow,
   insertScanIfAbsent,
-  setScanReferrers,
   touchScan,
 } from '../store/gate/scans.js';
 import type { StoreDatabase } from '../store/metadata/database.js';
@@ -127,12 +126,13 @@ async function scanClaimed(runner: ScanRunner, repository: string, digest: strin
     inventory = mergeIndexInventory(target, digest, platforms);
   }
   const matched = matchAndFilter(inventory, dbPath, startedOn);
-  await store(runner, digest, inventory, matched, version);
-  await attach(runner, repository, digest, inventory, matched, {
+  // The referrers first, so that a scan seen `done` has them (when they could be attached).
+  const referrers = await attach(runner, repository, digest, inventory, matched, {
     startedOn: startedOn.toISOString(),
     finishedOn: new Date().toISOString(),
     dbVersion: version,
   });
+  await store(runner, digest, inventory, matched, version, referrers);
 }
 
 /** A platform image of an index: its stored inventory, scanning it first when needed. */
@@ -160,6 +160,7 @@ async function store(
   inventory: Inventory,
   matched: MatchedFindings,
   dbVersion: string,
+  referrers: { sbom: string; report: string } | undefined,
 ): Promise<void> {
   await finishScan(
     runner.database,
@@ -169,12 +170,13 @@ async function store(
       findings: await packJson(matched),
       summary: JSON.stringify(summaryOf(matched.findings)),
       dbVersion,
+      ...(referrers ? { referrers } : {}),
     },
     Date.now(),
   );
 }
 
-/** Attaches the signed referrers; a failure is logged, the scan stays done. */
+/** Attaches the signed referrers; a failure is logged (the scan is done all the same). */
 async function attach(
   runner: ScanRunner,
   repository: string,
@@ -182,14 +184,15 @@ async function attach(
   inventory: Inventory,
   matched: MatchedFindings,
   provenance: { startedOn: string; finishedOn: string; dbVersion: string },
-): Promise<void> {
+): Promise<{ sbom: string; report: string } | undefined> {
   const signer = runner.signer;
-  if (signer === undefined) return;
+  if (signer === undefined) return undefined;
   try {
     const sbom = await attachSbom(signer, repository, digest, inventory);
     const report = await attachReport(signer, repository, digest, inventory, matched, provenance);
-    await setScanReferrers(runner.database, digest, { sbom, report }, Date.now());
+    return { sbom, report };
   } catch (error) {
     runner.log.warn({ digest, repository, err: error }, 'could not attach the scan referrers');
+    return undefined;
   }
 }

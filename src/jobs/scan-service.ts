@@ -20,7 +20,7 @@ import type { StoreDatabase } from '../store/metadata/database.js';
 import type { BlobStore, MetadataStore } from '../store/types.js';
 import { defaultLimits, type Limits } from '../util/limits.js';
 import type { JobQueue, RunningJob } from './queue-types.js';
-import { rescanStored, watchVulnDb, type RescanReport } from './rescan.js';
+import { rescanStored, watchVulnDb, type RescanReport, type WatchedVersion } from './rescan.js';
 import { classifyManifest } from './scan-image.js';
 import { unpackJson, type MatchedFindings } from './scan-pipeline.js';
 import type { ReferrerSigner } from './scan-referrers.js';
@@ -103,6 +103,24 @@ export function openScanService(options: ScanServiceOptions): OpenScanService {
   };
   const listeners = new Set<(digest: string) => void>();
   const local = new Map<string, Promise<RunOutcome>>();
+  /** The database version the watcher saw last. */
+  let latest: WatchedVersion | undefined;
+  /**
+   * A scan that matched against a database replaced while it ran missed that change's rescan
+   * (which may have finished first): queue one more.
+   */
+  const catchUp = async (digest: string): Promise<void> => {
+    const known = latest;
+    if (known === undefined) return;
+    const row = await getScanRow(database, digest);
+    if (
+      row?.dbVersion !== null &&
+      row?.dbVersion !== undefined &&
+      row.dbVersion !== known.version
+    ) {
+      queueRescan(known);
+    }
+  };
 
   const notify = (digest: string): void => {
     for (const listener of listeners) {
@@ -130,7 +148,11 @@ export function openScanService(options: ScanServiceOptions): OpenScanService {
       running = runScan(runner, repository, digest, attempt).finally(() => local.delete(digest));
       local.set(digest, running);
       void running.then(
-        (outcome) => (outcome === 'busy' ? undefined : changed(digest)),
+        async (outcome) => {
+          if (outcome === 'busy') return;
+          await changed(digest);
+          if (outcome === 'done') await catchUp(digest);
+        },
         () => undefined,
       );
     }
@@ -151,7 +173,14 @@ export function openScanService(options: ScanServiceOptions): OpenScanService {
     try {
       kind = classifyManifest(record, limits);
     } catch (error) {
-      kind = { kind: 'not_applicable' as const, reason: `unreadable: ${(error as Error).message}` };
+      // A manifest that cannot be read is not something to wave through: the scan fails.
+      const message = error instanceof Error ? error.message : String(error);
+      const { row } = await insertScanIfAbsent(
+        database,
+        { digest, repository, state: 'failed', error: message },
+        Date.now(),
+      );
+      return recordOf(row);
     }
     const now = Date.now();
     if (kind.kind === 'not_applicable') {
@@ -196,17 +225,17 @@ export function openScanService(options: ScanServiceOptions): OpenScanService {
     queue.process('scan', scanJob, options.work.concurrency);
     queue.process('rescan', async (job) => void (await rescan(job.data.reason)), 1);
   }
+  const queueRescan = (version: WatchedVersion): void => {
+    void queue
+      .add('rescan', { reason: `database ${version.version}` }, { jobId: `rescan-${version.hash}` })
+      .catch((error: unknown) => log.warn({ err: error }, 'could not queue a rescan'));
+  };
   const stopWatching =
     options.dbWatchMs === 0
       ? () => undefined
       : watchVulnDb(options.scan.cacheDir, options.dbWatchMs ?? 5000, (version) => {
-          void queue
-            .add(
-              'rescan',
-              { reason: `database ${version.version}` },
-              { jobId: `rescan-${version.hash}` },
-            )
-            .catch((error: unknown) => log.warn({ err: error }, 'could not queue a rescan'));
+          latest = version;
+          queueRescan(version);
         });
 
   return {

@@ -121,4 +121,9 @@ export interface ProxyService {
    * `UPSTREAM_UNAVAILABLE` / `UPSTREAM_INVALID` (nothing stored) otherwise.
    */
   pullThrough(repository: string, reference: string): Promise<{ digest: string }>;
+  /**
+   * Makes a blob the proxy repository does not hold present (fetched from upstream, verified
+   * against `digest`): for clients that fetch a blob without its manifest first. Same errors.
+   */
+  pullBlob?(repository: string, digest: string): Promise<void>;
 }

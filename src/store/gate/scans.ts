@@ -206,7 +206,11 @@ export async function touchScan(
 export async function finishScan(
   database: StoreDatabase,
   digest: string,
-  result: ScanDocuments & { summary: string; dbVersion: string },
+  result: ScanDocuments & {
+    summary: string;
+    dbVersion: string;
+    referrers?: { sbom: string; report: string };
+  },
   now: number,
 ): Promise<void> {
   await database.writeOne((db) =>
@@ -219,6 +223,9 @@ export async function finishScan(
         findings: result.findings,
         summary: result.summary,
         db_version: result.dbVersion,
+        ...(result.referrers
+          ? { sbom_referrer: result.referrers.sbom, report_referrer: result.referrers.report }
+          : {}),
         updated_at: now,
         scanned_at: now,
       })
