@@ -200,6 +200,22 @@ describe.each(['sqlite', 'postgres'] as const)('policy routes on %s', (engine) =
     expect(read.statusCode).toBe(200);
     expect(read.json()).toEqual(view);
     expect((await gate.policyOf('team'))?.hash).toBe(view.hash);
+    const asYaml = await app.inject({
+      method: 'GET',
+      url: '/api/v1/projects/team/policy',
+      headers: { authorization: `Bearer ${tokens['bob'] ?? ''}`, accept: 'application/yaml' },
+    });
+    expect(asYaml.headers['content-type']).toMatch(/^application\/yaml/);
+    expect(asYaml.body).toContain('name: no-fixable-critical');
+    // What GET gives as YAML is a document PUT takes back unchanged.
+    const again = await send(
+      'alice',
+      'PUT',
+      '/projects/team/policy',
+      asYaml.body,
+      'application/yaml',
+    );
+    expect(again.json<{ hash: string }>().hash).toBe(view.hash);
 
     await services.audit.flush();
     const audited = await services.audit.query({ action: 'policy.update', limit: 10 });
