@@ -8,7 +8,7 @@
  * Decisions are re-made when a scan finishes or is re-matched (`ScanService.onChange`) and when a
  * signature or attestation of the image is pushed.
  */
-import type { AuditRecorder } from '../../auth/model.js';
+import type { AuditRecorder, Principal } from '../../auth/model.js';
 import type { Authorizer } from '../../auth/services.js';
 import { compilePolicy } from '../../policy/index.js';
 import type { CompiledPolicy, Decision, PolicyDocument } from '../../policy/types.js';
@@ -51,6 +51,8 @@ export interface GateServiceOptions {
 
 /** The gate, with what `moat serve` needs to stop it. */
 export interface OpenGateService extends GateService {
+  referrerPushed(repository: string, subject: string): Promise<void>;
+  exempt(principal: Principal, repository: string): Promise<boolean>;
   /** Stops listening to scan changes. */
   close(): void;
 }
