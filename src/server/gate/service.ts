@@ -99,15 +99,24 @@ export function openGateService(options: GateServiceOptions): OpenGateService {
   const pulls = new PullGate({ meta, scans, audit, decisions, sources, pendingTimeoutMs });
 
   /** Re-makes every stored decision about `digest` (its scan or signatures changed). */
+  /**
+   * Re-makes every stored decision about `digest` (its scan changed). Every process hears of the
+   * change (with Redis, by broadcast); a decision another process already re-made after the
+   * change was heard is left as it is.
+   */
   const remake = async (digest: string, trigger: 'rescan'): Promise<void> => {
+    const heard = Date.now();
     for (const project of await selectDecisionProjects(database, digest)) {
       const policy = await policyOf(project);
       if (policy === undefined) {
         await deleteDecisions(database, { project });
         continue;
       }
-      const repository = await repositoryDecided(database, project, digest);
-      if (repository === undefined) continue;
+      const row = await selectDecision(database, project, digest);
+      if (row === undefined || row.evaluatedAt >= heard) continue;
+      const reference = (JSON.parse(row.decision) as Decision).reference;
+      const repository = repositoryOfReference(reference);
+      if (repository === undefined || projectOf(repository) !== project) continue;
       const image = await pulls.imageOf(repository, digest);
       if (image === undefined) continue;
       await decisions.make(project, image, policy, { trigger, requestedBy: 'system' });
@@ -178,17 +187,4 @@ export function openGateService(options: GateServiceOptions): OpenGateService {
     },
     close: unsubscribe,
   };
-}
-
-/** The repository of `project` a stored decision about `digest` was made for. */
-async function repositoryDecided(
-  database: StoreDatabase,
-  project: string,
-  digest: string,
-): Promise<string | undefined> {
-  const row = await selectDecision(database, project, digest);
-  if (row === undefined) return undefined;
-  const reference = (JSON.parse(row.decision) as Decision).reference;
-  const repository = repositoryOfReference(reference);
-  return repository !== undefined && projectOf(repository) === project ? repository : undefined;
 }
