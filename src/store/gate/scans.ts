@@ -325,3 +325,25 @@ export async function updateScanFindings(
   );
   return Number(updated.numUpdatedRows) > 0;
 }
+
+/**
+ * Up to `limit` scans left waiting or running without a sign of life since `staleBefore`: their
+ * job was lost (an in-process queue at a restart, Redis unreachable at the push) or their
+ * process died.
+ */
+export async function listAbandonedScans(
+  database: StoreDatabase,
+  staleBefore: number,
+  limit: number,
+): Promise<{ digest: string; repository: string }[]> {
+  return database.read((db) =>
+    db
+      .selectFrom('artifact_scans')
+      .select(['digest', 'repository'])
+      .where('state', 'in', ['pending', 'running'])
+      .where('updated_at', '<', staleBefore)
+      .orderBy('updated_at')
+      .limit(limit)
+      .execute(),
+  );
+}
