@@ -151,4 +151,24 @@ describe('buildPolicyInput', () => {
     expect(input.scan.summary).toEqual({ CRITICAL: 2, HIGH: 0, MEDIUM: 0, LOW: 1, UNKNOWN: 0 });
     expect(input.scan.vulnerabilities[0]?.cvssScore).toBe(9.8);
   });
+
+  test('a configuration nested past any real one is cut with a marker, not a stack overflow', () => {
+    let deep: unknown = {};
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    const config = { config: { ExposedPorts: { '80/tcp': deep } } } as never;
+    const input = buildPolicyInput({
+      ...base,
+      reference: 'r.example/a:1',
+      config,
+      inventory: inventory(),
+    });
+    let value: unknown = input.image.config.config?.ExposedPorts?.['80/tcp'];
+    let depth = 3;
+    while (Array.isArray(value)) {
+      value = value[0];
+      depth++;
+    }
+    expect(value).toBe('(nested deeper than 32 levels)');
+    expect(depth).toBe(33);
+  });
 });
