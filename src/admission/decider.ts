@@ -65,6 +65,11 @@ export class AdmissionDecider {
     this.cache = new DecisionCache(options.cacheTtlMs);
   }
 
+  /** Forgets the cached decisions about `digest` (called when its scan changes). */
+  forget(digest: string): void {
+    this.cache.forgetDigest(digest);
+  }
+
   /**
    * Decides every image of an object under `policy`.
    * @example const { allowed, denials, warnings } = await decider.validate(images, policy);

@@ -166,7 +166,7 @@ export async function startServer(
       gate,
     };
     registerV2(app, context);
-    await startAdmission(app, { config, meta: stores.meta, gate: context.gate });
+    await startAdmission(app, { config, meta: stores.meta, gate: context.gate, scans });
 
     let port: number;
     try {
