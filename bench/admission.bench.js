@@ -99,7 +99,6 @@ async function startServer(host, configFile, dataDir, cacheDir) {
     MOAT_ADMIN_PASSWORD: password,
     MOAT_CACHE_DIR: cacheDir,
     MOAT_OFFLINE: 'true',
-    MOAT_LOG_LEVEL: 'warn',
   });
   const child = spawn(
     moat,
