@@ -417,6 +417,19 @@ describe('validating webhook', () => {
     expect(denied.body.response?.status?.message).toContain('CVE-2021-44906');
   });
 
+  it('denies a digest another registry does not hold, with the registry’s reason', async () => {
+    const missing = `sha256:${'2'.repeat(64)}`;
+    const job = await kubectl([
+      'create',
+      'job',
+      'gone',
+      `--image=${partner.host}/partner/clean@${missing}`,
+    ]);
+    const answer = await callWebhook('/admission/validate/0', reviewOfObject(job));
+    expect(answer.body.response?.allowed).toBe(false);
+    expect(answer.body.response?.status?.message).toContain(`partner/clean@${missing}`);
+  });
+
   it('allows DELETE untouched', async () => {
     const deployment = await kubectl([
       'create',
