@@ -18,6 +18,7 @@ import { registerPolicyCommand } from './policy.js';
 import { registerSbomCommand } from './sbom.js';
 import { registerScanCommand } from './scan.js';
 import { registerServeCommand } from './serve.js';
+import { registerWorkerCommand } from './worker.js';
 import { registerSignCommand } from './sign.js';
 import { registerVerifyCommands } from './verify.js';
 import { version } from './version.js';
@@ -39,6 +40,7 @@ export async function main(argv: string[], io: CliIo = process): Promise<number>
   registerScanCommand(program, io);
   registerDbCommand(program, io);
   registerServeCommand(program, io);
+  registerWorkerCommand(program, io);
   registerAdminCommand(program, io);
   registerSignCommand(program, io);
   registerAttestCommand(program, io);

@@ -37,9 +37,10 @@ function table(decision: Decision, warnings: readonly string[]): string {
     r.message,
   ]);
   const header = ['RULE', 'CHECK', 'ACTION', 'RESULT', 'MESSAGE'];
-  const widths = header.map((h, i) =>
-    Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)),
-  );
+  const widths = header.map((h) => h.length);
+  for (const row of rows) {
+    row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  }
   const line = (cells: string[]) =>
     cells
       .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))

@@ -10,6 +10,8 @@
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 
+import { MoatError } from '../errors.js';
+
 import type {
   AddJobOptions,
   JobHandler,
@@ -32,6 +34,8 @@ export interface RedisQueueOptions {
 }
 
 const jobNames: JobName[] = ['scan', 'rescan'];
+/** How long adding a job may take before the caller is told Redis is unavailable. */
+const addTimeoutMs = 5000;
 /** A job whose process died this many times is failed rather than run again. */
 const maxStalledCount = 5;
 
@@ -71,13 +75,34 @@ export function openRedisQueue(options: RedisQueueOptions): JobQueue {
   return {
     kind: 'redis',
     async add<N extends JobName>(name: N, data: JobTypes[N], add: AddJobOptions = {}) {
-      await queueOf(name).add(name, data, {
+      // Commands wait for a lost connection to come back; a push must not wait with them.
+      let timer: NodeJS.Timeout | undefined;
+      const added = queueOf(name).add(name, data, {
         ...(add.jobId !== undefined ? { jobId: add.jobId } : {}),
         attempts: Math.max(1, add.attempts ?? 3),
         backoff: { type: 'exponential', delay: backoffMs },
         removeOnComplete: true,
         removeOnFail: true,
       });
+      try {
+        await Promise.race([
+          added,
+          new Promise((_resolve, reject) => {
+            timer = setTimeout(
+              () =>
+                reject(
+                  new MoatError(
+                    'ENVIRONMENT',
+                    `Redis did not take the ${name} job within ${addTimeoutMs / 1000} s`,
+                  ),
+                ),
+              addTimeoutMs,
+            );
+          }),
+        ]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
     process<N extends JobName>(name: N, handler: JobHandler<N>, concurrency: number) {
       const worker = new Worker(
@@ -134,17 +159,26 @@ export function openRedisQueue(options: RedisQueueOptions): JobQueue {
       }
     },
     async close(timeoutMs: number) {
+      // Workers finish their running jobs, then the queues close; all of it within the bound,
+      // even when Redis is gone (its commands would wait for a connection forever).
+      const graceful = (async () => {
+        await Promise.all(workers.map((worker) => worker.close()));
+        await Promise.all([...queues.values()].map((queue) => queue.close()));
+      })();
       let timer: NodeJS.Timeout | undefined;
-      const graceful = Promise.all(workers.map((worker) => worker.close()));
-      const timedOut = await Promise.race([
-        graceful.then(() => false),
+      const finished = await Promise.race([
+        graceful.then(
+          () => true,
+          () => true,
+        ),
         new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(true), timeoutMs);
+          timer = setTimeout(() => resolve(false), timeoutMs);
         }),
       ]);
       clearTimeout(timer);
-      if (timedOut) await Promise.all(workers.map((worker) => worker.close(true)));
-      await Promise.all([...queues.values()].map((queue) => queue.close()));
+      if (!finished) {
+        for (const worker of workers) void worker.close(true).catch(() => undefined);
+      }
       listeners.clear();
       subscriber?.disconnect();
       connection.disconnect();

@@ -3,8 +3,8 @@
  * file is replaced by rename on every `moat db import` or update, so its inode, size or time
  * changes; the version — update time and a hash of the status — tells a real change from a
  * touch). The rescan re-matches every stored inventory not matched against the current version,
- * without reading any image again, stores the new findings, attaches a fresh signed report, and
- * tells the listeners (the gate re-decides).
+ * without reading any image again, stores the new findings, tells the listeners (the gate
+ * re-decides) and attaches a fresh signed report.
  */
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
@@ -61,6 +61,7 @@ export async function rescanStored(
       report.rescanned += 1;
       const before = await unpackJson<{ findings: { id: string; purl: string }[] }>(oldPacked);
       if (findingKeys(before.findings) !== findingKeys(matched.findings)) report.changed += 1;
+      await changed(digest);
       if (runner.signer !== undefined) {
         try {
           const reportDigest = await attachReport(
@@ -80,7 +81,6 @@ export async function rescanStored(
           runner.log.warn({ digest, err: error, reason }, 'could not attach the new report');
         }
       }
-      await changed(digest);
     }
   }
   return report;

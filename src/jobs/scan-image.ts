@@ -45,45 +45,48 @@ function isLayerType(mediaType: string): boolean {
   }
 }
 
+/** Most platform images of one index that are scanned (an index naming more is refused). */
+export const maxIndexPlatforms = 64;
+
 /**
- * Classifies a stored manifest: an image manifest whose config is an image config and whose
- * layers are all filesystem layers is an image; an index lists its platform images (attestation
- * manifests that BuildKit puts in indexes, `unknown/unknown`, are left out); anything with a
- * subject or an artifact type, or with non-filesystem layers (cosign's legacy `.sig`/`.att`), is
- * `not_applicable`.
+ * Classifies a stored manifest by what it holds, not by what it says it is (an `artifactType` or
+ * a `subject` does not stop a runtime from running an image): an image manifest whose config is
+ * an image config and whose layers are all filesystem layers is an image; an index lists its
+ * platform images (BuildKit's attestation manifests, `unknown/unknown`, left out); anything else
+ * — signatures, attestations, SBOMs, cosign's legacy `.sig`/`.att`, other artefacts — is
+ * `not_applicable`. Throws on a document that does not parse or breaks a limit (the scan then
+ * fails: never a silent pass).
  */
 export function classifyManifest(record: ManifestRecord, limits: Limits): ManifestKind {
-  if (record.subject !== undefined) {
-    return { kind: 'not_applicable', reason: `a referrer of ${record.subject}` };
-  }
-  if (record.artifactType !== undefined) {
-    return { kind: 'not_applicable', reason: `an artefact of type ${record.artifactType}` };
-  }
   const name = `${record.repository}@${record.digest}`;
+  const about = record.subject !== undefined ? `, a referrer of ${record.subject}` : '';
   if (isIndexMediaType(record.mediaType)) {
     const index = parseImageIndex(record.content, name, limits.maxJsonBytes);
     const children = index.manifests.filter(isPlatformImage).map((descriptor) => {
       const platform = descriptorPlatform(descriptor);
       return { digest: descriptor.digest, ...(platform ? { platform } : {}) };
     });
+    if (children.length > maxIndexPlatforms) {
+      throw new LimitExceededError(
+        `${name}: ${children.length} platform images, more than the limit of ${maxIndexPlatforms}`,
+      );
+    }
     if (children.length === 0) {
-      return { kind: 'not_applicable', reason: 'an index without platform images' };
+      return { kind: 'not_applicable', reason: `an index without platform images${about}` };
     }
     return { kind: 'index', children };
   }
   if (!isManifestMediaType(record.mediaType)) {
-    return { kind: 'not_applicable', reason: `a ${record.mediaType} document` };
+    return { kind: 'not_applicable', reason: `a ${record.mediaType} document${about}` };
   }
   const manifest = parseImageManifest(record.content, name, limits.maxJsonBytes);
   if (!imageConfigTypes.has(manifest.config.mediaType)) {
-    return {
-      kind: 'not_applicable',
-      reason: `an artefact with config ${manifest.config.mediaType}`,
-    };
+    const type = record.artifactType ?? manifest.config.mediaType;
+    return { kind: 'not_applicable', reason: `an artefact of type ${type}${about}` };
   }
   const other = manifest.layers.find((layer) => !isLayerType(layer.mediaType));
   if (other !== undefined) {
-    return { kind: 'not_applicable', reason: `an artefact with ${other.mediaType} layers` };
+    return { kind: 'not_applicable', reason: `an artefact with ${other.mediaType} layers${about}` };
   }
   return { kind: 'image' };
 }

@@ -35,8 +35,6 @@ export interface ScanningOptions {
   log: ScanLog;
   /** Moat's version, for the attached documents. */
   version?: string;
-  /** Key prefix of the Redis queue (tests use one per run). */
-  queuePrefix?: string;
   /** Overrides of the timings (tests). */
   timings?: { lockDurationMs?: number; backoffMs?: number; dbWatchMs?: number };
 }
@@ -53,7 +51,7 @@ export async function openScanning(options: ScanningOptions): Promise<Scanning> 
   const timings = options.timings ?? {};
   const queue = await openJobQueue(config.jobs, {
     onFailed: (job, error) => log.warn({ job: job.id, err: error }, 'job failed'),
-    ...(options.queuePrefix !== undefined ? { prefix: options.queuePrefix } : {}),
+    ...(config.jobs.prefix !== undefined ? { prefix: config.jobs.prefix } : {}),
     ...(config.jobs.lockTimeoutMs !== undefined
       ? { lockDurationMs: config.jobs.lockTimeoutMs }
       : {}),

@@ -54,6 +54,8 @@ export interface ScanRunner {
   log: ScanLog;
   /** The host that names this registry in the documents (`moat.internal`). */
   host: string;
+  /** Told as soon as a scan's results are stored (before its referrers are attached). */
+  onStored?: (digest: string) => Promise<void>;
 }
 
 /** How a run ended. */
@@ -127,12 +129,17 @@ async function scanClaimed(runner: ScanRunner, repository: string, digest: strin
     inventory = mergeIndexInventory(target, digest, platforms);
   }
   const matched = matchAndFilter(inventory, dbPath, startedOn);
+  const finishedOn = new Date().toISOString();
+  // The results first: a pull waiting for the decision needs them, not the referrers, which
+  // follow (signing and rendering a large SBOM takes as long as the scan itself).
   await store(runner, digest, inventory, matched, version);
-  await attach(runner, repository, digest, inventory, matched, {
+  await runner.onStored?.(digest);
+  const referrers = await attach(runner, repository, digest, inventory, matched, {
     startedOn: startedOn.toISOString(),
-    finishedOn: new Date().toISOString(),
+    finishedOn,
     dbVersion: version,
   });
+  if (referrers) await setScanReferrers(runner.database, digest, referrers, Date.now());
 }
 
 /** A platform image of an index: its stored inventory, scanning it first when needed. */
@@ -174,7 +181,7 @@ async function store(
   );
 }
 
-/** Attaches the signed referrers; a failure is logged, the scan stays done. */
+/** Attaches the signed referrers; a failure is logged (the scan is done all the same). */
 async function attach(
   runner: ScanRunner,
   repository: string,
@@ -182,14 +189,15 @@ async function attach(
   inventory: Inventory,
   matched: MatchedFindings,
   provenance: { startedOn: string; finishedOn: string; dbVersion: string },
-): Promise<void> {
+): Promise<{ sbom: string; report: string } | undefined> {
   const signer = runner.signer;
-  if (signer === undefined) return;
+  if (signer === undefined) return undefined;
   try {
     const sbom = await attachSbom(signer, repository, digest, inventory);
     const report = await attachReport(signer, repository, digest, inventory, matched, provenance);
-    await setScanReferrers(runner.database, digest, { sbom, report }, Date.now());
+    return { sbom, report };
   } catch (error) {
     runner.log.warn({ digest, repository, err: error }, 'could not attach the scan referrers');
+    return undefined;
   }
 }

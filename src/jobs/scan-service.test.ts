@@ -1,4 +1,8 @@
+import { join } from 'node:path';
+
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { imageWith, writeOciLayout } from '../../test/fixtures/image-builder.js';
 
 import { verifyImageAttestations } from '../sign/image-verify.js';
 import { verificationKeyOf } from '../sign/image.js';
@@ -7,6 +11,7 @@ import { openScanWorld, type ScanWorld } from './__fixtures__/scan-stores.js';
 import { openMemoryQueue } from './queue-memory.js';
 import type { JobQueue } from './queue-types.js';
 import { openScanService, type OpenScanService } from './scan-service.js';
+import { claimScan, insertScanIfAbsent } from '../store/gate/scans.js';
 
 const repository = 'team/app';
 
@@ -112,5 +117,42 @@ describe.each(['sqlite', 'postgres'] as const)('ScanService on %s', (engine) => 
     expect(record.state).toBe('not_applicable');
     expect(record.error).toContain(`a referrer of ${digest}`);
     expect(await queue.counts()).toEqual({ scan: 0, rescan: 0 });
+  });
+
+  it('takes over, at start, scans whose job was lost or whose process died', async () => {
+    const lost = await pushLayout(world.internal, world.layout, repository, '1.0');
+    const other = join(world.dir, 'other-layout');
+    await writeOciLayout(other, [{ ...imageWith({ 'etc/other': 'x\n' }), tag: 'app' }]);
+    const died = await pushLayout(world.internal, other, 'team/other', '1.0');
+    expect(died).not.toBe(lost);
+    const { database } = world.stores;
+    const longAgo = Date.now() - 3_600_000;
+    // A push whose job never reached a queue, and a scan whose process was killed mid-run.
+    await insertScanIfAbsent(database, { digest: lost, repository, state: 'pending' }, longAgo);
+    await insertScanIfAbsent(
+      database,
+      { digest: died, repository: 'team/other', state: 'pending' },
+      longAgo,
+    );
+    expect(await claimScan(database, died, longAgo, longAgo)).toBe(true);
+
+    scans = openScanService({
+      meta: world.stores.meta,
+      blobs: world.stores.blobs,
+      database,
+      queue,
+      scan: { cacheDir: world.cacheDir, offline: true },
+      work: { concurrency: 1 },
+      dbWatchMs: 0,
+      staleAfterMs: 60_000,
+    });
+    const deadline = Date.now() + 30_000;
+    const states = async () =>
+      Promise.all([lost, died].map(async (d) => (await scans.get(d))?.state));
+    while ((await states()).some((state) => state !== 'done') && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(await states()).toEqual(['done', 'done']);
+    expect((await scans.get(died))?.attempts).toBe(1);
   });
 });

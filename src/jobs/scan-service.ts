@@ -5,24 +5,23 @@
  * rescans follow vulnerability database changes (`rescan.ts`). Listeners hear of every change,
  * from any process sharing the queue, through its broadcast.
  */
-import type { Inventory } from '../catalog/types.js';
 import { MoatError } from '../errors.js';
-import type { Severity } from '../match/index.js';
-import type { ScanRecord, ScanService, StoredScan } from '../server/gate-types.js';
+import type { ScanRecord, ScanService } from '../server/gate-types.js';
 import {
+  endScan,
   getScanDocuments,
   getScanRow,
   insertScanIfAbsent,
+  listAbandonedScans,
   requeueScan,
-  type ScanRow,
 } from '../store/gate/scans.js';
 import type { StoreDatabase } from '../store/metadata/database.js';
 import type { BlobStore, MetadataStore } from '../store/types.js';
 import { defaultLimits, type Limits } from '../util/limits.js';
 import type { JobQueue, RunningJob } from './queue-types.js';
-import { rescanStored, watchVulnDb, type RescanReport } from './rescan.js';
+import { rescanStored, watchVulnDb, type RescanReport, type WatchedVersion } from './rescan.js';
 import { classifyManifest } from './scan-image.js';
-import { unpackJson, type MatchedFindings } from './scan-pipeline.js';
+import { recordOf, scanJobId, storedScanOf } from './scan-records.js';
 import type { ReferrerSigner } from './scan-referrers.js';
 import { runScan, type RunOutcome, type ScanLog, type ScanRunner } from './scan-run.js';
 
@@ -56,28 +55,6 @@ export interface OpenScanService extends ScanService {
 
 const silent: ScanLog = { info: () => undefined, warn: () => undefined };
 
-/** The job id of a digest's scan (BullMQ ids may not contain `:`). */
-function scanJobId(digest: string): string {
-  return `scan-${digest.replace(':', '-')}`;
-}
-
-function recordOf(row: ScanRow): ScanRecord {
-  return {
-    digest: row.digest,
-    repository: row.repository,
-    state: row.state,
-    attempts: row.attempts,
-    ...(row.error !== null ? { error: row.error } : {}),
-    ...(row.summary !== null
-      ? { summary: JSON.parse(row.summary) as Record<Severity, number> }
-      : {}),
-    ...(row.dbVersion !== null ? { dbVersion: row.dbVersion } : {}),
-    ...(row.scannedAt !== null ? { scannedAt: new Date(row.scannedAt).toISOString() } : {}),
-    ...(row.sbomReferrer !== null ? { sbomReferrer: row.sbomReferrer } : {}),
-    ...(row.reportReferrer !== null ? { reportReferrer: row.reportReferrer } : {}),
-  };
-}
-
 /**
  * Opens the scan service over the stores and the queue; with `work`, this process runs jobs.
  * @example
@@ -100,9 +77,33 @@ export function openScanService(options: ScanServiceOptions): OpenScanService {
     staleAfterMs,
     log,
     host: options.signer?.internal.host ?? 'moat.internal',
+    onStored: (digest) => {
+      if (local.has(digest)) told.add(digest);
+      return changed(digest);
+    },
   };
+  /** Digests whose listeners were told when their results were stored (not again at the end). */
+  const told = new Set<string>();
   const listeners = new Set<(digest: string) => void>();
   const local = new Map<string, Promise<RunOutcome>>();
+  /** The database version the watcher saw last. */
+  let latest: WatchedVersion | undefined;
+  /**
+   * A scan that matched against a database replaced while it ran missed that change's rescan
+   * (which may have finished first): queue one more.
+   */
+  const catchUp = async (digest: string): Promise<void> => {
+    const known = latest;
+    if (known === undefined) return;
+    const row = await getScanRow(database, digest);
+    if (
+      row?.dbVersion !== null &&
+      row?.dbVersion !== undefined &&
+      row.dbVersion !== known.version
+    ) {
+      queueRescan(known);
+    }
+  };
 
   const notify = (digest: string): void => {
     for (const listener of listeners) {
@@ -130,7 +131,11 @@ export function openScanService(options: ScanServiceOptions): OpenScanService {
       running = runScan(runner, repository, digest, attempt).finally(() => local.delete(digest));
       local.set(digest, running);
       void running.then(
-        (outcome) => (outcome === 'busy' ? undefined : changed(digest)),
+        async (outcome) => {
+          if (outcome === 'busy') return;
+          if (!told.delete(digest)) await changed(digest);
+          if (outcome === 'done') await catchUp(digest);
+        },
         () => undefined,
       );
     }
@@ -151,7 +156,14 @@ export function openScanService(options: ScanServiceOptions): OpenScanService {
     try {
       kind = classifyManifest(record, limits);
     } catch (error) {
-      kind = { kind: 'not_applicable' as const, reason: `unreadable: ${(error as Error).message}` };
+      // A manifest that cannot be read is not something to wave through: the scan fails.
+      const message = error instanceof Error ? error.message : String(error);
+      const { row } = await insertScanIfAbsent(
+        database,
+        { digest, repository, state: 'failed', error: message },
+        Date.now(),
+      );
+      return recordOf(row);
     }
     const now = Date.now();
     if (kind.kind === 'not_applicable') {
@@ -192,21 +204,46 @@ export function openScanService(options: ScanServiceOptions): OpenScanService {
     return report;
   };
 
+  /** Queues again the scans whose job was lost or whose process died. */
+  const sweep = async (): Promise<void> => {
+    const now = Date.now();
+    for (const { digest, repository } of await listAbandonedScans(
+      database,
+      now - staleAfterMs,
+      100,
+    )) {
+      if (local.has(digest)) continue;
+      try {
+        await request(repository, digest);
+      } catch (error) {
+        // The manifest was deleted meanwhile: nothing will scan it.
+        await endScan(database, digest, 'failed', (error as Error).message, Date.now());
+      }
+    }
+  };
+  let sweeper: NodeJS.Timeout | undefined;
   if (options.work) {
     queue.process('scan', scanJob, options.work.concurrency);
     queue.process('rescan', async (job) => void (await rescan(job.data.reason)), 1);
+    const sweepSafely = () =>
+      void sweep().catch((error: unknown) =>
+        log.warn({ err: error }, 'could not re-queue abandoned scans'),
+      );
+    sweepSafely();
+    sweeper = setInterval(sweepSafely, Math.max(staleAfterMs, 1000));
+    sweeper.unref();
   }
+  const queueRescan = (version: WatchedVersion): void => {
+    void queue
+      .add('rescan', { reason: `database ${version.version}` }, { jobId: `rescan-${version.hash}` })
+      .catch((error: unknown) => log.warn({ err: error }, 'could not queue a rescan'));
+  };
   const stopWatching =
     options.dbWatchMs === 0
       ? () => undefined
       : watchVulnDb(options.scan.cacheDir, options.dbWatchMs ?? 5000, (version) => {
-          void queue
-            .add(
-              'rescan',
-              { reason: `database ${version.version}` },
-              { jobId: `rescan-${version.hash}` },
-            )
-            .catch((error: unknown) => log.warn({ err: error }, 'could not queue a rescan'));
+          latest = version;
+          queueRescan(version);
         });
 
   return {
@@ -216,18 +253,7 @@ export function openScanService(options: ScanServiceOptions): OpenScanService {
       const row = await getScanRow(database, digest);
       if (row?.state !== 'done') return undefined;
       const documents = await getScanDocuments(database, digest);
-      if (documents === undefined) return undefined;
-      const inventory = await unpackJson<Inventory>(documents.inventory);
-      const matched = await unpackJson<MatchedFindings>(documents.findings);
-      const stored: StoredScan = {
-        ...recordOf(row),
-        inventory,
-        findings: matched.findings,
-        ignored: matched.ignored,
-        warnings: matched.warnings,
-        ...(matched.eol !== undefined ? { eol: matched.eol } : {}),
-      };
-      return stored;
+      return documents && storedScanOf(row, documents);
     },
     async waitFor(repository, digest, timeoutMs) {
       const deadline = Date.now() + timeoutMs;
@@ -259,6 +285,7 @@ export function openScanService(options: ScanServiceOptions): OpenScanService {
     },
     rescan,
     close() {
+      clearInterval(sweeper);
       stopWatching();
       unsubscribe?.();
     },

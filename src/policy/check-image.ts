@@ -80,13 +80,17 @@ function eitherSource(sources: readonly SignatureSource[]): SignatureSource {
   return {
     async verifySignatures(verification) {
       const found: VerifiedSignature[] = [];
-      for (const source of sources) found.push(...(await source.verifySignatures(verification)));
+      for (const source of sources) {
+        for (const signature of await source.verifySignatures(verification)) found.push(signature);
+      }
       return found;
     },
     async verifyAttestations(verification, type) {
       const found: VerifiedSignature[] = [];
       for (const source of sources) {
-        found.push(...(await source.verifyAttestations(verification, type)));
+        for (const signature of await source.verifyAttestations(verification, type)) {
+          found.push(signature);
+        }
       }
       return found;
     },

@@ -68,7 +68,7 @@ export function validatePolicyDocument(
   lineOfPath?: LineOf,
 ): PolicyDocument {
   const parsed = policySchema(limits).safeParse(value);
-  if (parsed.success) return parsed.data as PolicyDocument;
+  if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const path = issue?.path ?? [];
   // An unknown field is found on its own line, not its mapping's.

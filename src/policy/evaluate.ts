@@ -31,11 +31,21 @@ export interface EvaluateOptions {
  * const decision = await evaluatePolicy(policy, { ...buildPolicyInput(parts), signatures, attestations }, { errors });
  * if (!decision.allowed) console.log(decision.results.filter((r) => r.outcome !== 'pass'));
  */
-export async function evaluatePolicy(
+export function evaluatePolicy(
   policy: CompiledPolicy,
   input: PolicyInput,
   options: EvaluateOptions = {},
 ): Promise<Decision> {
+  // Asynchronous by contract (an evaluation may move off the caller's thread one day); every
+  // failure, even a misuse, arrives as a rejection.
+  try {
+    return Promise.resolve(decide(policy, input, options));
+  } catch (error) {
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+  }
+}
+
+function decide(policy: CompiledPolicy, input: PolicyInput, options: EvaluateOptions): Decision {
   const now = options.now ?? new Date();
   const rules = programOf(policy);
   const context = new EvaluationContext(input, rules);

@@ -22,6 +22,8 @@ import { startAdmission } from './admission-routes.js';
 import type { ServeConfig } from './config.js';
 import type { RegistryContext } from './context.js';
 import { registerHealthRoutes } from './health.js';
+import { openProxyService } from './proxy/service.js';
+import { proxyProjects } from './proxy/upstream.js';
 import { echoRequestIds, loggerOptions, requestIdOf, type LogDestination } from './logging.js';
 import { instrument } from './metrics.js';
 import { startBackgroundJobs } from './background-jobs.js';
@@ -145,12 +147,15 @@ export async function startServer(
       audit: access.audit,
       config: config.gate,
       registryHost: () => served.host,
+      authorizer: access.authorizer,
       onError: (error, what) => logged.warn({ err: error }, `gate: ${what} failed`),
     });
+    const proxies = proxyProjects(stores.database, access.secrets);
     registerApi(app, {
       routes: apiRoutes(access, {
         scans: { scans, meta: stores.meta, publicKeyPem: scanning.signing.publicKeyPem },
         gate,
+        proxies,
       }),
       identity: access.identity,
       credentials: access.credentials,
@@ -165,6 +170,7 @@ export async function startServer(
       ...(config.scan.onPush ? { scans } : {}),
       gate,
     };
+    context.proxy = openProxyService({ context, projects: proxies, log });
     registerV2(app, context);
     await startAdmission(app, { config, meta: stores.meta, gate: context.gate, scans });
 

@@ -75,6 +75,8 @@ export interface ServeConfig {
      * elsewhere (BullMQ lock, scan heartbeat), ms; 30 s when absent.
      */
     lockTimeoutMs?: number;
+    /** Key prefix of the jobs in Redis: processes that share jobs use the same one (`moat`). */
+    prefix?: string;
   };
   /** Registry enforcement: how long a pull waits for a pending scan (policy `onPending: wait`). */
   gate: { pendingTimeoutMs: number };
@@ -257,7 +259,9 @@ function resolveConfig(pick: Pick, cwd: string): ServeConfig {
 function jobsConfig(pick: Pick): ServeConfig['jobs'] {
   const redisUrl = pick((c) => c.jobs?.redisUrl)?.value;
   const lockTimeoutMs = pick((c) => c.jobs?.lockTimeout)?.value;
+  const prefix = pick((c) => c.jobs?.prefix)?.value;
   return {
+    ...(prefix !== undefined ? { prefix } : {}),
     ...(redisUrl !== undefined ? { redisUrl } : {}),
     concurrency: pick((c) => c.jobs?.concurrency)?.value ?? defaults.jobsConcurrency,
     ...(lockTimeoutMs !== undefined ? { lockTimeoutMs } : {}),

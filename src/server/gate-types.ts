@@ -7,6 +7,7 @@
  * - `ProxyService` (server/proxy/): proxy projects, pull-through from an upstream registry.
  * The routes (`/v2`, `/api/v1`, `/admission`) see only these interfaces.
  */
+import type { Principal } from '../auth/model.js';
 import type { Inventory } from '../catalog/types.js';
 import type { IgnoredFinding } from '../filter/index.js';
 import type { EolStatus, Finding, Severity } from '../match/index.js';
@@ -92,6 +93,11 @@ export interface GateService {
    * project are stale and re-made.
    */
   referrerPushed?(repository: string, subject: string): Promise<void>;
+  /**
+   * True when `principal`'s pulls of `repository` are not gated: it may push there (it signs,
+   * attests and replaces what it publishes, and could push anything anyway).
+   */
+  exempt?(principal: Principal, repository: string): Promise<boolean>;
 }
 
 /** The registry's own `/v2`, reached in-process with full access (never exposed to clients). */
@@ -115,4 +121,9 @@ export interface ProxyService {
    * `UPSTREAM_UNAVAILABLE` / `UPSTREAM_INVALID` (nothing stored) otherwise.
    */
   pullThrough(repository: string, reference: string): Promise<{ digest: string }>;
+  /**
+   * Makes a blob the proxy repository does not hold present (fetched from upstream, verified
+   * against `digest`): for clients that fetch a blob without its manifest first. Same errors.
+   */
+  pullBlob?(repository: string, digest: string): Promise<void>;
 }

@@ -40,6 +40,9 @@ let server: MoatServer;
 let api: ApiClient;
 let apiToken: string;
 let skopeo: Skopeo;
+/** A robot that may only pull: what a deployment pulls with (publishers are not gated). */
+let deployer: { username: string; password: string };
+let puller: Skopeo;
 
 const npmPackage = (name: string, version: string) => ({
   [`srv/node_modules/${name}/package.json`]: JSON.stringify({ name, version, license: 'MIT' }),
@@ -78,7 +81,8 @@ async function putYamlPolicy(yaml: string): Promise<{ status: number; body: unkn
     headers: { authorization: `Bearer ${apiToken}`, 'content-type': 'application/yaml' },
     body: yaml,
   });
-  return { status: response.status, body: (await response.json()) as unknown };
+  const body: unknown = await response.json();
+  return { status: response.status, body };
 }
 
 /** The policy of the scenario, with the release key inline (a stored policy reads no files). */
@@ -109,9 +113,14 @@ function policyYaml(publicKey: string): string {
   ].join('\n');
 }
 
-/** A manifest request as a puller makes it, with a token for `repository`. */
-async function pullManifest(repository: string, reference: string, method = 'GET') {
-  const token = await bearerToken(server, [`repository:${repository}:pull`]);
+/** A manifest request as the deployment robot makes it, with a pull token for `repository`. */
+async function pullManifest(
+  repository: string,
+  reference: string,
+  method = 'GET',
+  credentials = deployer,
+) {
+  const token = await bearerToken(server, [`repository:${repository}:pull`], credentials);
   return registryRequest(server, `/v2/${repository}/manifests/${reference}`, {
     method,
     token,
@@ -126,11 +135,22 @@ interface AuditView {
   details?: Record<string, unknown>;
 }
 
-async function decisionsAbout(digest: string): Promise<AuditView[]> {
-  const answer = (await expectOk(api.get(`/audit?action=gate.decision&limit=500`))) as {
-    entries: AuditView[];
-  };
-  return answer.entries.filter((entry) => entry.target.endsWith(`@${digest}`));
+/**
+ * The `gate.decision` entries about `digest`, once one matches `expected` (the audit log writes
+ * in batches, so an entry may land a moment after the answer it records).
+ */
+async function decisionsAbout(
+  digest: string,
+  expected: (entry: AuditView) => boolean,
+): Promise<AuditView[]> {
+  for (let attempt = 0; ; attempt++) {
+    const answer = (await expectOk(api.get(`/audit?action=gate.decision&limit=500`))) as {
+      entries: AuditView[];
+    };
+    const entries = answer.entries.filter((entry) => entry.target.endsWith(`@${digest}`));
+    if (entries.some(expected) || attempt >= 100) return entries;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 const deniedMessage = (body: Buffer) =>
@@ -179,6 +199,12 @@ beforeAll(async () => {
   )) as { token: string });
   api = new ApiClient(server.url, apiToken);
   await skopeo.login(server.host, { username: 'admin', password: apiToken });
+  const robot = (await expectOk(
+    admin.post('/projects/team/robots', { name: 'deploy', permissions: ['pull'], expiresAt }),
+  )) as { name: string; secret: string };
+  deployer = { username: robot.name, password: robot.secret };
+  puller = new Skopeo(join(work, 'auth-deploy.json'));
+  await puller.login(server.host, deployer);
 }, 600_000);
 
 afterAll(async () => {
@@ -242,28 +268,31 @@ describe('registry enforcement', () => {
         expect(error?.message).toContain('CVE-2021-44906');
       }
     }
-    const copied = await skopeo.copy(
+    const copied = await puller.copy(
       `docker://${server.host}/team/app:vulnerable`,
       `oci:${join(work, 'out')}:vulnerable`,
     );
     expect(copied.code).not.toBe(0);
     expect(copied.stderr).toContain('no-fixable-critical');
 
-    await skopeo.mustCopy(
+    await puller.mustCopy(
       `docker://${server.host}/team/app:compliant`,
       `oci:${join(work, 'out')}:compliant`,
     );
+    // A publisher (who may push here) still reads what it publishes, e.g. to sign it.
+    const publisher = { username: 'admin', password: apiToken };
+    expect((await pullManifest('team/app', 'vulnerable', 'GET', publisher)).status).toBe(200);
     const compliant = (await taggedDescriptor(layout, 'compliant')).digest;
     const byDigest = await pullManifest('team/app', compliant);
     expect(byDigest.status).toBe(200);
 
     const vulnerable = (await taggedDescriptor(layout, 'vulnerable')).digest;
-    const refusedEntries = await decisionsAbout(vulnerable);
+    const refusedEntries = await decisionsAbout(vulnerable, (entry) => entry.outcome === 'denied');
     expect(refusedEntries.some((entry) => entry.outcome === 'denied')).toBe(true);
     expect(String(refusedEntries[0]?.details?.['failed'])).toContain('no-fixable-critical');
-    expect((await decisionsAbout(compliant)).some((entry) => entry.outcome === 'success')).toBe(
-      true,
-    );
+    expect(refusedEntries[0]?.details?.['requestedBy']).toBe(deployer.username);
+    const served = await decisionsAbout(compliant, (entry) => entry.outcome === 'success');
+    expect(served.some((entry) => entry.outcome === 'success')).toBe(true);
   });
 
   it('makes a pull that comes before the scan is done wait for it, then answers', async () => {
@@ -277,9 +306,16 @@ describe('registry enforcement', () => {
     expect(message).not.toContain('no-fixable-critical');
     expect(message).not.toMatch(/scan of/);
     const digest = (await taggedDescriptor(layout, 'waiting')).digest;
-    const entries = await decisionsAbout(digest);
-    const waited = entries.find((entry) => entry.details?.['waitedFor'] !== undefined);
-    expect(['pending', 'running']).toContain(waited?.details?.['waitedFor']);
+    const entries = await decisionsAbout(
+      digest,
+      (entry) => entry.details?.['waitedFor'] !== undefined,
+    );
+    expect(entries.map((entry) => entry.details)).toContainEqual(
+      expect.objectContaining({
+        trigger: 'pull',
+        waitedFor: expect.stringMatching(/^(pending|running)$/) as unknown,
+      }),
+    );
   });
 
   it('changes the decision after a database import and the rescan it causes', async () => {
@@ -312,11 +348,8 @@ describe('registry enforcement', () => {
     }
     expect(answer.status).toBe(403);
     expect(deniedMessage(answer.body)?.message).toContain('CVE-2099-0001');
-    const entries = await decisionsAbout(compliant);
-    expect(
-      entries.some(
-        (entry) => entry.details?.['trigger'] === 'rescan' && entry.outcome === 'denied',
-      ),
-    ).toBe(true);
+    const byRescan = (entry: AuditView) =>
+      entry.details?.['trigger'] === 'rescan' && entry.outcome === 'denied';
+    expect((await decisionsAbout(compliant, byRescan)).some(byRescan)).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 /**
- * Pushes the images of an OCI layout into a registry reached through a `fetch` (the internal
- * registry in tests), as a client would: every blob uploaded, then the manifest under a tag.
+ * Pushes the images of an OCI layout into a registry (the internal registry, or any registry a
+ * client reaches), as a client would: every blob uploaded, then the manifest under a tag.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -22,17 +22,20 @@ const blob = (dir: string, digest: string) => readFile(join(dir, 'blobs', ...dig
  * digest.
  */
 export async function pushLayout(
-  internal: InternalRegistry,
+  registry: InternalRegistry | RegistryClient,
   dir: string,
   repository: string,
   tag: string,
   layoutTag = 'app',
 ): Promise<string> {
-  const client = new RegistryClient({
-    host: internal.host,
-    insecure: true,
-    ...(internal.access.fetch ? { fetch: internal.access.fetch } : {}),
-  });
+  const client =
+    registry instanceof RegistryClient
+      ? registry
+      : new RegistryClient({
+          host: registry.host,
+          insecure: true,
+          ...(registry.access.fetch ? { fetch: registry.access.fetch } : {}),
+        });
   const index = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')) as {
     manifests: Descriptor[];
   };
@@ -40,14 +43,40 @@ export async function pushLayout(
     (d) => d.annotations?.['org.opencontainers.image.ref.name'] === layoutTag,
   );
   if (top === undefined) throw new Error(`no image tagged ${layoutTag} in ${dir}`);
-  const manifestBytes = await blob(dir, top.digest);
-  const manifest = JSON.parse(manifestBytes.toString('utf8')) as {
-    config: Descriptor;
-    layers: Descriptor[];
+  await pushTree(client, dir, repository, top);
+  const pushed = await putManifest(
+    client,
+    repository,
+    tag,
+    top.mediaType,
+    await blob(dir, top.digest),
+  );
+  return pushed.digest;
+}
+
+/** Pushes what `descriptor` needs: an image's blobs, or an index's manifests (by digest). */
+async function pushTree(
+  client: RegistryClient,
+  dir: string,
+  repository: string,
+  descriptor: Descriptor,
+): Promise<void> {
+  const document = JSON.parse((await blob(dir, descriptor.digest)).toString('utf8')) as {
+    config?: Descriptor;
+    layers?: Descriptor[];
+    manifests?: Descriptor[];
   };
-  for (const d of [manifest.config, ...manifest.layers]) {
+  for (const child of document.manifests ?? []) {
+    await pushTree(client, dir, repository, child);
+    await putManifest(
+      client,
+      repository,
+      child.digest,
+      child.mediaType,
+      await blob(dir, child.digest),
+    );
+  }
+  for (const d of [...(document.config ? [document.config] : []), ...(document.layers ?? [])]) {
     await uploadBlob(client, repository, await blob(dir, d.digest));
   }
-  const pushed = await putManifest(client, repository, tag, top.mediaType, manifestBytes);
-  return pushed.digest;
 }

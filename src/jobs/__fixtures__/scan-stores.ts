@@ -21,7 +21,10 @@ import { createTestDatabase, type TestDatabase } from '../../store/metadata/test
 
 /** One test's world. */
 export interface ScanWorld {
+  /** The data directory: `blobs/` and `master.key` where `moat serve --data` would keep them. */
   dir: string;
+  /** The PostgreSQL database's URL (postgres worlds only). */
+  databaseUrl?: string;
   stores: OpenStores;
   secrets: SecretBox;
   context: RegistryContext;
@@ -70,6 +73,7 @@ export async function openScanWorld(engine: 'sqlite' | 'postgres'): Promise<Scan
   await writeScanImage(layout);
   return {
     dir,
+    ...(pg ? { databaseUrl: pg.url } : {}),
     stores,
     secrets,
     context,

@@ -7,9 +7,12 @@
  * and the memory an evaluation can use. An expression whose estimate passes the limit is never
  * run. The estimate is linear in the size of the tree.
  */
-import type { Expr } from '@bufbuild/cel-spec/cel/expr/syntax_pb.js';
+import type { parse } from '@bufbuild/cel';
 
 import { joinShapes, listShape, scalarShape, type Shape } from './shape.js';
+
+/** A CEL syntax tree node (the parser's `Expr` message). */
+type Expr = ReturnType<typeof parse>['expr'];
 
 /** What evaluating a node may cost and how large its value may be. */
 interface Estimate {

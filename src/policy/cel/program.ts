@@ -6,13 +6,15 @@
  * evaluation error (no such field, no matching overload) or the cost limit is an error result.
  */
 import { celEnv, isCelError, parse, plan, type CelInput, type CelResult } from '@bufbuild/cel';
-import type { Expr } from '@bufbuild/cel-spec/cel/expr/syntax_pb.js';
 
 import { PolicyError } from '../../errors.js';
 import type { PolicyLimits } from '../limits.js';
 import type { PolicyInput } from '../types.js';
 import { estimateCost } from './cost.js';
 import type { Shape } from './shape.js';
+
+/** A CEL syntax tree node (the parser's `Expr` message). */
+type Expr = ReturnType<typeof parse>['expr'];
 
 /** A compiled expression. */
 export interface CelProgram {

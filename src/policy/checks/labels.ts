@@ -49,9 +49,10 @@ export function checkRequiredLabels(
   const value = (name: string) => (Object.hasOwn(labels, name) ? labels[name] : undefined);
   const missing: string[] = [];
   const mismatched: string[] = [];
-  const entries: Array<[string, Re2Matcher | undefined]> = Array.isArray(required)
-    ? required.map((name): [string, undefined] => [name, undefined])
-    : [...(required as ReadonlyMap<string, Re2Matcher>)];
+  const entries: Array<[string, Re2Matcher | undefined]> =
+    required instanceof Map
+      ? [...(required as ReadonlyMap<string, Re2Matcher>)]
+      : (required as readonly string[]).map((name): [string, undefined] => [name, undefined]);
   for (const [name, pattern] of entries) {
     const actual = value(name);
     if (actual === undefined || actual === '') missing.push(name);

@@ -85,7 +85,7 @@ function acceptTextBodies(scope: FastifyInstance, routes: readonly ApiRoute[]): 
   scope.removeContentTypeParser('application/json');
   scope.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (wantsText(request)) done(null, { mediaType: 'application/json', text: body as string });
-    else json(request, body as string, done);
+    else void json(request, body as string, done);
   });
   scope.addContentTypeParser(extra, { parseAs: 'string' }, (request, body, done) => {
     const mediaType = (request.headers['content-type'] ?? '').split(';', 1)[0]?.trim() ?? '';

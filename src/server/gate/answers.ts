@@ -28,7 +28,7 @@ export function answerOf(decision: Decision, what: 'pull' | 'push'): GateAnswer 
     message += part;
     listed += 1;
   }
-  if (listed < failing.length) message += ` and ${failing.length - listed} more rules;`;
+  if (listed < failing.length) message += ` and ${failing.length - listed} more rules`;
   return {
     allowed: false,
     code: 'DENIED',

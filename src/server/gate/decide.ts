@@ -17,11 +17,12 @@ import { parseImageConfig } from '../../image/manifest.js';
 import type { ImageConfig } from '../../image/types.js';
 import { PolicyError } from '../../errors.js';
 import type { BlobStore } from '../../store/types.js';
+import { defaultLimits } from '../../util/limits.js';
 import { readAll } from '../../util/streams.js';
 import type { InternalRegistry, StoredScan } from '../gate-types.js';
 
-/** Largest image config read (as the classification rule reads it). */
-const maxConfigBytes = 4 * 1024 * 1024;
+/** Largest image config read: the scanner's bound, so that a config it scanned is read here. */
+const maxConfigBytes = defaultLimits.maxJsonBytes;
 
 /** What a decision reads. */
 export interface DecideSources {

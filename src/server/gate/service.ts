@@ -9,6 +9,7 @@
  * signature or attestation of the image is pushed.
  */
 import type { AuditRecorder } from '../../auth/model.js';
+import type { Authorizer } from '../../auth/services.js';
 import { compilePolicy } from '../../policy/index.js';
 import type { CompiledPolicy, Decision, PolicyDocument } from '../../policy/types.js';
 import { parseDuration } from '../config-values.js';
@@ -39,6 +40,8 @@ export interface GateServiceOptions {
   config: { pendingTimeoutMs: number };
   /** The host clients reach the registry at, for `image.registry` (`allowedRegistries`). */
   registryHost(): string;
+  /** Who may push where: principals that may push to a repository are not gated on it. */
+  authorizer?: Pick<Authorizer, 'can'>;
   /** A re-decision that failed in the background (logged, never thrown). */
   onError?(error: unknown, what: string): void;
 }
@@ -61,7 +64,7 @@ export function openGateService(options: GateServiceOptions): OpenGateService {
   const sources: DecideSources = {
     blobs: options.blobs,
     internal: options.internal,
-    registryHost: options.registryHost,
+    registryHost: () => options.registryHost(),
   };
   const decisions = new StoredDecisions({ database, audit, scans, sources });
   const compiled = new Map<string, CompiledPolicy>();
@@ -158,6 +161,10 @@ export function openGateService(options: GateServiceOptions): OpenGateService {
       decisions
         .make(project, image, policy, { trigger: 'signature', requestedBy: 'system' })
         .catch((error: unknown) => options.onError?.(error, `re-deciding ${subject}`));
+    },
+    async exempt(principal, repository) {
+      if (options.authorizer === undefined || principal.kind === 'anonymous') return false;
+      return options.authorizer.can(principal, projectOf(repository), 'push');
     },
     close: unsubscribe,
   };

@@ -14,7 +14,11 @@ import type { GateAnswer } from '../gate-types.js';
 import { refusalDetail } from './answers.js';
 import { cosignTagSubject } from './manifest-kind.js';
 
-/** Resolves when `principal` may pull `repository@digest`; rejects with `DENIED` otherwise. */
+/**
+ * Resolves when `principal` may pull `repository@digest`; rejects with `DENIED` otherwise.
+ * Principals the gate exempts (those who may push to the repository: they sign, attest and
+ * replace what they publish) are not gated.
+ */
 export async function gatePull(
   ctx: RegistryContext,
   repository: string,
@@ -22,6 +26,7 @@ export async function gatePull(
   principal: Principal,
 ): Promise<void> {
   if (!ctx.gate) return;
+  if (await ctx.gate.exempt?.(principal, repository)) return;
   refuseUnlessAllowed(await ctx.gate.checkPull(repository, digest, auditActor(principal).actor));
 }
 

@@ -8,6 +8,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { openBlob, statBlob, unlinkBlob } from '../../distribution/blobs.js';
 import { DistributionError } from '../../distribution/errors.js';
 import type { RegistryContext } from '../context.js';
+import { pullThroughBlob } from '../proxy/hooks.js';
 import { requireRepository } from './access.js';
 import { methodNotAllowed } from './http.js';
 import { blobRange } from './ranges.js';
@@ -24,6 +25,7 @@ export async function blobEndpoint(
     case 'GET':
     case 'HEAD':
       await requireRepository(ctx.access, request, name, ['pull']);
+      await pullThroughBlob(ctx, name, digest);
       return serveBlob(ctx, name, digest, request, reply);
     case 'DELETE':
       await requireRepository(ctx.access, request, name, ['delete']);

@@ -19,6 +19,7 @@ import { acceptsMediaType } from '../../distribution/media-types.js';
 import type { Principal } from '../../auth/types.js';
 import type { RegistryContext } from '../context.js';
 import { afterPush, gatePull, gatePush } from '../gate/v2-hooks.js';
+import { pullThroughManifest, refusePushToProxy } from '../proxy/hooks.js';
 import { requireRepository } from './access.js';
 import { manifestAudit } from './audit.js';
 import { requireClassification } from './classification.js';
@@ -59,6 +60,7 @@ export async function manifestEndpoint(
       try {
         const principal = await requireRepository(ctx.access, request, name, ['pull', 'push']);
         audit.principal = principal;
+        await refusePushToProxy(ctx, name);
         const reference = parseReference(endpoint.reference);
         const body = await readBodyWithin(request, ctx.limits.maxManifestBytes);
         await gatePush(ctx, name, reference, body, principal);
@@ -113,6 +115,7 @@ async function serveManifest(
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<string> {
+  await pullThroughManifest(ctx, name, reference.kind === 'tag' ? reference.tag : reference.digest);
   const record = await fetchManifest(ctx, name, reference);
   await requireClassification(ctx, principal, record);
   await gatePull(ctx, name, record.digest, principal);

@@ -18,6 +18,7 @@ import {
 } from '../../distribution/uploads.js';
 import type { BlobInfo } from '../../store/types.js';
 import type { RegistryContext } from '../context.js';
+import { refusePushToProxy } from '../proxy/hooks.js';
 import { requireRepository } from './access.js';
 import { blobLocation, hasBody, methodNotAllowed, queryParam, uploadLocation } from './http.js';
 import { chunkRange } from './ranges.js';
@@ -35,6 +36,7 @@ export async function uploadsEndpoint(
   if (request.method !== 'POST') throw methodNotAllowed(request.method, ['POST']);
   const { name } = endpoint;
   await requireRepository(ctx.access, request, name, ['pull', 'push']);
+  await refusePushToProxy(ctx, name);
   refuseOversizeBody(ctx, request);
   const mount = queryParam(request, 'mount');
   if (mount !== undefined) {
@@ -68,6 +70,7 @@ export async function uploadEndpoint(
   const allowed = ['GET', 'PATCH', 'PUT', 'DELETE'];
   if (!allowed.includes(request.method)) throw methodNotAllowed(request.method, allowed);
   await requireRepository(ctx.access, request, name, ['pull', 'push']);
+  await refusePushToProxy(ctx, name);
   refuseOversizeBody(ctx, request);
   if (!uploadIdPattern.test(id)) {
     throw new DistributionError('BLOB_UPLOAD_UNKNOWN', 'the upload session is unknown or expired');

@@ -206,7 +206,11 @@ export async function touchScan(
 export async function finishScan(
   database: StoreDatabase,
   digest: string,
-  result: ScanDocuments & { summary: string; dbVersion: string },
+  result: ScanDocuments & {
+    summary: string;
+    dbVersion: string;
+    referrers?: { sbom: string; report: string };
+  },
   now: number,
 ): Promise<void> {
   await database.writeOne((db) =>
@@ -219,6 +223,9 @@ export async function finishScan(
         findings: result.findings,
         summary: result.summary,
         db_version: result.dbVersion,
+        ...(result.referrers
+          ? { sbom_referrer: result.referrers.sbom, report_referrer: result.referrers.report }
+          : {}),
         updated_at: now,
         scanned_at: now,
       })
@@ -317,4 +324,26 @@ export async function updateScanFindings(
       .executeTakeFirst(),
   );
   return Number(updated.numUpdatedRows) > 0;
+}
+
+/**
+ * Up to `limit` scans left waiting or running without a sign of life since `staleBefore`: their
+ * job was lost (an in-process queue at a restart, Redis unreachable at the push) or their
+ * process died.
+ */
+export async function listAbandonedScans(
+  database: StoreDatabase,
+  staleBefore: number,
+  limit: number,
+): Promise<{ digest: string; repository: string }[]> {
+  return database.read((db) =>
+    db
+      .selectFrom('artifact_scans')
+      .select(['digest', 'repository'])
+      .where('state', 'in', ['pending', 'running'])
+      .where('updated_at', '<', staleBefore)
+      .orderBy('updated_at')
+      .limit(limit)
+      .execute(),
+  );
 }

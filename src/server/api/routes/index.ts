@@ -4,6 +4,7 @@
  */
 import type { AccessServices } from '../../../auth/open.js';
 import type { GateService } from '../../gate-types.js';
+import type { ProxyProjects } from '../../proxy/upstream.js';
 import type { ApiRoute } from '../types.js';
 import { auditRoutes } from './audit.js';
 import { authRoutes } from './auth.js';
@@ -20,6 +21,8 @@ export interface ApiExtras {
   scans?: ScanRouteServices;
   /** Registry enforcement: the project policy routes answer 503 without it. */
   gate?: GateService;
+  /** Proxy projects (`POST /projects` with `proxy`). */
+  proxies?: ProxyProjects;
 }
 
 /**
@@ -32,7 +35,7 @@ export function apiRoutes(services: AccessServices, extras: ApiExtras = {}): Api
     ...userRoutes(services),
     ...tokenRoutes(services),
     ...robotRoutes(services),
-    ...projectRoutes(services),
+    ...projectRoutes({ ...services, ...(extras.proxies ? { proxies: extras.proxies } : {}) }),
     ...policyRoutes({ ...services, gate: extras.gate }),
     ...auditRoutes(services),
     ...(extras.scans ? scanRoutes({ ...extras.scans, authorizer: services.authorizer }) : []),

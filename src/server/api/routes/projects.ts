@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { AuthError } from '../../../auth/errors.js';
 import { projectRoles } from '../../../auth/model.js';
 import type { Authorizer, MemberInfo, ProjectInfo, Projects } from '../../../auth/services.js';
+import { parseUpstreamUrl, proxySettingsSchema, type ProxyProjects } from '../../proxy/upstream.js';
 import { apiRoute, type ApiCaller, type ApiRoute } from '../types.js';
 
 // Lengths only: the grammars are the services' (`auth/projects/names.ts`), which answer
@@ -17,7 +18,13 @@ const projectParams = z.strictObject({ project: name });
 const userParams = z.strictObject({ project: name, user: name });
 const groupParams = z.strictObject({ project: name, group: name });
 
-const projectView = z.object({ name: z.string(), public: z.boolean(), createdAt: z.string() });
+const projectView = z.object({
+  name: z.string(),
+  public: z.boolean(),
+  createdAt: z.string(),
+  /** A proxy project's upstream: the URL only, never the credentials. */
+  proxy: z.object({ url: z.string() }).optional(),
+});
 const memberView = z.object({
   kind: z.enum(['user', 'group']),
   name: z.string(),
@@ -36,20 +43,42 @@ const memberBody = z.strictObject({
 export function projectRoutes(services: {
   projects: Projects;
   authorizer: Authorizer;
+  /** Proxy projects (absent: `proxy` is refused at creation). */
+  proxies?: ProxyProjects;
 }): ApiRoute[] {
-  const { projects, authorizer } = services;
+  const { projects, authorizer, proxies } = services;
   return [
     apiRoute({
       method: 'POST',
       path: '/projects',
-      summary: 'Create a project (system administrators)',
+      summary:
+        'Create a project (system administrators); with `proxy`, a pull-through cache of an upstream registry whose credentials are stored sealed and never returned',
       tag: 'projects',
       auth: 'user',
-      body: z.strictObject({ name, public: z.boolean().default(false) }),
+      body: z.strictObject({
+        name,
+        public: z.boolean().default(false),
+        proxy: proxySettingsSchema.optional(),
+      }),
       response: projectView,
       status: 201,
       async handler({ body, caller, client }) {
-        return projectOf(await projects.createProject(principal(caller), body, client));
+        const { proxy, ...input } = body;
+        if (proxy === undefined) {
+          return projectOf(await projects.createProject(principal(caller), input, client));
+        }
+        if (proxies === undefined) {
+          throw new AuthError('INVALID_REQUEST', 'this server has no proxy projects');
+        }
+        parseUpstreamUrl(proxy.url);
+        const info = await projects.createProject(principal(caller), input, client);
+        try {
+          const { url } = await proxies.attach(info.name, proxy);
+          return projectOf(info, url);
+        } catch (error) {
+          await projects.deleteProject(principal(caller), info.name, client).catch(() => undefined);
+          throw error;
+        }
       },
     }),
     apiRoute({
@@ -60,7 +89,10 @@ export function projectRoutes(services: {
       auth: 'user',
       response: z.object({ projects: z.array(projectView) }),
       async handler({ caller }) {
-        return { projects: (await projects.listProjects(principal(caller))).map(projectOf) };
+        const list = await projects.listProjects(principal(caller));
+        const urls =
+          (await proxies?.urlsOf(list.map((info) => info.name))) ?? new Map<string, string>();
+        return { projects: list.map((info) => projectOf(info, urls.get(info.name))) };
       },
     }),
     apiRoute({
@@ -73,7 +105,8 @@ export function projectRoutes(services: {
       response: projectView,
       async handler({ params, caller }) {
         await authorizer.require(principal(caller), params.project, 'project:read');
-        return projectOf(await existing(projects, params.project));
+        const info = await existing(projects, params.project);
+        return projectOf(info, await proxies?.urlOf(info.name));
       },
     }),
     apiRoute({
@@ -87,9 +120,13 @@ export function projectRoutes(services: {
       response: projectView,
       async handler({ params, body, caller, client }) {
         const change = body.public === undefined ? {} : { public: body.public };
-        return projectOf(
-          await projects.updateProject(principal(caller), params.project, change, client),
+        const info = await projects.updateProject(
+          principal(caller),
+          params.project,
+          change,
+          client,
         );
+        return projectOf(info, await proxies?.urlOf(info.name));
       },
     }),
     apiRoute({
@@ -102,6 +139,7 @@ export function projectRoutes(services: {
       status: 204,
       async handler({ params, caller, client }) {
         await projects.deleteProject(principal(caller), params.project, client);
+        await proxies?.detach(params.project);
       },
     }),
     apiRoute({
@@ -218,8 +256,13 @@ async function existing(projects: Projects, project: string): Promise<ProjectInf
   return info;
 }
 
-function projectOf(info: ProjectInfo): z.infer<typeof projectView> {
-  return { name: info.name, public: info.public, createdAt: info.createdAt.toISOString() };
+function projectOf(info: ProjectInfo, proxyUrl?: string): z.infer<typeof projectView> {
+  return {
+    name: info.name,
+    public: info.public,
+    createdAt: info.createdAt.toISOString(),
+    ...(proxyUrl !== undefined ? { proxy: { url: proxyUrl } } : {}),
+  };
 }
 
 function memberOf(info: MemberInfo): z.infer<typeof memberView> {
