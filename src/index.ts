@@ -3,7 +3,8 @@
  * open an image, take its inventory, match it against the vulnerability database, render the
  * result — the types of the reports `docs/report-format.md` describes, and cosign-compatible
  * signing and offline verification (`sign`, `attest`, `verify`, `signBlob`, `verifyBlob`;
- * `docs/signing.md`).
+ * `docs/signing.md`), and the policy gate (`loadPolicyFile`, `parsePolicy`, `evaluatePolicy`,
+ * `checkImage`; `docs/policy.md`).
  * @example
  * import { catalogImage, matchInventory, openImage, openVulnDb, renderScan, vulnDbPath } from 'moat';
  * const image = await openImage('oci-archive:image.tar');
@@ -77,3 +78,7 @@ export {
 
 // Signatures and attestations (cosign-compatible; offline verification).
 export * from './sign/index.js';
+
+// Policies: the compliance decision (docs/policy.md).
+export type * from './policy/types.js';
+export { checkImage, evaluatePolicy, loadPolicyFile, parsePolicy } from './policy/index.js';

@@ -14,7 +14,7 @@ import type { Inventory } from './catalog/types.js';
 import { MoatError, isMoatError } from './errors.js';
 import { applyFilters, describeExpiredEntry } from './filter/apply.js';
 import type { IgnoredFinding, VexStatement } from './filter/index.js';
-import type { OpenImageOptions } from './image/types.js';
+import type { ImageConfig, OpenImageOptions } from './image/types.js';
 import { matchInventory, type EolStatus, type Finding, type Severity } from './match/index.js';
 import { openImage } from './open.js';
 import { defaultCacheDir, vulnDbPath } from './util/cache-paths.js';
@@ -65,6 +65,8 @@ export interface ScanResult {
   warnings: string[];
   /** End of life of the image's distribution release, when known. */
   eol?: EolStatus;
+  /** The image's configuration (what the policy gate evaluates besides the packages). */
+  config?: ImageConfig;
 }
 
 /**
@@ -93,7 +95,7 @@ export async function scanImage(target: string, options: ScanOptions = {}): Prom
   }
   const dbPath = await prepareVulnDb(options, warn);
 
-  const { inventory, findings, matchWarnings, eol } = await catalogAndMatch(
+  const { inventory, findings, matchWarnings, eol, config } = await catalogAndMatch(
     target,
     dbPath,
     options,
@@ -116,6 +118,7 @@ export async function scanImage(target: string, options: ScanOptions = {}): Prom
     ignored: filtered.ignored,
     warnings,
     ...(eol !== undefined ? { eol } : {}),
+    config,
   };
 }
 
@@ -129,6 +132,7 @@ async function catalogAndMatch(
   findings: Finding[];
   matchWarnings: string[];
   eol?: EolStatus;
+  config: ImageConfig;
 }> {
   const imageOptions: OpenImageOptions = {
     ...(options.platform !== undefined ? { platform: options.platform } : {}),
@@ -138,6 +142,7 @@ async function catalogAndMatch(
     ...(options.limits !== undefined ? { limits: options.limits } : {}),
   };
   const image = await openImage(target, { ...imageOptions, onWarning: warn });
+  const config = image.config;
   let inventory: Inventory;
   try {
     inventory = await catalogImage(image, {
@@ -166,6 +171,7 @@ async function catalogAndMatch(
       findings: result.findings,
       matchWarnings: result.warnings,
       ...(result.eol !== undefined ? { eol: result.eol } : {}),
+      config,
     };
   } finally {
     db.close();

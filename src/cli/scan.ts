@@ -17,19 +17,42 @@ import {
   type SharedFlags,
 } from './options.js';
 
-/** The flags of `moat scan` besides the shared ones, as commander parses them. */
-export interface ScanFlags {
-  format: ScanFormat;
+/** The flags that shape what a scan reports (`moat scan` and `moat policy check` share them). */
+export interface ScanFilterFlags {
   severity?: string;
   ignoreUnfixed?: boolean;
-  exitCode: string;
   ignorefile?: string;
   vex: string[];
   offline?: boolean;
 }
 
+/** The flags of `moat scan` besides the shared ones, as commander parses them. */
+export interface ScanFlags extends ScanFilterFlags {
+  format: ScanFormat;
+  exitCode: string;
+}
+
 /** The ignore file used when `--ignorefile` is not given. */
 export const defaultIgnoreFile = '.moatignore';
+
+/**
+ * Adds every flag of `moat scan` but its output format and `--exit-code`: the filters, and the
+ * shared image, cache, catalog and output flags.
+ */
+export function addScanFlags(command: Command): Command {
+  command
+    .option('-s, --severity <list>', 'only these severities (CRITICAL,HIGH,MEDIUM,LOW,UNKNOWN)')
+    .option('--ignore-unfixed', 'only vulnerabilities that have a fix')
+    .option('--ignorefile <file>', `ignore file (default: ${defaultIgnoreFile} when present)`)
+    .option(
+      '--vex <file>',
+      'OpenVEX or CycloneDX VEX document (repeatable)',
+      (value: string, previous: string[]) => [...previous, value],
+      [],
+    )
+    .option('--offline', 'never fetch the vulnerability database');
+  return addCatalogFlags(addCacheFlags(addImageFlags(addOutputFlags(command))));
+}
 
 /** Adds the `scan` command to `program`. */
 export function registerScanCommand(program: Command, io: CliIo): void {
@@ -43,21 +66,9 @@ export function registerScanCommand(program: Command, io: CliIo): void {
     .addOption(
       new Option('-f, --format <format>', 'output format').choices(scanFormats).default('table'),
     )
-    .option('-s, --severity <list>', 'only these severities (CRITICAL,HIGH,MEDIUM,LOW,UNKNOWN)')
-    .option('--ignore-unfixed', 'only vulnerabilities that have a fix')
-    .option('--exit-code <n>', 'exit with N when vulnerabilities remain after filters', '0')
-    .option('--ignorefile <file>', `ignore file (default: ${defaultIgnoreFile} when present)`)
-    .option(
-      '--vex <file>',
-      'OpenVEX or CycloneDX VEX document (repeatable)',
-      (value: string, previous: string[]) => [...previous, value],
-      [],
-    )
-    .option('--offline', 'never fetch the vulnerability database');
-  addCatalogFlags(addCacheFlags(addImageFlags(addOutputFlags(command)))).action(
-    async (target: string, flags: SharedFlags & ScanFlags) => {
-      const options = { ...commonOptionsOf(flags), scan: flags };
-      await (await import('./scan-run.js')).runScan(target, options, io);
-    },
-  );
+    .option('--exit-code <n>', 'exit with N when vulnerabilities remain after filters', '0');
+  addScanFlags(command).action(async (target: string, flags: SharedFlags & ScanFlags) => {
+    const options = { ...commonOptionsOf(flags), scan: flags };
+    await (await import('./scan-run.js')).runScan(target, options, io);
+  });
 }

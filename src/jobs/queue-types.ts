@@ -34,6 +34,8 @@ export interface RunningJob<N extends JobName> {
   data: JobTypes[N];
   /** 1 on the first run. */
   attempt: number;
+  /** Attempts allowed in all: a throw on the last one fails the job for good. */
+  attempts: number;
 }
 
 /** Runs jobs of one name; a throw fails the attempt (retried with backoff until `attempts`). */
@@ -51,4 +53,11 @@ export interface JobQueue {
   drain(timeoutMs: number): Promise<boolean>;
   /** Stops taking jobs, waits for running ones up to `timeoutMs`, closes connections. */
   close(timeoutMs: number): Promise<void>;
+  /**
+   * Tells every process sharing the queue, this one included, a short message (a scan changed:
+   * its digest), so that listeners elsewhere re-decide. At most once, in no guaranteed order.
+   */
+  broadcast?(message: string): Promise<void>;
+  /** Listens to {@link JobQueue.broadcast} messages; returns the unsubscribe function. */
+  onBroadcast?(listener: (message: string) => void): () => void;
 }

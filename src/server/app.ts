@@ -12,10 +12,13 @@ import { openRegistryAuth } from '../auth/index.js';
 import { auditedConfiguration, recordConfigurationChange } from '../auth/audit/config-change.js';
 import { openAccessServices, type AccessServices } from '../auth/open.js';
 import { MoatError } from '../errors.js';
+import { openScanning, type Scanning } from '../jobs/scan-open.js';
 import { openStores } from '../store/open.js';
 import { registerApi } from './api/index.js';
+import { openGateService } from './gate/service.js';
 import { apiRoutes } from './api/routes/index.js';
 import { registerAuthRoutes } from './auth-routes.js';
+import { startAdmission } from './admission-routes.js';
 import type { ServeConfig } from './config.js';
 import type { RegistryContext } from './context.js';
 import { registerHealthRoutes } from './health.js';
@@ -73,6 +76,7 @@ export async function startServer(
   const stores = await openStores(config.stores);
   let app: FastifyInstance | undefined;
   let access: AccessServices | undefined;
+  let scanning: Scanning | undefined;
   try {
     access = await openAccessServices({
       database: stores.database,
@@ -120,9 +124,39 @@ export async function startServer(
     });
     registerHealthRoutes(app, stores, metrics.registry);
     registerAuthRoutes(app, auth);
+    // Scan on push: the job queue, the internal registry, the signing key, the scan service
+    // (this process runs jobs too; with Redis, `moat worker` processes share them).
+    scanning = await openScanning({
+      config,
+      stores,
+      audit: access.audit,
+      secrets: access.secrets,
+      log: app.log,
+      ...(options.version !== undefined ? { version: options.version } : {}),
+    });
+    const { scans } = scanning;
+    // Registry enforcement: project policies decide pulls (and pushes) of image manifests.
+    const served = { host: config.publicUrl !== undefined ? new URL(config.publicUrl).host : '' };
+    const logged = app.log;
+    const gate = openGateService({
+      database: stores.database,
+      meta: stores.meta,
+      blobs: stores.blobs,
+      scans,
+      internal: scanning.internal,
+      audit: access.audit,
+      config: config.gate,
+      registryHost: () => served.host,
+      authorizer: access.authorizer,
+      onError: (error, what) => logged.warn({ err: error }, `gate: ${what} failed`),
+    });
     const proxies = proxyProjects(stores.database, access.secrets);
     registerApi(app, {
-      routes: apiRoutes(access, { proxies }),
+      routes: apiRoutes(access, {
+        scans: { scans, meta: stores.meta, publicKeyPem: scanning.signing.publicKeyPem },
+        gate,
+        proxies,
+      }),
       identity: access.identity,
       credentials: access.credentials,
       version: options.version ?? '0.0.0',
@@ -133,14 +167,18 @@ export async function startServer(
       access: auth.access,
       audit: access.audit,
       limits: config.limits,
+      ...(config.scan.onPush ? { scans } : {}),
+      gate,
     };
     context.proxy = openProxyService({ context, projects: proxies, log });
     registerV2(app, context);
+    await startAdmission(app, { config, meta: stores.meta, gate: context.gate });
 
     let port: number;
     try {
       await app.listen({ host: config.listen.host, port: config.listen.port });
       port = listeningPort(app);
+      served.host ||= `${urlHost(config.listen.host)}:${port}`;
     } catch (error) {
       throw listenError(error, config.listen.host, config.listen.port);
     }
@@ -148,6 +186,7 @@ export async function startServer(
 
     const running = app;
     const services = access;
+    const background = scanning;
     let closing: Promise<void> | undefined;
     return {
       url: `${scheme}://${urlHost(config.listen.host)}:${port}`,
@@ -155,11 +194,24 @@ export async function startServer(
       access: services,
       close: () => {
         state.closing = true;
-        return (closing ??= closeAll(running, jobs, services, stores, closeTimeoutMs));
+        return (closing ??= closeAll(
+          running,
+          jobs,
+          {
+            close: () => {
+              gate.close();
+              return background.close(closeTimeoutMs);
+            },
+          },
+          services,
+          stores,
+          closeTimeoutMs,
+        ));
       },
     };
   } catch (error) {
     await app?.close().catch(() => undefined);
+    await scanning?.close(0).catch(() => undefined);
     await access?.close().catch(() => undefined);
     await stores.close().catch(() => undefined);
     throw error;
@@ -169,6 +221,7 @@ export async function startServer(
 async function closeAll(
   app: FastifyInstance,
   jobs: readonly RepeatingJob[],
+  scanning: { close(): Promise<void> },
   access: AccessServices,
   stores: { close(): Promise<void> },
   timeoutMs: number,
@@ -196,6 +249,10 @@ async function closeAll(
     await closed;
   }
   await jobsStopped;
+  // Scans in flight finish (or are left to another process) before the stores close.
+  await scanning.close().catch((error: unknown) => {
+    app.log.error({ err: error }, 'the job queue could not be closed cleanly');
+  });
   // What the last requests recorded reaches the audit log before its database closes.
   await access.close().catch((error: unknown) => {
     app.log.error({ err: error }, 'the audit log could not be flushed at shutdown');

@@ -139,6 +139,11 @@ export const configSchema = z.strictObject({
     .strictObject({
       redisUrl: urlSchema(['redis:', 'rediss:'], 'a redis:// or rediss:// URL').optional(),
       concurrency: integerSchema(1, 64).optional(),
+      lockTimeout: durationSchema(1000).optional(),
+      prefix: z
+        .string()
+        .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected 1 to 64 of A-Z a-z 0-9 _ . -')
+        .optional(),
     })
     .optional(),
   gate: z.strictObject({ pendingTimeout: durationSchema(0).optional() }).optional(),
@@ -219,6 +224,8 @@ export const configKeys: readonly ConfigKey[] = [
   { path: 'scan.offline', env: 'MOAT_OFFLINE' },
   { path: 'jobs.redisUrl', env: 'MOAT_REDIS_URL', secret: true },
   { path: 'jobs.concurrency', env: 'MOAT_JOBS_CONCURRENCY' },
+  { path: 'jobs.lockTimeout', env: 'MOAT_JOBS_LOCK_TIMEOUT' },
+  { path: 'jobs.prefix', env: 'MOAT_JOBS_PREFIX' },
   { path: 'gate.pendingTimeout', env: 'MOAT_GATE_PENDING_TIMEOUT' },
   { path: 'admission.policyFile', env: 'MOAT_ADMISSION_POLICY' },
   { path: 'admission.policies', env: 'MOAT_ADMISSION_POLICIES' },

@@ -67,7 +67,17 @@ export interface ServeConfig {
     offline: boolean;
   };
   /** Background jobs: in-process without `redisUrl`, BullMQ on Redis with it. */
-  jobs: { redisUrl?: string; concurrency: number };
+  jobs: {
+    redisUrl?: string;
+    concurrency: number;
+    /**
+     * How long a running job's process may go silent before the job counts as abandoned and runs
+     * elsewhere (BullMQ lock, scan heartbeat), ms; 30 s when absent.
+     */
+    lockTimeoutMs?: number;
+    /** Key prefix of the jobs in Redis: processes that share jobs use the same one (`moat`). */
+    prefix?: string;
+  };
   /** Registry enforcement: how long a pull waits for a pending scan (policy `onPending: wait`). */
   gate: { pendingTimeoutMs: number };
   /** The Kubernetes admission webhook (`/admission/validate`, `/admission/mutate`). */
@@ -248,9 +258,13 @@ function resolveConfig(pick: Pick, cwd: string): ServeConfig {
 
 function jobsConfig(pick: Pick): ServeConfig['jobs'] {
   const redisUrl = pick((c) => c.jobs?.redisUrl)?.value;
+  const lockTimeoutMs = pick((c) => c.jobs?.lockTimeout)?.value;
+  const prefix = pick((c) => c.jobs?.prefix)?.value;
   return {
+    ...(prefix !== undefined ? { prefix } : {}),
     ...(redisUrl !== undefined ? { redisUrl } : {}),
     concurrency: pick((c) => c.jobs?.concurrency)?.value ?? defaults.jobsConcurrency,
+    ...(lockTimeoutMs !== undefined ? { lockTimeoutMs } : {}),
   };
 }
 

@@ -7,6 +7,7 @@
  * - `ProxyService` (server/proxy/): proxy projects, pull-through from an upstream registry.
  * The routes (`/v2`, `/api/v1`, `/admission`) see only these interfaces.
  */
+import type { Principal } from '../auth/model.js';
 import type { Inventory } from '../catalog/types.js';
 import type { IgnoredFinding } from '../filter/index.js';
 import type { EolStatus, Finding, Severity } from '../match/index.js';
@@ -86,6 +87,17 @@ export interface GateService {
    * Moat's own images): scans at once when there is no scan yet.
    */
   decideStored(repository: string, digest: string, policy: CompiledPolicy): Promise<Decision>;
+  /**
+   * A referrer of `subject` (a signature, an attestation; by `subject` or by cosign's
+   * `sha256-….sig` tag) was pushed to `repository`: the stored decisions about `subject` in its
+   * project are stale and re-made.
+   */
+  referrerPushed?(repository: string, subject: string): Promise<void>;
+  /**
+   * True when `principal`'s pulls of `repository` are not gated: it may push there (it signs,
+   * attests and replaces what it publishes, and could push anything anyway).
+   */
+  exempt?(principal: Principal, repository: string): Promise<boolean>;
 }
 
 /** The registry's own `/v2`, reached in-process with full access (never exposed to clients). */

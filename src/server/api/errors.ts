@@ -64,6 +64,10 @@ function classify(error: unknown): ApiErrorAnswer {
       ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
     };
   }
+  if (isMoatError(error) && error.code === 'POLICY_INVALID') {
+    // A policy document that does not validate: the message names the line and the key.
+    return { status: 400, code: error.code, message: error.message };
+  }
   if (isMoatError(error) && error.code === 'STORE_UNAVAILABLE') {
     return { status: 503, code: error.code, message: 'the database cannot be reached' };
   }

@@ -51,6 +51,7 @@ export function registerApi(app: FastifyInstance, options: ApiOptions): void {
     (scope, _options, done) => {
       // JSON only: a `text/plain` body (what a cross-site form can send) is refused with 415.
       scope.removeContentTypeParser(['text/plain']);
+      acceptTextBodies(scope, options.routes);
       scope.setErrorHandler((error, request, reply) => sendApiError(error, request, reply));
       scope.setNotFoundHandler((request, reply) =>
         sendApiError(new AuthError('NOT_FOUND', 'no such API route'), request, reply),
@@ -60,7 +61,8 @@ export function registerApi(app: FastifyInstance, options: ApiOptions): void {
         scope.route({
           method: route.method,
           url: route.path.replace(/\{(\w+)\}/g, ':$1'),
-          bodyLimit,
+          bodyLimit: route.textBody?.maxBytes ?? bodyLimit,
+          config: { textBody: route.textBody !== undefined },
           handler: (request, reply) => handle(options, route, request, reply),
         });
       }
@@ -68,6 +70,35 @@ export function registerApi(app: FastifyInstance, options: ApiOptions): void {
     },
     { prefix: apiPrefix },
   );
+}
+
+/**
+ * Routes with a `textBody` receive `{ mediaType, text }` for JSON and for their further media
+ * types; every other route keeps Fastify's JSON parser (and a 415 for any other type).
+ */
+function acceptTextBodies(scope: FastifyInstance, routes: readonly ApiRoute[]): void {
+  const extra = [...new Set(routes.flatMap((route) => route.textBody?.mediaTypes ?? []))];
+  if (extra.length === 0) return;
+  const wantsText = (request: FastifyRequest): boolean =>
+    (request.routeOptions.config as { textBody?: boolean }).textBody === true;
+  const json = scope.getDefaultJsonParser('error', 'error');
+  scope.removeContentTypeParser('application/json');
+  scope.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (wantsText(request)) done(null, { mediaType: 'application/json', text: body as string });
+    else void json(request, body as string, done);
+  });
+  scope.addContentTypeParser(extra, { parseAs: 'string' }, (request, body, done) => {
+    const mediaType = (request.headers['content-type'] ?? '').split(';', 1)[0]?.trim() ?? '';
+    if (wantsText(request)) {
+      done(null, { mediaType: mediaType.toLowerCase(), text: body as string });
+      return;
+    }
+    const refused = Object.assign(new Error('unsupported media type'), {
+      code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE',
+      statusCode: 415,
+    });
+    done(refused, undefined);
+  });
 }
 
 async function handle(

@@ -74,7 +74,14 @@ function operation(route: ApiRoute): JsonSchema {
       ? {
           requestBody: {
             required: true,
-            content: { 'application/json': { schema: jsonSchemaOf(route.body, 'input') } },
+            content: route.textBody
+              ? Object.fromEntries(
+                  ['application/json', ...route.textBody.mediaTypes].map((type) => [
+                    type,
+                    { schema: route.textBody?.documentation },
+                  ]),
+                )
+              : { 'application/json': { schema: jsonSchemaOf(route.body, 'input') } },
           },
         }
       : {}),

@@ -68,6 +68,17 @@ export interface ApiRoute<
    * audit export); the handler then returns a string or a stream.
    */
   produces?: string;
+  /**
+   * A body taken as text (a document whose errors name lines: a policy): the route accepts
+   * `application/json` and these further media types (e.g. `application/yaml`), up to `maxBytes`,
+   * and its `body` schema receives `{ mediaType, text }` unparsed. `documentation` is the JSON
+   * Schema shown in OpenAPI for every accepted media type.
+   */
+  textBody?: {
+    mediaTypes: readonly string[];
+    maxBytes: number;
+    documentation: Record<string, unknown>;
+  };
   handler(
     input: ApiHandlerInput<z.output<Body>, z.output<Params>, z.output<Query>>,
   ): Promise<unknown>;

@@ -18,6 +18,7 @@ import {
 import { acceptsMediaType } from '../../distribution/media-types.js';
 import type { Principal } from '../../auth/types.js';
 import type { RegistryContext } from '../context.js';
+import { afterPush, gatePull, gatePush } from '../gate/v2-hooks.js';
 import { pullThroughManifest, refusePushToProxy } from '../proxy/hooks.js';
 import { requireRepository } from './access.js';
 import { manifestAudit } from './audit.js';
@@ -57,17 +58,23 @@ export async function manifestEndpoint(
       const audit = manifestAudit(ctx, request, 'registry.push', name, endpoint.reference);
       let pushed;
       try {
-        audit.principal = await requireRepository(ctx.access, request, name, ['pull', 'push']);
+        const principal = await requireRepository(ctx.access, request, name, ['pull', 'push']);
+        audit.principal = principal;
         await refusePushToProxy(ctx, name);
         const reference = parseReference(endpoint.reference);
         const body = await readBodyWithin(request, ctx.limits.maxManifestBytes);
+        await gatePush(ctx, name, reference, body, principal);
         pushed = await pushManifest(ctx, name, reference, body, request.headers['content-type']);
         audit.digest = pushed.digest;
+        await afterPush(ctx, name, reference, pushed.subject, (error) =>
+          request.log.warn({ err: error }, 'the gate could not re-decide after a referrer push'),
+        );
       } catch (error) {
         audit.failed(error);
         throw error;
       }
       audit.succeeded();
+      await requestScan(ctx, request, name, pushed.digest);
       await reply
         .code(201)
         .headers({
@@ -111,6 +118,7 @@ async function serveManifest(
   await pullThroughManifest(ctx, name, reference.kind === 'tag' ? reference.tag : reference.digest);
   const record = await fetchManifest(ctx, name, reference);
   await requireClassification(ctx, principal, record);
+  await gatePull(ctx, name, record.digest, principal);
   if (!acceptsMediaType(request.headers.accept, record.mediaType)) {
     // Distribution's answer when the stored type is not acceptable and no conversion exists.
     throw new DistributionError(
@@ -127,6 +135,26 @@ async function serveManifest(
   });
   await reply.send(request.method === 'HEAD' ? undefined : record.content);
   return record.digest;
+}
+
+/**
+ * Scan on push: the stored manifest is recorded pending and queued before the push is answered,
+ * so that a pull right after it finds the scan under way. A failure to queue never fails the
+ * push (the manifest is stored); it is logged, and the scan is requested again at the next pull
+ * that needs it.
+ */
+async function requestScan(
+  ctx: RegistryContext,
+  request: FastifyRequest,
+  repository: string,
+  digest: string,
+): Promise<void> {
+  if (!ctx.scans) return;
+  try {
+    await ctx.scans.request(repository, digest);
+  } catch (error) {
+    request.log.warn({ err: error, repository, digest }, 'could not request the scan of a push');
+  }
 }
 
 /**
