@@ -105,6 +105,11 @@ describe('parsePolicy', () => {
     expect((await refusal(huge)).message).toContain('larger than the limit');
   });
 
+  test('a deeply nested document is refused, not a crash', async () => {
+    const nested = `${example}extra: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`;
+    expect((await refusal(nested)).message).toMatch(/^policy\.yaml:\d+: /);
+  });
+
   test('a YAML alias bomb is refused', async () => {
     const bomb = [
       'a: &a ["x","x","x","x","x","x","x","x","x","x"]',

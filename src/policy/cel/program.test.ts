@@ -12,7 +12,7 @@ import { inputWith, pkg, policyYaml, vulnerability } from '../__fixtures__/polic
 import { defaultPolicyLimits } from '../limits.js';
 import type { PolicyInput } from '../types.js';
 import { compileExpression } from './program.js';
-import { shapeOf } from './shape.js';
+import { toCelWithShape } from './bindings.js';
 
 async function evaluate(expression: string, input: PolicyInput = inputWith()) {
   const yaml = policyYaml(`- name: cel\n  expression: ${JSON.stringify(expression)}`);
@@ -103,11 +103,31 @@ describe('CEL expressions', () => {
     const l = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
     let error: unknown;
     try {
-      program.evaluate({ l } as never, new Map([['l', shapeOf(l)]]));
+      const { value, shape } = toCelWithShape(l);
+      program.evaluate({ l: value } as never, new Map([['l', shape]]));
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(PolicyError);
     expect((error as PolicyError).code).toBe('POLICY_EVALUATION');
+  });
+
+  test('a deeply nested attestation is an error of the expression rules, not a stack overflow', async () => {
+    let predicate: unknown = 'x';
+    for (let i = 0; i < 100_000; i++) predicate = { p: predicate };
+    const attestation = {
+      format: 'bundle' as const,
+      kind: 'attestation' as const,
+      source: 's',
+      signer: { kind: 'key' as const, key: 'k' },
+      payload: { _type: 't', subject: [], predicateType: 'p', predicate },
+      annotations: {},
+    };
+    const result = await evaluate(
+      'size(attestations) == 1',
+      inputWith({ attestations: [attestation] }),
+    );
+    expect(result.outcome).toBe('error');
+    expect(result.message).toContain('nests deeper than 64 levels');
   });
 });

@@ -10,6 +10,7 @@ import { celEnv, isCelError, parse, plan, type CelInput, type CelResult } from '
 import { PolicyError } from '../../errors.js';
 import type { PolicyLimits } from '../limits.js';
 import type { PolicyInput } from '../types.js';
+import { toCelWithShape } from './bindings.js';
 import { estimateCost } from './cost.js';
 import type { Shape } from './shape.js';
 
@@ -19,12 +20,32 @@ type Expr = ReturnType<typeof parse>['expr'];
 /** A compiled expression. */
 export interface CelProgram {
   readonly source: string;
-  /** Evaluates over `input` (its `shapes` computed once per input); throws `POLICY_EVALUATION`. */
+  /** Converts an input for this and every other expression ({@link celInputOf}). */
+  prepare(input: PolicyInput): CelInputs;
+  /** Evaluates over an input prepared by {@link celInputOf}; throws `POLICY_EVALUATION`. */
   evaluate(input: CelBindings, shapes: ReadonlyMap<string, Shape>): boolean;
 }
 
 /** The CEL variables: the top-level fields of {@link PolicyInput}, as CEL values. */
 export type CelBindings = Record<keyof PolicyInput, CelInput>;
+
+/** The CEL variables of `input` and their shapes, computed once for all of a policy's expressions. */
+export interface CelInputs {
+  bindings: CelBindings;
+  shapes: ReadonlyMap<string, Shape>;
+}
+
+/** Converts `input` for evaluation (one pass: CEL values and shapes). */
+export function celInputOf(input: PolicyInput): CelInputs {
+  const bindings: Partial<CelBindings> = {};
+  const shapes = new Map<string, Shape>();
+  for (const name of ['image', 'scan', 'signatures', 'attestations'] as const) {
+    const { value, shape } = toCelWithShape(input[name]);
+    bindings[name] = value;
+    shapes.set(name, shape);
+  }
+  return { bindings: bindings as CelBindings, shapes };
+}
 
 const env = celEnv();
 
@@ -66,6 +87,7 @@ export function compileExpression(source: string, where: string, limits: PolicyL
   const run = plan(env, expr);
   return {
     source,
+    prepare: celInputOf,
     evaluate(input, shapes) {
       const cost = estimateCost(expr, shapes);
       if (cost > limits.maxExpressionCost) {
