@@ -147,6 +147,15 @@ async function loadVerifications(
   options: CompileOptions,
 ): Promise<VerificationPolicy[]> {
   const requirement = rule.requireSignatures ?? {};
+  const { predicateTypeFor } = await import('../sign/payload/predicate.js');
+  for (const [index, wanted] of (requirement.attestations ?? []).entries()) {
+    try {
+      predicateTypeFor(wanted.type);
+    } catch (cause) {
+      const at = where('requireSignatures', 'attestations', index, 'type');
+      throw new PolicyError('POLICY_INVALID', `${at}: ${messageOf(cause)}`, { cause });
+    }
+  }
   const { readPublicKey } = await import('../sign/keys/index.js');
   const keys: VerificationKey[] = [];
   for (const [index, key] of (requirement.keys ?? []).entries()) {
