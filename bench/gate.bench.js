@@ -9,8 +9,8 @@
 //   in), so it never reads a layer cache.
 // - Each decision run starts a fresh `moat serve` (fresh data directory, the same database,
 //   `MOAT_SCAN_ON_PUSH=false`), enrols the administrator's TOTP, sets a project policy
-//   (`maxSeverity` and `requireSignatures` with a key inline), pushes the image with skopeo, then
-//   times one `GET /v2/bench/app/manifests/<digest>`: the gate finds no scan, scans at once
+//   (`maxSeverity` and `requireSignatures` with a key inline) and a pull-only robot, pushes the
+//   image with skopeo, then times one `GET /v2/bench/app/manifests/<digest>`: the gate finds no scan, scans at once
 //   (`onPending: wait`), gathers signatures through the internal registry, evaluates and refuses
 //   (403 DENIED naming the rule, checked). That wall time is the first decision.
 // - Printed: medians of BENCH_RUNS runs (default 3) and decision / scan.
@@ -192,10 +192,18 @@ async function prepare(url, publicKey) {
     },
   };
   await api(url, 'PUT', '/projects/bench/policy', { token, body: policy });
-  return token;
+  // Pulls are made as a deployment makes them: a robot that may only pull (publishers, who may
+  // push, are not gated).
+  const robot = (
+    await api(url, 'POST', '/projects/bench/robots', {
+      ...session,
+      body: { name: 'deploy', permissions: ['pull'], expiresAt },
+    })
+  ).body;
+  return { token, robot: { username: robot.name, password: robot.secret } };
 }
 
-async function pullToken(host, token) {
+async function pullToken(host, credentials) {
   const challenge = (await fetch(`http://${host}/v2/`)).headers.get('www-authenticate') ?? '';
   const params = Object.fromEntries(
     [...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]),
@@ -203,7 +211,7 @@ async function pullToken(host, token) {
   const url = new URL(params.realm);
   url.searchParams.set('service', params.service ?? '');
   url.searchParams.set('scope', 'repository:bench/app:pull');
-  const basic = Buffer.from(`admin:${token}`).toString('base64');
+  const basic = Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64');
   const response = await fetch(url, { headers: { authorization: `Basic ${basic}` } });
   return (await response.json()).token;
 }
@@ -257,7 +265,7 @@ async function timeDecision(image, dbCache, publicKey, i) {
   const server = await startServe(dbCache, i);
   try {
     const url = `http://${server.host}`;
-    const token = await prepare(url, publicKey);
+    const { token, robot } = await prepare(url, publicKey);
     const auth = join(work, `auth-${i}.json`);
     run('skopeo', [
       'login',
@@ -279,7 +287,7 @@ async function timeDecision(image, dbCache, publicKey, i) {
       `oci:${image.layout}:app`,
       `docker://${server.host}/bench/app:1`,
     ]);
-    const bearer = await pullToken(server.host, token);
+    const bearer = await pullToken(server.host, robot);
     const start = process.hrtime.bigint();
     const response = await fetch(`${url}/v2/bench/app/manifests/${image.digest}`, {
       headers: {

@@ -9,6 +9,7 @@
  * unpinned by mutation) while the work goes on and fills the cache for the API server's retry.
  */
 import { isMoatError } from '../errors.js';
+import { Semaphore } from '../util/semaphore.js';
 import type { GateService } from '../server/gate-types.js';
 import type { CompiledPolicy, Decision } from '../policy/types.js';
 import { DecisionCache } from './decision-cache.js';
@@ -30,6 +31,8 @@ export interface AdmissionDeciderOptions {
   timeoutMs: number;
   /** The hosts naming Moat's registry, for messages. */
   hosts: () => readonly string[];
+  /** Images of other registries scanned at once (each reads and scans every layer); default 2. */
+  externalConcurrency?: number;
 }
 
 /** The outcome of validating one object. */
@@ -60,9 +63,16 @@ const timedOut = Symbol('timed out');
 /** Both webhooks' decisions, with the cache and the deadline; one per server. */
 export class AdmissionDecider {
   private readonly cache: DecisionCache;
+  private readonly externalSlots: Semaphore;
 
   constructor(private readonly options: AdmissionDeciderOptions) {
     this.cache = new DecisionCache(options.cacheTtlMs);
+    this.externalSlots = new Semaphore(options.externalConcurrency ?? 2);
+  }
+
+  /** Forgets the cached decisions about `digest` (called when its scan changes). */
+  forget(digest: string): void {
+    this.cache.forgetDigest(digest);
   }
 
   /**
@@ -163,7 +173,7 @@ export class AdmissionDecider {
         () =>
           resolved.hosted && gate !== undefined
             ? gate.decideStored(reference.repository, digest, policy)
-            : this.options.checkExternal(`${name}@${digest}`, policy),
+            : this.checkExternal(`${name}@${digest}`, policy),
       );
     } catch (error) {
       const reason = isMoatError(error)
@@ -175,6 +185,16 @@ export class AdmissionDecider {
       };
     }
     return outcomeOf(who, decision, resolved.warnings);
+  }
+
+  /** `checkExternal` in one of the bounded slots: a pod of 200 new images never runs 200 scans. */
+  private async checkExternal(reference: string, policy: CompiledPolicy): Promise<Decision> {
+    await this.externalSlots.acquire();
+    try {
+      return await this.options.checkExternal(reference, policy);
+    } finally {
+      this.externalSlots.release();
+    }
   }
 
   /** The settled values of `pending` by key, leaving out those not settled by the deadline. */

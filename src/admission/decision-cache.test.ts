@@ -73,3 +73,17 @@ describe('DecisionCache', () => {
     );
   });
 });
+
+describe('DecisionCache.forgetDigest', () => {
+  test('drops every policy’s decision about the digest and keeps the others', async () => {
+    const cache = new DecisionCache(60_000);
+    const keys = [
+      DecisionCache.keyOf('h1', 'moat/team/app', 'sha256:a'),
+      DecisionCache.keyOf('h2', 'moat/team/app', 'sha256:a'),
+      DecisionCache.keyOf('h1', 'moat/team/app', 'sha256:b'),
+    ];
+    for (const key of keys) await cache.getOrCompute(key, () => Promise.resolve(decision(key)));
+    cache.forgetDigest('sha256:a');
+    expect(keys.map((key) => cache.get(key) !== undefined)).toEqual([false, false, true]);
+  });
+});

@@ -3,7 +3,8 @@
  * repository and manifest digest: the digest fixes the content, the registry and repository are
  * part of the key because `allowedRegistries` and signatures (bound to a repository) depend on
  * them. Entries live `ttlMs`; concurrent requests for one key share one computation; a failed
- * computation is not cached. The number of entries is bounded (oldest dropped first).
+ * computation is not cached. The number of entries is bounded (oldest dropped first); a digest's
+ * entries are dropped when its scan changes (a rescan after a database update).
  */
 import type { Decision } from '../policy/types.js';
 
@@ -61,6 +62,14 @@ export class DecisionCache {
     );
     this.inFlight.set(key, made);
     return made;
+  }
+
+  /** Forgets every decision about `digest` (its scan or signatures changed). */
+  forgetDigest(digest: string): void {
+    const suffix = `@${digest}`;
+    for (const key of this.entries.keys()) {
+      if (key.endsWith(suffix)) this.entries.delete(key);
+    }
   }
 
   private set(key: string, decision: Decision): void {

@@ -1,4 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+
+import { isMoatError } from '../errors.js';
 
 import { podSpec, reviewOfObject, workload } from './__fixtures__/reviews.js';
 import { admissionLimits } from './limits.js';
@@ -133,5 +136,39 @@ describe('containerImages', () => {
     const review = reviewOfObject(workload('Pod', podSpec(['a'])));
     (review.request as Record<string, unknown>).object = 'pod';
     expect(() => containerImages(requestOf(review), admissionLimits)).toThrow(/request.object/);
+  });
+});
+
+describe('hostile objects (property)', () => {
+  test('any JSON object under request.object is decided or refused with a Moat error, never a crash', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('Pod', 'Deployment', 'CronJob', 'Job'),
+        fc.jsonValue({ maxDepth: 6 }),
+        (kind, spec) => {
+          const review = reviewOfObject(workload(kind, { containers: [] }));
+          const object = (review.request as { object: Record<string, unknown> }).object;
+          object.spec = kind === 'Pod' ? spec : { template: { spec } };
+          const parsed = parseAdmissionReview(Buffer.from(JSON.stringify(review)), admissionLimits);
+          if (!parsed.ok) return;
+          try {
+            containerImages(parsed.request, admissionLimits);
+          } catch (error) {
+            expect(isMoatError(error)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  test('arbitrary bytes never make the parser throw', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 2000 }), (bytes) => {
+        const parsed = parseAdmissionReview(Buffer.from(bytes), admissionLimits);
+        expect(parsed.ok).toBe(false);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -6,6 +6,7 @@
  */
 import { MoatError } from '../errors.js';
 import { admissionManifests, type ShippedPolicy } from '../admission/manifests.js';
+import { loadPolicyFile } from '../policy/index.js';
 import { loadServeConfig } from '../server/config.js';
 import { readFileBounded } from '../util/bounded-file.js';
 import type { AdmissionManifestFlags } from './admission.js';
@@ -59,8 +60,26 @@ export async function runAdmissionManifests(
     ...(flags.config !== undefined ? { configFile: flags.config } : {}),
   });
   const ship = async (path: string, where: string): Promise<string> => {
-    const text = (await readFileBounded(path, maxPolicyBytes, `${where} ${path}`)).toString('utf8');
-    return text;
+    // Refused here rather than at the pod's start: the policy must load, and only the policy
+    // file goes into the ConfigMap, so keys and trusted roots must be written inline.
+    const compiled = await loadPolicyFile(path);
+    for (const rule of compiled.document.spec.rules) {
+      const signatures = rule.requireSignatures;
+      if (signatures === undefined) continue;
+      const files = [
+        ...(signatures.keys ?? []).filter((key) => !key.trimStart().startsWith('-----BEGIN')),
+        ...(signatures.trustedRoot !== undefined &&
+        !signatures.trustedRoot.trimStart().startsWith('{')
+          ? [signatures.trustedRoot]
+          : []),
+      ];
+      if (files.length > 0) {
+        throw usage(
+          `${where} ${path}: rule ${rule.name} reads ${files.join(', ')} beside the policy; only the policy is shipped to the cluster, so write keys (PEM) and trusted roots (JSON) inline`,
+        );
+      }
+    }
+    return (await readFileBounded(path, maxPolicyBytes, `${where} ${path}`)).toString('utf8');
   };
   const bindings: ShippedPolicy[] = [];
   for (const [index, binding] of config.admission.policies.entries()) {

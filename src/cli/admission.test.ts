@@ -156,3 +156,62 @@ describe('moat admission manifests', () => {
     expect(result.stderr).toContain('--service-name');
   });
 });
+
+describe('moat admission manifests refuses policies it cannot ship', () => {
+  test('a policy reading a key file beside it is refused naming the rule and the file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'moat-admission-cli-keys-'));
+    try {
+      const key = await new Promise<string>((resolve) => {
+        execFile('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout'], (_e, pem) => {
+          execFile('openssl', ['ec', '-pubout'], (_e2, pub) => resolve(pub)).stdin?.end(pem);
+        });
+      });
+      await writeFile(join(dir, 'release.pub'), key);
+      await writeFile(
+        join(dir, 'signed.yaml'),
+        'apiVersion: moat.dev/v1\nkind: Policy\nmetadata: {name: signed}\nspec:\n  rules:\n    - name: signed\n      requireSignatures: {keys: [release.pub]}\n',
+      );
+      await writeFile(join(dir, 'moat.yaml'), 'admission:\n  policyFile: signed.yaml\n');
+      const result = await run([
+        'admission',
+        'manifests',
+        '--service-name',
+        'moat',
+        '--namespace',
+        'moat-system',
+        '--config',
+        join(dir, 'moat.yaml'),
+      ]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('rule signed reads release.pub');
+      expect(result.stdout).toBe('');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a policy that does not load is refused with its error', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'moat-admission-cli-bad-'));
+    try {
+      await writeFile(
+        join(dir, 'bad.yaml'),
+        'apiVersion: moat.dev/v1\nkind: Policy\nmetadata: {name: b}\nspec:\n  rules:\n    - name: x\n      colour: blue\n',
+      );
+      await writeFile(join(dir, 'moat.yaml'), 'admission:\n  policyFile: bad.yaml\n');
+      const result = await run([
+        'admission',
+        'manifests',
+        '--service-name',
+        'moat',
+        '--namespace',
+        'ns',
+        '--config',
+        join(dir, 'moat.yaml'),
+      ]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('colour');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -138,6 +138,15 @@ describe('moat policy check', () => {
     expect(run.stdout).toBe('');
   });
 
+  test('a CEL syntax error found while compiling during the scan still exits 2', async () => {
+    const run = await check("- name: broken\n  expression: 'has(image.labels.team'");
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /policy-\d+\.yaml:8: spec\.rules\[0\]\.expression: CEL syntax error/,
+    );
+    expect(run.stdout).toBe('');
+  });
+
   test('a missing --policy or an unreadable policy file exits 2', async () => {
     const missing = await runInProcess(['policy', 'check', target]);
     expect(missing.code).toBe(2);

@@ -29,8 +29,25 @@ export async function checkImage(
   policy: CompiledPolicy,
   options: CheckImageOptions = {},
 ): Promise<{ decision: Decision; scan: ScanResult }> {
+  return checkImageCompiling(target, Promise.resolve(policy), options);
+}
+
+/**
+ * {@link checkImage} with a policy still compiling: compiling (the CEL runtime's start-up, keys)
+ * runs while the scan waits for layers. A policy that fails to compile is reported once the scan
+ * has ended — before any signature is read — and wins over a scan error.
+ */
+export async function checkImageCompiling(
+  target: string,
+  compiling: Promise<CompiledPolicy>,
+  options: CheckImageOptions = {},
+): Promise<{ decision: Decision; scan: ScanResult }> {
   const { access, ...scanOptions } = options;
-  const scan = await scanImage(target, scanOptions);
+  const [scanned, compiled] = await Promise.allSettled([scanImage(target, scanOptions), compiling]);
+  if (compiled.status === 'rejected') throw compiled.reason;
+  if (scanned.status === 'rejected') throw scanned.reason;
+  const policy = compiled.value;
+  const scan = scanned.value;
   const digest = scan.inventory.artifact.manifestDigest ?? '';
   const input = buildPolicyInput({
     reference: target,

@@ -10,7 +10,6 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { isMoatError, PolicyError } from '../errors.js';
 import type { VerificationKey, VerificationPolicy, TrustedRoot } from '../sign/types.js';
 import { readFileBounded } from '../util/bounded-file.js';
-import { compileExpression } from './cel/program.js';
 import { locate, readPolicyText, validatePolicyDocument, type LineOf } from './document.js';
 import { defaultPolicyLimits, type PolicyLimits } from './limits.js';
 import { setProgram, type RuleProgram } from './program.js';
@@ -66,6 +65,17 @@ export async function compilePolicy(
  * const decision = await evaluatePolicy(policy, input);
  */
 export async function loadPolicyFile(path: string): Promise<CompiledPolicy> {
+  return (await readPolicyFile(path)).compile();
+}
+
+/**
+ * The first half of {@link loadPolicyFile}: the file read, parsed and validated (YAML and
+ * schema errors thrown here), its compilation (CEL, keys, trusted roots) left to `compile()` —
+ * so that `moat policy check` can compile while the image is being read.
+ */
+export async function readPolicyFile(
+  path: string,
+): Promise<{ compile(): Promise<CompiledPolicy> }> {
   let bytes: Buffer;
   try {
     bytes = await readFileBounded(path, defaultPolicyLimits.maxDocumentBytes, 'policy file');
@@ -85,7 +95,10 @@ export async function loadPolicyFile(path: string): Promise<CompiledPolicy> {
       },
     );
   }
-  return parsePolicy(bytes.toString('utf8'), path, { baseDir: dirname(path), allowFiles: true });
+  const limits = defaultPolicyLimits;
+  const { document, lineOf } = readPolicyText(bytes.toString('utf8'), path, limits);
+  const options = { baseDir: dirname(path), allowFiles: true };
+  return { compile: () => compileDocument(document, path, options, limits, lineOf) };
 }
 
 async function compileDocument(
@@ -102,6 +115,8 @@ async function compileDocument(
       locate(source, ['spec', 'rules', index, ...key], lineOf);
     const program: RuleProgram = { rule, check: checkOf(rule), verifications: [] };
     if (rule.expression !== undefined) {
+      // The CEL runtime loads only for policies that have expressions.
+      const { compileExpression } = await import('./cel/program.js');
       program.expression = compileExpression(rule.expression, where('expression'), limits);
     }
     if (rule.requireSignatures !== undefined) {
@@ -110,7 +125,7 @@ async function compileDocument(
       if (primary !== undefined) verifications.set(rule.name, primary);
     }
     if (rule.requiredLabels !== undefined && !Array.isArray(rule.requiredLabels)) {
-      const { compileLabelPatterns } = await import('./checks/labels.js');
+      const { compileLabelPatterns } = await import('./checks/label-patterns.js');
       program.labelPatterns = compileLabelPatterns(rule.requiredLabels, where('requiredLabels'));
     }
     rules.push(program);
@@ -132,6 +147,15 @@ async function loadVerifications(
   options: CompileOptions,
 ): Promise<VerificationPolicy[]> {
   const requirement = rule.requireSignatures ?? {};
+  const { predicateTypeFor } = await import('../sign/payload/predicate.js');
+  for (const [index, wanted] of (requirement.attestations ?? []).entries()) {
+    try {
+      predicateTypeFor(wanted.type);
+    } catch (cause) {
+      const at = where('requireSignatures', 'attestations', index, 'type');
+      throw new PolicyError('POLICY_INVALID', `${at}: ${messageOf(cause)}`, { cause });
+    }
+  }
   const { readPublicKey } = await import('../sign/keys/index.js');
   const keys: VerificationKey[] = [];
   for (const [index, key] of (requirement.keys ?? []).entries()) {

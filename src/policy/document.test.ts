@@ -94,6 +94,20 @@ describe('parsePolicy', () => {
     );
   });
 
+  test('a misspelt variable is refused when the policy compiles', async () => {
+    const error = await refusal(policyYaml("- name: typo\n  expression: 'has(imag.labels.team)'"));
+    expect(error.message).toBe(
+      'policy.yaml:8: spec.rules[0].expression: unknown variable "imag" (expected image, scan, signatures or attestations)',
+    );
+  });
+
+  test('macro variables and type names are not unknown variables', async () => {
+    const text = policyYaml(
+      "- name: ok\n  expression: 'scan.packages.all(p, type(p.name) == string) && [1].exists(x, x == 1)'",
+    );
+    await expect(parsePolicy(text, 'policy.yaml')).resolves.toBeDefined();
+  });
+
   test('an expression nested past the depth limit is refused before parsing', async () => {
     const deep = `${'('.repeat(2000)}true${')'.repeat(2000)}`;
     const error = await refusal(policyYaml(`- name: deep\n  expression: '${deep}'`));
@@ -103,6 +117,11 @@ describe('parsePolicy', () => {
   test('a huge document is refused before it is parsed', async () => {
     const huge = `${example}#${'x'.repeat(300 * 1024)}\n`;
     expect((await refusal(huge)).message).toContain('larger than the limit');
+  });
+
+  test('a deeply nested document is refused, not a crash', async () => {
+    const nested = `${example}extra: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`;
+    expect((await refusal(nested)).message).toMatch(/^policy\.yaml:\d+: /);
   });
 
   test('a YAML alias bomb is refused', async () => {

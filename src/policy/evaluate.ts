@@ -5,8 +5,7 @@
  * Pure: no I/O, the clock only from `options.now`.
  */
 import { isMoatError } from '../errors.js';
-import type { CelBindings } from './cel/program.js';
-import { shapeOf, type Shape } from './cel/shape.js';
+import type { CelInputs } from './cel/program.js';
 import { checkAllowedRegistries } from './checks/registries.js';
 import { checkMaxAge, checkNonRoot } from './checks/image.js';
 import { checkRequiredLabels } from './checks/labels.js';
@@ -80,7 +79,7 @@ function decide(policy: CompiledPolicy, input: PolicyInput, options: EvaluateOpt
 
 /** What the rules of one evaluation share: CEL bindings and shapes, computed once if needed. */
 class EvaluationContext {
-  private cel?: { bindings: CelBindings; shapes: Map<string, Shape> };
+  private cel?: CelInputs;
   readonly hints: KeyHints;
 
   constructor(
@@ -94,13 +93,9 @@ class EvaluationContext {
     this.hints = hints;
   }
 
-  celInput(): { bindings: CelBindings; shapes: Map<string, Shape> } {
-    if (this.cel !== undefined) return this.cel;
-    // A JSON copy: CEL sees plain data (no undefined members, no shared references).
-    const bindings = JSON.parse(JSON.stringify(this.input)) as CelBindings;
-    const shapes = new Map<string, Shape>();
-    for (const [name, value] of Object.entries(bindings)) shapes.set(name, shapeOf(value));
-    this.cel = { bindings, shapes };
+  /** The CEL variables, converted on the first expression (the CEL module is loaded then). */
+  celInput(prepare: (input: PolicyInput) => CelInputs): CelInputs {
+    this.cel ??= prepare(this.input);
     return this.cel;
   }
 }
@@ -132,8 +127,10 @@ function runCheck(program: RuleProgram, context: EvaluationContext, now: Date): 
     case 'forbiddenPackages':
       return checkForbiddenPackages(rule.forbiddenPackages ?? [], input);
     case 'expression': {
-      const { bindings, shapes } = context.celInput();
-      const holds = program.expression?.evaluate(bindings, shapes) ?? false;
+      const expression = program.expression;
+      if (expression === undefined) return { pass: false, reason: 'the expression is missing' };
+      const { bindings, shapes } = context.celInput((input) => expression.prepare(input));
+      const holds = expression.evaluate(bindings, shapes);
       return holds ? { pass: true } : { pass: false, reason: 'the expression is false' };
     }
   }

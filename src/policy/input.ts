@@ -106,7 +106,26 @@ function policyPackage(pkg: Package): PolicyPackage {
   };
 }
 
-/** A JSON copy: no undefined members (CEL's `has()` must see them as absent), no shared objects. */
+/** Deepest nesting of an image configuration taken (`ExposedPorts` values are free-form JSON). */
+const maxConfigDepth = 32;
+
+/**
+ * A copy without undefined members (CEL's `has()` must see them as absent) or shared objects. A
+ * value nested deeper than any real configuration is replaced by a string saying so: the policy
+ * is still decided (a hostile image cannot make the gate fail), and an expression that looks
+ * there sees the marker.
+ */
 function plain(config: ImageConfig): ImageConfig {
-  return JSON.parse(JSON.stringify(config ?? {})) as ImageConfig;
+  return copyPlain(config ?? {}, 0) as ImageConfig;
+}
+
+function copyPlain(value: unknown, depth: number): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > maxConfigDepth) return `(nested deeper than ${maxConfigDepth} levels)`;
+  if (Array.isArray(value)) return value.map((item: unknown) => copyPlain(item ?? null, depth + 1));
+  const copy: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (item !== undefined) copy[key] = copyPlain(item, depth + 1);
+  }
+  return copy;
 }

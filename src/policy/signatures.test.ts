@@ -144,4 +144,17 @@ describe('inline material', () => {
       /^projects\/app\/policy:8: spec\.rules\[0\]\.requireSignatures\.keys\[0\]: /,
     );
   });
+
+  test('an attestation type that is neither a cosign name nor a URI is refused by key', async () => {
+    const error = await parsePolicy(
+      policyYaml(
+        `${keylessRule.replace('requireSignatures:', 'requireSignatures:\n    attestations: [{type: sbom please}]')}`,
+      ),
+      'policy.yaml',
+      { allowFiles: true },
+    ).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(
+      /^policy\.yaml:\d+: spec\.rules\[0\]\.requireSignatures\.attestations\[0\]\.type: invalid predicate type "sbom please"/,
+    );
+  });
 });

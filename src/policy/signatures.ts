@@ -4,7 +4,6 @@
  * Moat's own stores), and whatever could not be read becomes that rule's error — an evaluation
  * then reports it as `error`, which denies, rather than as a missing signature.
  */
-import { verifyImage, verifyImageAttestations } from '../sign/image-verify.js';
 import type { RegistryAccess } from '../sign/oci/index.js';
 import type { VerifiedSignature } from '../sign/types.js';
 import { programOf } from './program.js';
@@ -64,11 +63,15 @@ export function registrySignatureSource(
   reference: string,
   access: RegistryAccess = {},
 ): SignatureSource {
+  // The verifier (Sigstore libraries, the registry client) loads only when a rule needs it.
+  const verifier = () => import('../sign/image-verify.js');
   return {
     async verifySignatures(verification) {
+      const { verifyImage } = await verifier();
       return (await verifyImage(reference, verification, { access })).verified;
     },
     async verifyAttestations(verification, type) {
+      const { verifyImageAttestations } = await verifier();
       return (await verifyImageAttestations(reference, verification, { type, access })).verified;
     },
   };

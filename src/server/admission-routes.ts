@@ -28,7 +28,7 @@ import { checkImage, loadPolicyFile } from '../policy/index.js';
 import type { RegistryAccess } from '../sign/oci/resolve.js';
 import type { MetadataStore } from '../store/types.js';
 import type { ServeConfig } from './config.js';
-import type { GateService } from './gate-types.js';
+import type { GateService, ScanService } from './gate-types.js';
 
 /** What the admission routes need. */
 export interface AdmissionOptions {
@@ -44,6 +44,8 @@ export interface AdmissionOptions {
   /** Credentials and transport for other registries. */
   access?: RegistryAccess;
   limits?: AdmissionLimits;
+  /** Scan changes: a rescanned digest's cached decisions are dropped at once. */
+  scans?: Pick<ScanService, 'onChange'>;
 }
 
 /**
@@ -58,6 +60,7 @@ export async function startAdmission(
     config: Pick<ServeConfig, 'admission' | 'scan' | 'listen' | 'publicUrl'>;
     meta: MetadataStore;
     gate?: Pick<GateService, 'decideStored'> | undefined;
+    scans?: Pick<ScanService, 'onChange'> | undefined;
   },
 ): Promise<void> {
   const { config } = options;
@@ -65,6 +68,7 @@ export async function startAdmission(
   registerAdmission(app, {
     ...(options.gate !== undefined ? { gate: options.gate } : {}),
     meta: options.meta,
+    ...(options.scans !== undefined ? { scans: options.scans } : {}),
     policies,
     config,
     publicHosts: moatHosts(app, config),

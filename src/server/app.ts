@@ -172,7 +172,7 @@ export async function startServer(
     };
     context.proxy = openProxyService({ context, projects: proxies, log });
     registerV2(app, context);
-    await startAdmission(app, { config, meta: stores.meta, gate: context.gate });
+    await startAdmission(app, { config, meta: stores.meta, gate: context.gate, scans });
 
     let port: number;
     try {

@@ -14,6 +14,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { createServer as createNetServer } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -416,6 +417,19 @@ describe('validating webhook', () => {
     expect(denied.body.response?.status?.message).toContain('CVE-2021-44906');
   });
 
+  it('denies a digest another registry does not hold, with the registry’s reason', async () => {
+    const missing = `sha256:${'2'.repeat(64)}`;
+    const job = await kubectl([
+      'create',
+      'job',
+      'gone',
+      `--image=${partner.host}/partner/clean@${missing}`,
+    ]);
+    const answer = await callWebhook('/admission/validate/0', reviewOfObject(job));
+    expect(answer.body.response?.allowed).toBe(false);
+    expect(answer.body.response?.status?.message).toContain(`partner/clean@${missing}`);
+  });
+
   it('allows DELETE untouched', async () => {
     const deployment = await kubectl([
       'create',
@@ -507,7 +521,30 @@ describe('bad input', () => {
   });
 
   it('answers a body past the size limit with 413', async () => {
-    const answer = await callWebhook('/admission/mutate', Buffer.alloc(5 * 1024 * 1024, 0x20));
-    expect(answer.status).toBe(413);
+    // The server answers by the declared length before reading the body: spoken over a raw TLS
+    // socket, which can stop writing and read the answer.
+    const port = Number(server.host.split(':')[1]);
+    const head = await new Promise<string>((resolve) => {
+      const received: Buffer[] = [];
+      const socket = tlsConnect(
+        { host: '127.0.0.1', port, servername: serviceHost, ca: Buffer.from(caBundle, 'base64') },
+        () => {
+          const size = 5 * 1024 * 1024;
+          socket.write(
+            `POST /admission/mutate HTTP/1.1\r\nhost: ${serviceHost}\r\ncontent-type: application/json\r\ncontent-length: ${size}\r\n\r\n`,
+          );
+          // No body: the server refuses by the declared length, and its close with unread bytes
+          // would reset the connection under its answer.
+        },
+      );
+      socket.on('data', (chunk: Buffer) => {
+        received.push(chunk);
+        // The status line and headers are all the test needs.
+        if (Buffer.concat(received).includes('\r\n\r\n')) socket.destroy();
+      });
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve(Buffer.concat(received).toString('utf8')));
+    });
+    expect(head).toMatch(/^HTTP\/1\.1 413/);
   });
 });

@@ -9,7 +9,7 @@
  */
 import type { parse } from '@bufbuild/cel';
 
-import { joinShapes, listShape, scalarShape, type Shape } from './shape.js';
+import { joinShapes, listShape, partOf, scalarShape, type Shape } from './shape.js';
 
 /** A CEL syntax tree node (the parser's `Expr` message). */
 type Expr = ReturnType<typeof parse>['expr'];
@@ -51,7 +51,8 @@ function estimate(expr: Expr, scope: Scope): Estimate {
       const operand = kind.value.operand;
       const inner =
         operand === undefined ? { cost: 0, shape: scalarShape } : estimate(operand, scope);
-      const shape = inner.shape.fields?.get(kind.value.field) ?? inner.shape.elem ?? scalarShape;
+      const shape =
+        inner.shape.fields?.get(kind.value.field) ?? inner.shape.elem ?? partOf(inner.shape);
       return { cost: inner.cost + 1, shape: kind.value.testOnly ? scalarShape : shape };
     }
     case 'listExpr': {
@@ -136,8 +137,8 @@ function estimateCall(
       };
     }
     case '_[_]': {
-      const container = first?.shape;
-      return { cost: cost + 1, shape: container?.elem ?? scalarShape };
+      const container = first?.shape ?? scalarShape;
+      return { cost: cost + 1, shape: container.elem ?? partOf(container) };
     }
     case 'matches': {
       // RE2 (linear time): text length times pattern length bounds the automaton's work.
@@ -167,9 +168,9 @@ function estimateComprehension(
   const element =
     range.shape.fields !== undefined
       ? { weight: range.shape.weight, count: 0 }
-      : (range.shape.elem ?? scalarShape);
+      : (range.shape.elem ?? partOf(range.shape));
   inner.set(c.iterVar, element);
-  if (c.iterVar2 !== '') inner.set(c.iterVar2, range.shape.elem ?? scalarShape);
+  if (c.iterVar2 !== '') inner.set(c.iterVar2, range.shape.elem ?? partOf(range.shape));
   const init =
     c.accuInit === undefined ? { cost: 0, shape: scalarShape } : estimate(c.accuInit, scope);
   // The accumulator grows by at most one step's addition per iteration: estimate the step with

@@ -11,8 +11,7 @@ import { evaluatePolicy } from '../evaluate.js';
 import { inputWith, pkg, policyYaml, vulnerability } from '../__fixtures__/policy-input.js';
 import { defaultPolicyLimits } from '../limits.js';
 import type { PolicyInput } from '../types.js';
-import { compileExpression } from './program.js';
-import { shapeOf } from './shape.js';
+import { celInputOf, compileExpression } from './program.js';
 
 async function evaluate(expression: string, input: PolicyInput = inputWith()) {
   const yaml = policyYaml(`- name: cel\n  expression: ${JSON.stringify(expression)}`);
@@ -96,18 +95,41 @@ describe('CEL expressions', () => {
   });
 
   test('a cost-limit refusal is a POLICY_EVALUATION error of the program', () => {
-    const program = compileExpression('l.all(a, l.all(b, a == b))', 'p: e', {
-      ...defaultPolicyLimits,
-      maxExpressionCost: 100,
-    });
-    const l = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+    const program = compileExpression(
+      'scan.packages.all(a, scan.packages.all(b, a == b))',
+      'p: e',
+      {
+        ...defaultPolicyLimits,
+        maxExpressionCost: 100,
+      },
+    );
+    const { bindings, shapes } = celInputOf(inputWith({ packages: packages(10) }));
     let error: unknown;
     try {
-      program.evaluate({ l } as never, new Map([['l', shapeOf(l)]]));
+      program.evaluate(bindings, shapes);
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(PolicyError);
     expect((error as PolicyError).code).toBe('POLICY_EVALUATION');
+  });
+
+  test('a deeply nested attestation is an error of the expression rules, not a stack overflow', async () => {
+    let predicate: unknown = 'x';
+    for (let i = 0; i < 100_000; i++) predicate = { p: predicate };
+    const attestation = {
+      format: 'bundle' as const,
+      kind: 'attestation' as const,
+      source: 's',
+      signer: { kind: 'key' as const, key: 'k' },
+      payload: { _type: 't', subject: [], predicateType: 'p', predicate },
+      annotations: {},
+    };
+    const result = await evaluate(
+      'size(attestations) == 1',
+      inputWith({ attestations: [attestation] }),
+    );
+    expect(result.outcome).toBe('error');
+    expect(result.message).toContain('nests deeper than 64 levels');
   });
 });

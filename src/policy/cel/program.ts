@@ -10,6 +10,7 @@ import { celEnv, isCelError, parse, plan, type CelInput, type CelResult } from '
 import { PolicyError } from '../../errors.js';
 import type { PolicyLimits } from '../limits.js';
 import type { PolicyInput } from '../types.js';
+import { toCelWithShape } from './bindings.js';
 import { estimateCost } from './cost.js';
 import type { Shape } from './shape.js';
 
@@ -19,12 +20,32 @@ type Expr = ReturnType<typeof parse>['expr'];
 /** A compiled expression. */
 export interface CelProgram {
   readonly source: string;
-  /** Evaluates over `input` (its `shapes` computed once per input); throws `POLICY_EVALUATION`. */
+  /** Converts an input for this and every other expression ({@link celInputOf}). */
+  prepare(input: PolicyInput): CelInputs;
+  /** Evaluates over an input prepared by {@link celInputOf}; throws `POLICY_EVALUATION`. */
   evaluate(input: CelBindings, shapes: ReadonlyMap<string, Shape>): boolean;
 }
 
 /** The CEL variables: the top-level fields of {@link PolicyInput}, as CEL values. */
 export type CelBindings = Record<keyof PolicyInput, CelInput>;
+
+/** The CEL variables of `input` and their shapes, computed once for all of a policy's expressions. */
+export interface CelInputs {
+  bindings: CelBindings;
+  shapes: ReadonlyMap<string, Shape>;
+}
+
+/** Converts `input` for evaluation (one pass: CEL values and shapes). */
+export function celInputOf(input: PolicyInput): CelInputs {
+  const bindings: Partial<CelBindings> = {};
+  const shapes = new Map<string, Shape>();
+  for (const name of ['image', 'scan', 'signatures', 'attestations'] as const) {
+    const { value, shape } = toCelWithShape(input[name]);
+    bindings[name] = value;
+    shapes.set(name, shape);
+  }
+  return { bindings: bindings as CelBindings, shapes };
+}
 
 const env = celEnv();
 
@@ -63,9 +84,17 @@ export function compileExpression(source: string, where: string, limits: PolicyL
       `${where}: the expression nests deeper than ${limits.maxExpressionDepth} levels`,
     );
   }
+  const unknown = freeNames(expr).find((name) => !knownNames.has(name));
+  if (unknown !== undefined) {
+    throw new PolicyError(
+      'POLICY_INVALID',
+      `${where}: unknown variable "${unknown}" (expected image, scan, signatures or attestations)`,
+    );
+  }
   const run = plan(env, expr);
   return {
     source,
+    prepare: celInputOf,
     evaluate(input, shapes) {
       const cost = estimateCost(expr, shapes);
       if (cost > limits.maxExpressionCost) {
@@ -94,6 +123,50 @@ export function compileExpression(source: string, where: string, limits: PolicyL
       return result;
     },
   };
+}
+
+/** The variables, CEL's type names (`type(x) == string`) and the root of protobuf type names. */
+const knownNames = new Set([
+  'image',
+  'scan',
+  'signatures',
+  'attestations',
+  'bool',
+  'bytes',
+  'double',
+  'dyn',
+  'int',
+  'list',
+  'map',
+  'null_type',
+  'string',
+  'type',
+  'uint',
+  'google',
+]);
+
+/** Identifiers the expression reads that no macro binds: a typo such as `imag` is found here. */
+function freeNames(expr: Expr): string[] {
+  const free: string[] = [];
+  const stack: Array<[Expr, ReadonlySet<string>]> = [[expr, new Set()]];
+  while (stack.length > 0) {
+    const [node, bound] = stack.pop() as [Expr, ReadonlySet<string>];
+    const kind = node.exprKind;
+    if (kind.case === 'identExpr') {
+      if (!bound.has(kind.value.name)) free.push(kind.value.name);
+      continue;
+    }
+    if (kind.case === 'comprehensionExpr') {
+      const c = kind.value;
+      const inner = new Set([...bound, c.iterVar, c.iterVar2, c.accuVar]);
+      for (const child of [c.iterRange, c.accuInit]) if (child) stack.push([child, bound]);
+      for (const child of [c.loopCondition, c.loopStep, c.result])
+        if (child) stack.push([child, inner]);
+      continue;
+    }
+    for (const child of childrenOf(node)) stack.push([child, bound]);
+  }
+  return free;
 }
 
 /** Deepest bracket nesting of the text (strings skipped roughly: a bound, not a parse). */

@@ -1,6 +1,6 @@
 /**
  * Shapes: upper bounds on the size of CEL values, from which the cost estimate (cost.ts) bounds
- * what an expression can spend. A shape is taken from the actual input (`shapeOf`), so the
+ * what an expression can spend. A shape is taken from the actual input (bindings.ts), so the
  * estimate for `scan.packages.map(…)` uses this image's package count.
  */
 
@@ -19,33 +19,12 @@ export interface Shape {
 /** A scalar (bool, number, null, timestamp). */
 export const scalarShape: Shape = { weight: 1, count: 0 };
 
-/** The shape of a plain JSON-like value (the policy input). */
-export function shapeOf(value: unknown): Shape {
-  if (typeof value === 'string') return { weight: value.length, count: 0 };
-  if (value instanceof Uint8Array) return { weight: value.length, count: 0 };
-  if (Array.isArray(value)) {
-    let elem: Shape | undefined;
-    let weight = 1;
-    for (const item of value) {
-      const shape = shapeOf(item);
-      elem = elem === undefined ? shape : joinShapes(elem, shape);
-      weight += shape.weight + 1;
-    }
-    return { weight, count: value.length, ...(elem !== undefined ? { elem } : {}) };
-  }
-  if (value !== null && typeof value === 'object') {
-    const fields = new Map<string, Shape>();
-    let elem: Shape | undefined;
-    let weight = 1;
-    for (const [key, item] of Object.entries(value)) {
-      const shape = shapeOf(item);
-      fields.set(key, shape);
-      elem = elem === undefined ? shape : joinShapes(elem, shape);
-      weight += shape.weight + key.length + 1;
-    }
-    return { weight, count: fields.size, fields, ...(elem !== undefined ? { elem } : {}) };
-  }
-  return scalarShape;
+/**
+ * A bound on any part of a value whose parts are not tracked (the elements of a list inside a
+ * list): no part weighs more, or has more entries, than the whole weighs.
+ */
+export function partOf(shape: Shape): Shape {
+  return { weight: shape.weight, count: shape.weight };
 }
 
 /** The smallest shape bounding both. */

@@ -1,43 +1,14 @@
 /**
  * `requiredLabels`: labels the image's config must carry. The list form requires presence (a
  * non-empty value); the map form also requires the value to match an RE2 pattern (linear time:
- * RE2JS, as the keyless identity patterns), anchored at both ends.
+ * RE2JS, as the keyless identity patterns), anchored at both ends, compiled by label-patterns.ts.
  */
-import { createRequire } from 'node:module';
-
-import type * as Re2js from 're2js';
-
-import { PolicyError } from '../../errors.js';
 import type { PolicyInput } from '../types.js';
 import { failedWith, passed, type CheckOutcome } from './outcome.js';
 
-const require = createRequire(import.meta.url);
-
-/** A compiled pattern. */
+/** A compiled pattern (label-patterns.ts). */
 export interface Re2Matcher {
   matches(text: string): boolean;
-}
-
-/** Compiles the map form's patterns; `where` names the rule in errors. */
-export function compileLabelPatterns(
-  patterns: Record<string, string>,
-  where: string,
-): Map<string, Re2Matcher> {
-  const { RE2JS } = require('re2js') as typeof Re2js;
-  const compiled = new Map<string, Re2Matcher>();
-  for (const [label, pattern] of Object.entries(patterns)) {
-    try {
-      const re = RE2JS.compile(`^(?:${pattern})$`);
-      compiled.set(label, { matches: (text) => re.matcher(text).matches() });
-    } catch (cause) {
-      throw new PolicyError(
-        'POLICY_INVALID',
-        `${where}.${label}: ${JSON.stringify(pattern)} is not a valid RE2 pattern`,
-        { cause },
-      );
-    }
-  }
-  return compiled;
 }
 
 /** Runs the check: names, or the compiled patterns of the map form. */

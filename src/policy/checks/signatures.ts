@@ -6,7 +6,7 @@
  * certificate whose identity matches one of the rule's keyless identities.
  */
 import type { InTotoStatement, VerificationPolicy, VerifiedSignature } from '../../sign/types.js';
-import { predicateTypeFor } from '../../sign/payload/index.js';
+import { predicateTypeFor } from '../../sign/payload/predicate.js';
 import { matchIdentity } from '../../sign/verify/identity.js';
 import type { PolicyInput, SignatureRequirement } from '../types.js';
 import { passed, type CheckOutcome } from './outcome.js';

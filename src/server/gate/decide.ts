@@ -50,30 +50,49 @@ export async function readImageConfig(blobs: BlobStore, digest: string): Promise
   return parseImageConfig(bytes, `config ${digest}`, maxConfigBytes);
 }
 
+/** What a decision reads besides the scan: the config and the verified signatures. */
+export interface Evidence {
+  config: ImageConfig;
+  gathered: Awaited<ReturnType<typeof gatherSignatures>>;
+}
+
+/**
+ * Reads the config and verifies the signatures and attestations `policy` asks for. Independent
+ * of the scan, so a pull that waits for the scan gathers them meanwhile.
+ */
+export async function gatherEvidence(
+  sources: DecideSources,
+  image: { repository: string; digest: string; configDigest: string },
+  policy: CompiledPolicy,
+): Promise<Evidence> {
+  const internalReference = `${sources.internal.host}/${image.repository}@${image.digest}`;
+  const [config, gathered] = await Promise.all([
+    readImageConfig(sources.blobs, image.configDigest),
+    gatherSignatures(policy, registrySignatureSource(internalReference, sources.internal.access)),
+  ]);
+  return { config, gathered };
+}
+
 /**
  * Evaluates `policy` over a stored image with a finished scan.
- * @example const decision = await decideImage(sources, 'team/app', digest, configDigest, scan, policy);
+ * @example const decision = await decideImage(sources, image, scan, policy, await gatherEvidence(sources, image, policy));
  */
 export async function decideImage(
   sources: DecideSources,
   image: { repository: string; digest: string; configDigest: string },
   scan: StoredScan,
   policy: CompiledPolicy,
+  evidence: Evidence,
 ): Promise<Decision> {
   const reference = imageReference(sources, image.repository, image.digest);
-  const config = await readImageConfig(sources.blobs, image.configDigest);
   const base = buildPolicyInput({
     reference,
     digest: image.digest,
-    config,
+    config: evidence.config,
     inventory: scan.inventory,
     findings: scan.findings,
   });
-  const internalReference = `${sources.internal.host}/${image.repository}@${image.digest}`;
-  const { signatures, attestations, errors } = await gatherSignatures(
-    policy,
-    registrySignatureSource(internalReference, sources.internal.access),
-  );
+  const { signatures, attestations, errors } = evidence.gathered;
   const input: PolicyInput = { ...base, signatures, attestations };
   return evaluatePolicy(policy, input, { errors });
 }

@@ -12,7 +12,13 @@ import { selectDecision, upsertDecision } from '../../store/gate/decisions.js';
 import type { StoreDatabase } from '../../store/metadata/database.js';
 import type { ScanRecord, ScanService } from '../gate-types.js';
 import { failingRules } from './answers.js';
-import { decideImage, scanUnavailable, type DecideSources } from './decide.js';
+import {
+  decideImage,
+  gatherEvidence,
+  scanUnavailable,
+  type DecideSources,
+  type Evidence,
+} from './decide.js';
 
 /** A stored decision older than this is made again. */
 const decisionTtlMs = 10 * 60_000;
@@ -26,6 +32,8 @@ export interface DecisionCause {
   requestedBy: string;
   /** The scan's state when the pull that waited for it came. */
   waited?: string;
+  /** The config and signatures, already being gathered (while the pull waited for the scan). */
+  evidence?: Promise<Evidence>;
 }
 
 /** An image manifest to decide. */
@@ -133,7 +141,7 @@ export class StoredDecisions {
    * path: the policy is not a project's); audited all the same.
    */
   async evaluateOnly(image: GatedImage, policy: CompiledPolicy): Promise<Decision> {
-    const decision = await this.decide(image, policy);
+    const decision = await this.decide(image, policy, undefined);
     auditDecision(this.options.audit, {
       repository: image.repository,
       digest: image.digest,
@@ -144,9 +152,14 @@ export class StoredDecisions {
     return decision;
   }
 
-  private async decide(image: GatedImage, policy: CompiledPolicy): Promise<Decision> {
+  private async decide(
+    image: GatedImage,
+    policy: CompiledPolicy,
+    evidence: Promise<Evidence> | undefined,
+  ): Promise<Decision> {
     const { scans, sources } = this.options;
-    const scan = await scans.result(image.digest);
+    const gathering = evidence ?? gatherEvidence(sources, image, policy);
+    const [scan, gathered] = await Promise.all([scans.result(image.digest), gathering]);
     if (scan === undefined) {
       const record = await scans.get(image.digest);
       throw scanUnavailable(
@@ -156,7 +169,7 @@ export class StoredDecisions {
         record?.error,
       );
     }
-    return decideImage(sources, image, scan, policy);
+    return decideImage(sources, image, scan, policy, gathered);
   }
 
   private async evaluate(
@@ -165,7 +178,7 @@ export class StoredDecisions {
     policy: CompiledPolicy,
     why: DecisionCause,
   ): Promise<Decision> {
-    const decision = await this.decide(image, policy);
+    const decision = await this.decide(image, policy, why.evidence);
     await upsertDecision(this.options.database, {
       project,
       digest: image.digest,

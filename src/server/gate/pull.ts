@@ -14,13 +14,15 @@ import type { CompiledPolicy, Decision } from '../../policy/types.js';
 import type { MetadataStore } from '../../store/types.js';
 import type { GateAnswer, ScanRecord, ScanService } from '../gate-types.js';
 import { answerOf, refusal } from './answers.js';
-import { scanUnavailable } from './decide.js';
+import { gatherEvidence, scanUnavailable, type DecideSources } from './decide.js';
 import { auditDecision, type GatedImage, type StoredDecisions } from './decisions.js';
 import { manifestKind } from './manifest-kind.js';
 import { projectOf } from './project.js';
 
 /** Platform images of one index decided at most (more refuse the index). */
 const maxIndexChildren = 64;
+/** How often a waiting pull looks whether the scan's results are stored. */
+const resultPollMs = 50;
 
 /** Pulls through the gate. */
 export class PullGate {
@@ -30,6 +32,7 @@ export class PullGate {
       scans: ScanService;
       audit: AuditRecorder;
       decisions: StoredDecisions;
+      sources: DecideSources;
       pendingTimeoutMs(policy: CompiledPolicy): number;
     },
   ) {}
@@ -124,9 +127,12 @@ export class PullGate {
     if (action === 'wait') {
       const timeoutMs = this.options.pendingTimeoutMs(policy);
       const waited = scan.state;
-      scan = (await scans.waitFor(image.repository, image.digest, timeoutMs)) ?? scan;
+      // The config and signatures do not depend on the scan: gathered while it runs.
+      const evidence = gatherEvidence(this.options.sources, image, policy);
+      evidence.catch(() => undefined); // a failure surfaces when the decision awaits it
+      scan = (await this.waitForResults(image, timeoutMs)) ?? scan;
       if (scan.state === 'done') {
-        const cause = { ...why, waited };
+        const cause = { ...why, waited, evidence };
         return answerOf(await decisions.current(project, image, scan, policy, cause), 'pull');
       }
       if (scan.state === 'not_applicable')
@@ -142,6 +148,30 @@ export class PullGate {
     });
     if (allowed) return { allowed: true, reason: `scan ${scan.state}; onPending: allow` };
     return refusal(pendingMessage(image, scan, action, this.options.pendingTimeoutMs(policy)));
+  }
+
+  /**
+   * `ScanService.waitFor`, answered as soon as the results are stored: the scan's signed SBOM
+   * and report referrers are attached after that, and a pull need not wait for them.
+   */
+  private async waitForResults(
+    image: GatedImage,
+    timeoutMs: number,
+  ): Promise<ScanRecord | undefined> {
+    const { scans } = this.options;
+    let settled = false;
+    const waiting = scans.waitFor(image.repository, image.digest, timeoutMs).finally(() => {
+      settled = true;
+    });
+    const stored = (async (): Promise<ScanRecord | undefined> => {
+      while (!settled) {
+        await new Promise((resolve) => setTimeout(resolve, resultPollMs));
+        const record = await scans.get(image.digest);
+        if (record?.state === 'done' || record?.state === 'not_applicable') return record;
+      }
+      return waiting;
+    })();
+    return Promise.race([waiting, stored]);
   }
 
   /**

@@ -201,7 +201,7 @@ ${key}
       key: world.signing.key,
       access: world.internal.access,
     });
-    await gate.referrerPushed?.(repository, digest);
+    await gate.referrerPushed(repository, digest);
     expect(await gate.checkPull(repository, digest, 'alice')).toMatchObject({ allowed: true });
     const referrer = (await scans.get(digest))?.reportReferrer as string;
     expect(await gate.checkPull(repository, referrer, 'alice')).toMatchObject({

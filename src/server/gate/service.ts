@@ -8,7 +8,7 @@
  * Decisions are re-made when a scan finishes or is re-matched (`ScanService.onChange`) and when a
  * signature or attestation of the image is pushed.
  */
-import type { AuditRecorder } from '../../auth/model.js';
+import type { AuditRecorder, Principal } from '../../auth/model.js';
 import type { Authorizer } from '../../auth/services.js';
 import { compilePolicy } from '../../policy/index.js';
 import type { CompiledPolicy, Decision, PolicyDocument } from '../../policy/types.js';
@@ -29,6 +29,9 @@ import { manifestKind } from './manifest-kind.js';
 import { projectOf } from './project.js';
 import { PullGate } from './pull.js';
 
+/** Compiled policies kept; past it the cache starts over (policies compile in milliseconds). */
+const maxCompiledPolicies = 1024;
+
 /** What {@link openGateService} needs. */
 export interface GateServiceOptions {
   database: StoreDatabase;
@@ -48,6 +51,8 @@ export interface GateServiceOptions {
 
 /** The gate, with what `moat serve` needs to stop it. */
 export interface OpenGateService extends GateService {
+  referrerPushed(repository: string, subject: string): Promise<void>;
+  exempt(principal: Principal, repository: string): Promise<boolean>;
   /** Stops listening to scan changes. */
   close(): void;
 }
@@ -67,7 +72,12 @@ export function openGateService(options: GateServiceOptions): OpenGateService {
     registryHost: () => options.registryHost(),
   };
   const decisions = new StoredDecisions({ database, audit, scans, sources });
+  /** Compiled policies by hash: every project's current one, and a few older ones. */
   const compiled = new Map<string, CompiledPolicy>();
+  const remember = (hash: string, policy: CompiledPolicy): void => {
+    if (compiled.size >= maxCompiledPolicies) compiled.clear();
+    compiled.set(hash, policy);
+  };
 
   const policyOf = async (project: string): Promise<CompiledPolicy | undefined> => {
     const row = await selectPolicy(database, project);
@@ -77,7 +87,7 @@ export function openGateService(options: GateServiceOptions): OpenGateService {
     const policy = await compilePolicy(JSON.parse(row.document), `policy of project ${project}`, {
       allowFiles: false,
     });
-    compiled.set(row.hash, policy);
+    remember(row.hash, policy);
     return policy;
   };
   const pendingTimeoutMs = (policy: CompiledPolicy): number => {
@@ -86,18 +96,27 @@ export function openGateService(options: GateServiceOptions): OpenGateService {
       (text !== undefined ? parseDuration(text) : undefined) ?? options.config.pendingTimeoutMs
     );
   };
-  const pulls = new PullGate({ meta, scans, audit, decisions, pendingTimeoutMs });
+  const pulls = new PullGate({ meta, scans, audit, decisions, sources, pendingTimeoutMs });
 
   /** Re-makes every stored decision about `digest` (its scan or signatures changed). */
+  /**
+   * Re-makes every stored decision about `digest` (its scan changed). Every process hears of the
+   * change (with Redis, by broadcast); a decision another process already re-made after the
+   * change was heard is left as it is.
+   */
   const remake = async (digest: string, trigger: 'rescan'): Promise<void> => {
+    const heard = Date.now();
     for (const project of await selectDecisionProjects(database, digest)) {
       const policy = await policyOf(project);
       if (policy === undefined) {
         await deleteDecisions(database, { project });
         continue;
       }
-      const repository = await repositoryDecided(database, project, digest);
-      if (repository === undefined) continue;
+      const row = await selectDecision(database, project, digest);
+      if (row === undefined || row.evaluatedAt >= heard) continue;
+      const reference = (JSON.parse(row.decision) as Decision).reference;
+      const repository = repositoryOfReference(reference);
+      if (repository === undefined || projectOf(repository) !== project) continue;
       const image = await pulls.imageOf(repository, digest);
       if (image === undefined) continue;
       await decisions.make(project, image, policy, { trigger, requestedBy: 'system' });
@@ -122,7 +141,7 @@ export function openGateService(options: GateServiceOptions): OpenGateService {
         now: Date.now(),
         actor,
       });
-      compiled.set(policy.hash, policy);
+      remember(policy.hash, policy);
       await deleteDecisions(database, { project });
       return policy;
     },
@@ -168,17 +187,4 @@ export function openGateService(options: GateServiceOptions): OpenGateService {
     },
     close: unsubscribe,
   };
-}
-
-/** The repository of `project` a stored decision about `digest` was made for. */
-async function repositoryDecided(
-  database: StoreDatabase,
-  project: string,
-  digest: string,
-): Promise<string | undefined> {
-  const row = await selectDecision(database, project, digest);
-  if (row === undefined) return undefined;
-  const reference = (JSON.parse(row.decision) as Decision).reference;
-  const repository = repositoryOfReference(reference);
-  return repository !== undefined && projectOf(repository) === project ? repository : undefined;
 }

@@ -105,6 +105,7 @@ describe.each(['sqlite', 'postgres'] as const)('policy routes on %s', (engine) =
       audit: services.audit,
       config: { pendingTimeoutMs: 1000 },
       registryHost: () => 'registry.example.com',
+      authorizer: services.authorizer,
     });
 
     const { identity, credentials, projects } = services;
@@ -122,7 +123,7 @@ describe.each(['sqlite', 'postgres'] as const)('policy routes on %s', (engine) =
       client,
     );
     const users: Record<string, UserPrincipal> = { admin: adminPrincipal };
-    for (const username of ['alice', 'bob']) {
+    for (const username of ['alice', 'bob', 'carol']) {
       const info = await identity.createUser({ username, password }, undefined, client);
       users[username] = { kind: 'user', name: username, id: info.id };
     }
@@ -137,6 +138,12 @@ describe.each(['sqlite', 'postgres'] as const)('policy routes on %s', (engine) =
       adminPrincipal,
       'team',
       { kind: 'user', name: 'bob', role: 'developer' },
+      client,
+    );
+    await projects.setMember(
+      adminPrincipal,
+      'team',
+      { kind: 'user', name: 'carol', role: 'guest' },
       client,
     );
     for (const [username, user] of Object.entries(users)) {
@@ -200,6 +207,22 @@ describe.each(['sqlite', 'postgres'] as const)('policy routes on %s', (engine) =
     expect(read.statusCode).toBe(200);
     expect(read.json()).toEqual(view);
     expect((await gate.policyOf('team'))?.hash).toBe(view.hash);
+    const asYaml = await app.inject({
+      method: 'GET',
+      url: '/api/v1/projects/team/policy',
+      headers: { authorization: `Bearer ${tokens['bob'] ?? ''}`, accept: 'application/yaml' },
+    });
+    expect(asYaml.headers['content-type']).toMatch(/^application\/yaml/);
+    expect(asYaml.body).toContain('name: no-fixable-critical');
+    // What GET gives as YAML is a document PUT takes back unchanged.
+    const again = await send(
+      'alice',
+      'PUT',
+      '/projects/team/policy',
+      asYaml.body,
+      'application/yaml',
+    );
+    expect(again.json<{ hash: string }>().hash).toBe(view.hash);
 
     await services.audit.flush();
     const audited = await services.audit.query({ action: 'policy.update', limit: 10 });
@@ -295,6 +318,18 @@ describe.each(['sqlite', 'postgres'] as const)('policy routes on %s', (engine) =
     expect((await send('alice', 'DELETE', '/projects/team/policy')).statusCode).toBe(204);
     expect((await send('alice', 'DELETE', '/projects/team/policy')).statusCode).toBe(404);
     expect(await gate.policyOf('team')).toBeUndefined();
+  });
+
+  it('exempts from the pull gate the principals that may push (publishers), no one else', async () => {
+    const user = async (name: string) => {
+      const info = await services.identity.getUser(name);
+      return { kind: 'user' as const, name, id: info?.id ?? '' };
+    };
+    expect(await gate.exempt(await user('alice'), 'team/app')).toBe(true); // projectAdmin
+    expect(await gate.exempt(await user('bob'), 'team/app')).toBe(true); // developer: pushes
+    expect(await gate.exempt(await user('carol'), 'team/app')).toBe(false); // guest: pulls only
+    expect(await gate.exempt(await user('alice'), 'other/app')).toBe(false);
+    expect(await gate.exempt({ kind: 'anonymous', name: '' }, 'team/app')).toBe(false);
   });
 
   it('documents both media types in OpenAPI', () => {

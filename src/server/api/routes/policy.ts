@@ -5,6 +5,7 @@
  * invalid document is a 400 `POLICY_INVALID` naming the line and the key. Project administrators
  * write (`policy:write`), members read (`policy:read`); every change is audited.
  */
+import { stringify } from 'yaml';
 import { z } from 'zod';
 
 import { AuthError } from '../../../auth/errors.js';
@@ -92,16 +93,20 @@ export function policyRoutes(services: {
     apiRoute({
       method: 'GET',
       path: '/projects/{project}/policy',
-      summary: "The project's policy",
+      summary: "The project's policy (its document as YAML with `Accept: application/yaml`)",
       tag: 'policy',
       auth: 'user',
       params,
       response: policyView,
-      async handler({ params: { project }, caller }) {
+      async handler({ params: { project }, caller, reply }) {
         await authorizer.require(principalOf(caller), project, 'policy:read');
         await existing(project);
         const policy = await gateOf().policyOf(project);
         if (!policy) throw new AuthError('NOT_FOUND', `project ${project} carries no policy`);
+        if (/\byaml\b/i.test(reply.request.headers.accept ?? '')) {
+          // The document as it can be PUT back (comments of the original are not kept).
+          return reply.type('application/yaml; charset=utf-8').send(stringify(policy.document));
+        }
         return viewOf(project, policy);
       },
     }),
