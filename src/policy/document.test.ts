@@ -94,6 +94,20 @@ describe('parsePolicy', () => {
     );
   });
 
+  test('a misspelt variable is refused when the policy compiles', async () => {
+    const error = await refusal(policyYaml("- name: typo\n  expression: 'has(imag.labels.team)'"));
+    expect(error.message).toBe(
+      'policy.yaml:8: spec.rules[0].expression: unknown variable "imag" (expected image, scan, signatures or attestations)',
+    );
+  });
+
+  test('macro variables and type names are not unknown variables', async () => {
+    const text = policyYaml(
+      "- name: ok\n  expression: 'scan.packages.all(p, type(p.name) == string) && [1].exists(x, x == 1)'",
+    );
+    await expect(parsePolicy(text, 'policy.yaml')).resolves.toBeDefined();
+  });
+
   test('an expression nested past the depth limit is refused before parsing', async () => {
     const deep = `${'('.repeat(2000)}true${')'.repeat(2000)}`;
     const error = await refusal(policyYaml(`- name: deep\n  expression: '${deep}'`));

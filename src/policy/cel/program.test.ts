@@ -11,8 +11,7 @@ import { evaluatePolicy } from '../evaluate.js';
 import { inputWith, pkg, policyYaml, vulnerability } from '../__fixtures__/policy-input.js';
 import { defaultPolicyLimits } from '../limits.js';
 import type { PolicyInput } from '../types.js';
-import { compileExpression } from './program.js';
-import { toCelWithShape } from './bindings.js';
+import { celInputOf, compileExpression } from './program.js';
 
 async function evaluate(expression: string, input: PolicyInput = inputWith()) {
   const yaml = policyYaml(`- name: cel\n  expression: ${JSON.stringify(expression)}`);
@@ -96,15 +95,18 @@ describe('CEL expressions', () => {
   });
 
   test('a cost-limit refusal is a POLICY_EVALUATION error of the program', () => {
-    const program = compileExpression('l.all(a, l.all(b, a == b))', 'p: e', {
-      ...defaultPolicyLimits,
-      maxExpressionCost: 100,
-    });
-    const l = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+    const program = compileExpression(
+      'scan.packages.all(a, scan.packages.all(b, a == b))',
+      'p: e',
+      {
+        ...defaultPolicyLimits,
+        maxExpressionCost: 100,
+      },
+    );
+    const { bindings, shapes } = celInputOf(inputWith({ packages: packages(10) }));
     let error: unknown;
     try {
-      const { value, shape } = toCelWithShape(l);
-      program.evaluate({ l: value } as never, new Map([['l', shape]]));
+      program.evaluate(bindings, shapes);
     } catch (e) {
       error = e;
     }

@@ -84,6 +84,13 @@ export function compileExpression(source: string, where: string, limits: PolicyL
       `${where}: the expression nests deeper than ${limits.maxExpressionDepth} levels`,
     );
   }
+  const unknown = freeNames(expr).find((name) => !knownNames.has(name));
+  if (unknown !== undefined) {
+    throw new PolicyError(
+      'POLICY_INVALID',
+      `${where}: unknown variable "${unknown}" (expected image, scan, signatures or attestations)`,
+    );
+  }
   const run = plan(env, expr);
   return {
     source,
@@ -116,6 +123,50 @@ export function compileExpression(source: string, where: string, limits: PolicyL
       return result;
     },
   };
+}
+
+/** The variables, CEL's type names (`type(x) == string`) and the root of protobuf type names. */
+const knownNames = new Set([
+  'image',
+  'scan',
+  'signatures',
+  'attestations',
+  'bool',
+  'bytes',
+  'double',
+  'dyn',
+  'int',
+  'list',
+  'map',
+  'null_type',
+  'string',
+  'type',
+  'uint',
+  'google',
+]);
+
+/** Identifiers the expression reads that no macro binds: a typo such as `imag` is found here. */
+function freeNames(expr: Expr): string[] {
+  const free: string[] = [];
+  const stack: Array<[Expr, ReadonlySet<string>]> = [[expr, new Set()]];
+  while (stack.length > 0) {
+    const [node, bound] = stack.pop() as [Expr, ReadonlySet<string>];
+    const kind = node.exprKind;
+    if (kind.case === 'identExpr') {
+      if (!bound.has(kind.value.name)) free.push(kind.value.name);
+      continue;
+    }
+    if (kind.case === 'comprehensionExpr') {
+      const c = kind.value;
+      const inner = new Set([...bound, c.iterVar, c.iterVar2, c.accuVar]);
+      for (const child of [c.iterRange, c.accuInit]) if (child) stack.push([child, bound]);
+      for (const child of [c.loopCondition, c.loopStep, c.result])
+        if (child) stack.push([child, inner]);
+      continue;
+    }
+    for (const child of childrenOf(node)) stack.push([child, bound]);
+  }
+  return free;
 }
 
 /** Deepest bracket nesting of the text (strings skipped roughly: a bound, not a parse). */

@@ -93,20 +93,21 @@ export function isUnavailable(error: unknown): boolean {
 }
 
 /**
- * The `/v2` answer to a failed pull-through: 502 with the reason's code first in the message
- * (`UPSTREAM_UNAVAILABLE: …`, `UPSTREAM_INVALID: …`), 404 for content upstream does not have.
+ * The `/v2` answer to a failed pull-through, with the reason's code first in the message. Clients
+ * (skopeo, docker, containerd) print the error body of a 4xx answer only, so the refusals are
+ * 4xx: content upstream lies about or that passes a limit is `403 DENIED`
+ * (`UPSTREAM_INVALID: …`, `LIMIT_EXCEEDED: …`); content that is not cached while upstream cannot
+ * be reached is `404 MANIFEST_UNKNOWN` / `BLOB_UNKNOWN` (`UPSTREAM_UNAVAILABLE: …`), as is
+ * content upstream does not have.
  */
-export function ociErrorOf(error: unknown): unknown {
+export function ociErrorOf(error: unknown, kind: 'manifest' | 'blob'): unknown {
+  const unknown = kind === 'blob' ? 'BLOB_UNKNOWN' : 'MANIFEST_UNKNOWN';
   if (error instanceof UpstreamNotFound) {
-    return new DistributionError(
-      error.kind === 'blob' ? 'BLOB_UNKNOWN' : 'MANIFEST_UNKNOWN',
-      error.message,
-      { cause: error },
-    );
+    return new DistributionError(unknown, error.message, { cause: error });
   }
   if (error instanceof PolicyError) {
-    return new DistributionError('UNKNOWN', `${error.code}: ${error.message}`, {
-      status: 502,
+    const code = error.code === 'UPSTREAM_UNAVAILABLE' ? unknown : 'DENIED';
+    return new DistributionError(code, `${error.code}: ${error.message}`, {
       detail: { reason: error.code },
       cause: error,
     });

@@ -2,7 +2,8 @@
  * The proxy's hooks in the `/v2` routes: a manifest `GET`/`HEAD` in a proxy project pulls
  * through first, a blob the repository does not hold is fetched from upstream, and pushes are
  * refused (`DENIED`: a proxy project mirrors its upstream and takes no content of its own).
- * Failures become OCI errors here (`ociErrorOf`). Without `ctx.proxy` every hook does nothing.
+ * Failures become OCI errors here (`ociErrorOf`: 403 `DENIED` for an upstream that lies or
+ * passes a limit, 404 naming `UPSTREAM_UNAVAILABLE` when nothing is cached and upstream is down). Without `ctx.proxy` every hook does nothing.
  */
 import { projectOf } from '../../auth/projects/index.js';
 import { DistributionError } from '../../distribution/errors.js';
@@ -20,7 +21,7 @@ export async function pullThroughManifest(
   try {
     await ctx.proxy.pullThrough(name, reference);
   } catch (error) {
-    throw ociErrorOf(error);
+    throw ociErrorOf(error, 'manifest');
   }
 }
 
@@ -37,7 +38,7 @@ export async function pullThroughBlob(
   try {
     await proxy.pullBlob(name, digest);
   } catch (error) {
-    throw ociErrorOf(error);
+    throw ociErrorOf(error, 'blob');
   }
 }
 

@@ -205,7 +205,7 @@ describe('proxy projects in moat serve', () => {
     await answer.arrayBuffer();
   });
 
-  it('answers 502 naming UPSTREAM_UNAVAILABLE / UPSTREAM_INVALID, and 404 for what upstream lacks', async () => {
+  it('answers 404 naming UPSTREAM_UNAVAILABLE, 403 DENIED naming UPSTREAM_INVALID, 404 for what upstream lacks', async () => {
     await pushImage(upstream, 'library/flaky', '1');
     const pull = () =>
       fetch(`${server.url}/v2/hub/library/flaky/manifests/1`, {
@@ -214,14 +214,16 @@ describe('proxy projects in moat serve', () => {
     try {
       front.mode = 'down';
       const down = await pull();
-      expect(down.status).toBe(502);
+      expect(down.status).toBe(404);
       const downText = await down.text();
       expect(downText).toContain('UPSTREAM_UNAVAILABLE');
       expect(downText).not.toContain(upstream.password);
       front.mode = 'lie-blob';
       const lying = await pull();
-      expect(lying.status).toBe(502);
-      expect(await lying.text()).toContain('UPSTREAM_INVALID');
+      expect(lying.status).toBe(403);
+      const lyingText = await lying.text();
+      expect(lyingText).toContain('"DENIED"');
+      expect(lyingText).toContain('UPSTREAM_INVALID');
     } finally {
       front.mode = 'pass';
     }
