@@ -170,7 +170,7 @@ export async function startServer(
       ...(config.scan.onPush ? { scans } : {}),
       gate,
     };
-    context.proxy = openProxyService({ context, projects: proxies, log });
+    context.proxy = openProxyService({ context, projects: proxies, scans, log });
     registerV2(app, context);
     await startAdmission(app, { config, meta: stores.meta, gate: context.gate, scans });
 

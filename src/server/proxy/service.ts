@@ -15,7 +15,7 @@ import {
   type RegistryClientOptions,
 } from '../../registry-client/index.js';
 import type { RegistryContext } from '../context.js';
-import type { ProxyService } from '../gate-types.js';
+import type { ProxyService, ScanService } from '../gate-types.js';
 import { copyBlob } from './blob-copy.js';
 import { isUnavailable, upstreamError, UpstreamNotFound } from './errors.js';
 import { copyImage, type ImageCopyTarget, type ProxyLimits } from './image-copy.js';
@@ -37,6 +37,11 @@ export interface ProxyServiceOptions {
    */
   context: Pick<RegistryContext, 'blobs' | 'meta' | 'limits' | 'scans'>;
   projects: ProxyProjects;
+  /**
+   * Scans for what is pulled through, when they must run whatever `context.scans` says (scan on
+   * push may be off; foreign content is scanned all the same).
+   */
+  scans?: ScanService;
   /** Overrides of {@link defaultProxyLimits} (the registry's size limits apply as well). */
   limits?: Partial<Pick<ProxyLimits, 'maxIndexManifests' | 'maxBlobs' | 'maxImageBytes'>>;
   /** Registry client retries and timeouts toward upstreams (tests shorten them). */
@@ -109,7 +114,7 @@ export function openProxyService(options: ProxyServiceOptions): ProxyServiceWith
   }
 
   async function requestScan(repository: string, digest: string): Promise<void> {
-    const scans = stores.scans;
+    const scans = options.scans ?? stores.scans;
     if (scans === undefined) return;
     try {
       await scans.request(repository, digest);
