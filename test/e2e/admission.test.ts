@@ -499,7 +499,7 @@ describe('mutating webhook', () => {
 
 describe('proxy projects', () => {
   it('pulls an image of a proxy project through, scans and decides it, and pins it', async () => {
-    const token = await createToken(server.admin, 'admin', 'api:read,api:write');
+    const token = await createToken((args) => server.admin(args), 'admin', 'api:read,api:write');
     const created = await httpsCall(
       'POST',
       '/api/v1/projects',
