@@ -3,7 +3,8 @@
  * registry (the reference's host is one of Moat's names) are resolved in the metadata store
  * (`resolveTag`, `getManifest`); others through their registry with the registry client. A
  * reference naming a digest the registry does not hold, or whose content does not hash to it, is
- * refused with the reason. Tags of other registries are cached for the decision TTL (a moved tag
+ * refused with the reason. An image of a proxy project is pulled through first, as a pull would.
+ * Tags of other registries are cached for the decision TTL (a moved tag
  * is seen once the entry expires); Moat's own tags are read fresh each time (one indexed query).
  */
 import { createHash } from 'node:crypto';
@@ -12,6 +13,7 @@ import { isMoatError } from '../errors.js';
 import { parseDigest } from '../image/digest.js';
 import { parseReference, type ImageReference } from '../registry-client/reference.js';
 import { resolveImage, type RegistryAccess } from '../sign/oci/resolve.js';
+import type { ProxyService } from '../server/gate-types.js';
 import type { MetadataStore } from '../store/types.js';
 
 /** An image reference resolved to its digest. */
@@ -41,6 +43,8 @@ export interface ImageResolverOptions {
   hosts: () => readonly string[];
   /** Credentials and transport for other registries. */
   access?: RegistryAccess;
+  /** Proxy projects: an image of one is pulled through (and scanned) before it is resolved. */
+  proxy?: Pick<ProxyService, 'isProxied' | 'pullThrough'>;
   /** How long a tag of another registry stays resolved, ms. */
   tagTtlMs: number;
   /** Most cached tags of other registries. */
@@ -91,8 +95,13 @@ export class ImageResolver {
     image: string,
     reference: ImageReference,
   ): Promise<ResolvedImage | UnresolvedImage> {
-    const { meta } = this.options;
+    const { meta, proxy } = this.options;
     const name = `${reference.registry}/${reference.repository}`;
+    if (proxy !== undefined && (await proxy.isProxied(reference.repository))) {
+      // As a pull would: the tag re-resolved upstream, the manifest and its blobs stored and
+      // verified, a scan requested. Its errors (upstream down or lying) refuse the image.
+      await proxy.pullThrough(reference.repository, reference.digest ?? reference.tag ?? 'latest');
+    }
     const tagged =
       reference.tag !== undefined
         ? await meta.resolveTag(reference.repository, reference.tag)

@@ -28,7 +28,7 @@ import { checkImage, loadPolicyFile } from '../policy/index.js';
 import type { RegistryAccess } from '../sign/oci/resolve.js';
 import type { MetadataStore } from '../store/types.js';
 import type { ServeConfig } from './config.js';
-import type { GateService, ScanService } from './gate-types.js';
+import type { GateService, ProxyService, ScanService } from './gate-types.js';
 
 /** What the admission routes need. */
 export interface AdmissionOptions {
@@ -46,6 +46,8 @@ export interface AdmissionOptions {
   limits?: AdmissionLimits;
   /** Scan changes: a rescanned digest's cached decisions are dropped at once. */
   scans?: Pick<ScanService, 'onChange'>;
+  /** Proxy projects: their images are pulled through before they are resolved. */
+  proxy?: Pick<ProxyService, 'isProxied' | 'pullThrough'>;
 }
 
 /**
@@ -61,6 +63,7 @@ export async function startAdmission(
     meta: MetadataStore;
     gate?: Pick<GateService, 'decideStored'> | undefined;
     scans?: Pick<ScanService, 'onChange'> | undefined;
+    proxy?: Pick<ProxyService, 'isProxied' | 'pullThrough'> | undefined;
   },
 ): Promise<void> {
   const { config } = options;
@@ -69,6 +72,7 @@ export async function startAdmission(
     ...(options.gate !== undefined ? { gate: options.gate } : {}),
     meta: options.meta,
     ...(options.scans !== undefined ? { scans: options.scans } : {}),
+    ...(options.proxy !== undefined ? { proxy: options.proxy } : {}),
     policies,
     config,
     publicHosts: moatHosts(app, config),
@@ -121,6 +125,7 @@ export function registerAdmission(app: FastifyInstance, options: AdmissionOption
     meta: options.meta,
     hosts: options.publicHosts,
     ...(options.access !== undefined ? { access: options.access } : {}),
+    ...(options.proxy !== undefined ? { proxy: options.proxy } : {}),
     tagTtlMs: options.config.admission.cacheTtlMs,
   });
   const decider = new AdmissionDecider({

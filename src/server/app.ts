@@ -172,7 +172,13 @@ export async function startServer(
     };
     context.proxy = openProxyService({ context, projects: proxies, scans, log });
     registerV2(app, context);
-    await startAdmission(app, { config, meta: stores.meta, gate: context.gate, scans });
+    await startAdmission(app, {
+      config,
+      meta: stores.meta,
+      gate: context.gate,
+      scans,
+      proxy: context.proxy,
+    });
 
     let port: number;
     try {

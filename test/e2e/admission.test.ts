@@ -27,7 +27,7 @@ import { moat, type MoatRun } from './cli.js';
 import { startRegistry, type TestRegistry } from './registry-harness.js';
 import { requireTools } from './require-tools.js';
 import { buildUmociImage, makeWorkDir, Skopeo, taggedDescriptor } from './serve-clients.js';
-import { startMoatServe, type MoatServer } from './serve-harness.js';
+import { createToken, startMoatServe, type MoatServer } from './serve-harness.js';
 
 requireTools(['skopeo', 'umoci', 'kubectl', 'docker-registry']);
 
@@ -127,6 +127,16 @@ async function freePort(): Promise<number> {
 
 /** POSTs to the webhook as the API server does: HTTPS to the Service name, trusting the caBundle. */
 function callWebhook(path: string, body: unknown): Promise<Answer> {
+  return httpsCall('POST', path, body);
+}
+
+/** One HTTPS request to the server by its Service name, trusting only the generated CA. */
+function httpsCall(
+  method: string,
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   const payload = Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
   const port = Number(server.host.split(':')[1]);
   return new Promise((resolve, reject) => {
@@ -136,9 +146,13 @@ function callWebhook(path: string, body: unknown): Promise<Answer> {
         port,
         servername: serviceHost,
         ca: Buffer.from(caBundle, 'base64'),
-        method: 'POST',
+        method,
         path,
-        headers: { 'content-type': 'application/json', 'content-length': payload.length },
+        headers: {
+          ...headers,
+          'content-type': 'application/json',
+          'content-length': payload.length,
+        },
       },
       (response) => {
         const chunks: Buffer[] = [];
@@ -480,6 +494,39 @@ describe('mutating webhook', () => {
       reviewOfObject(patched as unknown as KubeObject),
     );
     expect(validated.body.response?.allowed).toBe(true);
+  });
+});
+
+describe('proxy projects', () => {
+  it('pulls an image of a proxy project through, scans and decides it, and pins it', async () => {
+    const token = await createToken((args) => server.admin(args), 'admin', 'api:read,api:write');
+    const created = await httpsCall(
+      'POST',
+      '/api/v1/projects',
+      { name: 'mirror', proxy: { url: `http://${partner.host}` } },
+      { authorization: `Bearer ${token}` },
+    );
+    expect(created.status).toBe(201);
+    // Never pulled before: the webhook pulls it through as the kubelet's pull would.
+    const image = `${moatHost}/mirror/partner/clean:1`;
+    const job = await kubectl(['create', 'job', 'mirrored', `--image=${image}`]);
+    const validated = await callWebhook('/admission/validate', reviewOfObject(job));
+    expect(validated.body.response).toMatchObject({ allowed: true });
+    const mutated = await callWebhook('/admission/mutate', reviewOfObject(job));
+    const operations = JSON.parse(
+      Buffer.from(mutated.body.response?.patch ?? '', 'base64').toString('utf8'),
+    ) as Record<string, unknown>[];
+    expect(operations.at(-1)).toMatchObject({ op: 'replace', value: `${image}@${digests.clean}` });
+
+    const vulnerable = await kubectl([
+      'create',
+      'job',
+      'mirrored-vulnerable',
+      `--image=${moatHost}/mirror/partner/vulnerable:1`,
+    ]);
+    const refused = await callWebhook('/admission/validate', reviewOfObject(vulnerable));
+    expect(refused.body.response?.allowed).toBe(false);
+    expect(refused.body.response?.status?.message).toContain('CVE-2021-44906');
   });
 });
 
