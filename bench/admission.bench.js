@@ -14,7 +14,9 @@
 //   over keep-alive connections, as many as are in flight.
 // - BENCH_ROUNDS rounds (default 3) alternate /healthz and /admission/validate phases of
 //   BENCH_SECONDS seconds (default 10) each; printed: p50, p99 and max of each target over all
-//   rounds, the p99 per round, and admission p99 / healthz p99.
+//   rounds, the p99 per round, admission p99 / healthz p99, and the server's own time per
+//   admission request (Fastify's responseTime in its request log), which leaves out the queueing
+//   a loaded machine adds in front of the server.
 // Runs against the built CLI: `npm run build && node bench/admission.bench.js` (BENCH_RATE, the
 // rate per second, default 200; BENCH_KEEP=1 keeps the work directory).
 import { execFileSync, spawn } from 'node:child_process';
@@ -106,9 +108,20 @@ async function startServer(host, configFile, dataDir, cacheDir) {
     {
       cwd: work,
       env,
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
+  // The server's own time per admission request, from its request log (Fastify's responseTime).
+  const serverLines = [];
+  let measuring = false;
+  let partial = '';
+  child.stdout.on('data', (chunk) => {
+    const lines = (partial + chunk.toString()).split('\n');
+    partial = lines.pop();
+    if (!measuring) return;
+    // Kept as text while measuring (parsing is left for later, off the measured path).
+    for (const line of lines) if (line.includes('"responseTime"')) serverLines.push(line);
+  });
   let stderr = '';
   await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`moat serve not ready:\n${stderr}`)), 60_000);
@@ -141,6 +154,14 @@ async function startServer(host, configFile, dataDir, cacheDir) {
   if (token === undefined) throw new Error('moat admin token create printed no token');
   return {
     token,
+    serverTimes: () =>
+      serverLines
+        .map((line) => JSON.parse(line))
+        .filter((e) => e.res?.statusCode === 200)
+        .map((e) => e.responseTime),
+    measure: (on) => {
+      measuring = on;
+    },
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve();
@@ -309,7 +330,9 @@ async function main() {
     const perRound = [];
     for (let round = 0; round < rounds; round++) {
       const health = await openLoop(agent, host, '/healthz', undefined, ok);
+      server.measure(true);
       const admission = await openLoop(agent, host, '/admission/validate', review, allowed);
+      server.measure(false);
       all.healthz.push(...health.latencies);
       all.admission.push(...admission.latencies);
       perRound.push({
@@ -335,6 +358,11 @@ async function main() {
     );
     console.log(
       `/admission/validate: p50 ${fmt(admission.p50)}  p99 ${fmt(admission.p99)}  max ${fmt(admission.max)}  (${all.admission.length} requests)`,
+    );
+    const serverTimes = server.serverTimes();
+    const inServer = summary(serverTimes);
+    console.log(
+      `/admission/validate in the server (request read to answer sent, its log): p50 ${fmt(inServer.p50)}  p99 ${fmt(inServer.p99)}  (${serverTimes.length} requests)`,
     );
     console.log(
       `cached decision p99 ${fmt(admission.p99)}: ${(admission.p99 / targetP99Ms).toFixed(2)} of the ${targetP99Ms} ms target (${admission.p99 <= targetP99Ms ? 'met' : 'NOT met'}); ratio to /healthz p99 ${(admission.p99 / health.p99).toFixed(2)}`,

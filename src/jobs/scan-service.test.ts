@@ -153,6 +153,6 @@ describe.each(['sqlite', 'postgres'] as const)('ScanService on %s', (engine) => 
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     expect(await states()).toEqual(['done', 'done']);
-    expect((await scans.get(died))?.attempts).toBe(1);
+    expect((await scans.get(died))?.attempts).toBe(2); // the killed run, then this one
   });
 });

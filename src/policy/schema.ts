@@ -25,8 +25,19 @@ function strict<T extends z.ZodRawShape>(shape: T, where: string) {
 const name = z.string().min(1).max(253);
 const text = (max: number) => z.string().min(1).max(max);
 
-/** The schema of a policy document under `limits`. */
-export function policySchema(limits: PolicyLimits) {
+const schemas = new WeakMap<PolicyLimits, ReturnType<typeof buildPolicySchema>>();
+
+/** The schema of a policy document under `limits` (built once per limits object). */
+export function policySchema(limits: PolicyLimits): ReturnType<typeof buildPolicySchema> {
+  let schema = schemas.get(limits);
+  if (schema === undefined) {
+    schema = buildPolicySchema(limits);
+    schemas.set(limits, schema);
+  }
+  return schema;
+}
+
+function buildPolicySchema(limits: PolicyLimits) {
   const list = <T extends z.ZodType>(item: T) => z.array(item).max(limits.maxListEntries);
   const identity = strict(
     {

@@ -232,7 +232,7 @@ export class PullGate {
       scan = await scans.request(image.repository, image.digest);
     if (scan.state !== 'done') {
       const timeoutMs = this.options.pendingTimeoutMs(policy);
-      scan = (await scans.waitFor(image.repository, image.digest, timeoutMs)) ?? scan;
+      scan = (await this.waitForResults(image, timeoutMs)) ?? scan;
     }
     if (scan.state !== 'done')
       throw scanUnavailable(image.repository, image.digest, scan.state, scan.error);

@@ -134,8 +134,9 @@ export async function insertScanIfAbsent(
 }
 
 /**
- * Puts a `failed` scan, or a `running` one not touched since `staleBefore` (its process died),
- * back to `pending` in `repository`; true when it did.
+ * Puts a `failed` scan (its attempts start over), or a `running` one not touched since
+ * `staleBefore` (its process died; its attempts count on), back to `pending` in `repository`;
+ * true when it did.
  */
 export async function requeueScan(
   database: StoreDatabase,
@@ -147,7 +148,13 @@ export async function requeueScan(
   const result = await database.writeOne((db) =>
     db
       .updateTable('artifact_scans')
-      .set({ state: 'pending', repository, error: null, attempts: 0, updated_at: now })
+      .set((eb) => ({
+        state: 'pending',
+        repository,
+        error: null,
+        attempts: eb.case().when('state', '=', 'failed').then(0).else(eb.ref('attempts')).end(),
+        updated_at: now,
+      }))
       .where('digest', '=', digest)
       .where((eb) =>
         eb.or([
