@@ -276,6 +276,23 @@ describe('limits on what a pull-through brings in', () => {
     });
   });
 
+  it('undoes a half-copied index: the platform manifest stored first is removed again', async () => {
+    // Each platform image is ~4.3 KB: the first fits the budget, the second does not.
+    down = await openDownstream({ limits: { maxImageBytes: 6000 } });
+    await attach(down);
+    const index = await pushIndex(upstream, 'library/half', '1', ['amd64', 'arm64']);
+    await expect(down.service.pullThrough('proxy/library/half', '1')).rejects.toMatchObject({
+      code: 'LIMIT_EXCEEDED',
+    });
+    expect(
+      await holds(down, 'proxy/library/half', [
+        index.digest,
+        ...index.children.map((c) => c.digest),
+        ...index.blobs,
+      ]),
+    ).toEqual({ tags: [], manifests: [], blobs: [] });
+  });
+
   it('refuses an index listing more platform manifests than allowed', async () => {
     down = await openDownstream({ limits: { maxIndexManifests: 1 } });
     await attach(down);
