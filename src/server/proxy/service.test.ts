@@ -45,11 +45,11 @@ async function holds(target: Downstream, repository: string, digests: string[]) 
   return { tags, manifests, blobs };
 }
 
-describe('proxy pull-through against a real upstream', () => {
+describe.each(['sqlite + fs', 'postgres + s3'] as const)('proxy pull-through on %s', (backend) => {
   beforeEach(async () => {
     front.mode = 'pass';
     front.requests.length = 0;
-    down = await openDownstream();
+    down = await openDownstream({ backend });
     await attach(down);
   });
   afterEach(() => down.close());
