@@ -174,6 +174,11 @@ const vectors = [
   'CVSS:3.1/AV:L/AC:H/PR:H/UI:R/S:U/C:L/I:N/A:N',
 ];
 
+/** A version after `version` that every ecosystem here reads: the last number plus one. */
+function fixedAfter(version) {
+  return version.replace(/(\d+)([^\d]*)$/, (_, n, rest) => `${Number(n) + 1}${rest}`);
+}
+
 /** One advisory for every fourth package of each ecosystem, half of them fixed; then unrelated ones. */
 function records() {
   const all = [];
@@ -198,7 +203,7 @@ function records() {
     for (let i = 0; i < counts[type]; i += 4) {
       const events =
         (i / 4) % 2 === 0
-          ? [{ introduced: '0' }, { fixed: `${installed(i)}.1` }]
+          ? [{ introduced: '0' }, { fixed: fixedAfter(installed(i)) }]
           : [{ introduced: '0' }];
       add(`BENCH-${type.toUpperCase()}-${i}`, ecosystem, name(i), events, i / 4);
     }

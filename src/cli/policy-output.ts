@@ -11,7 +11,7 @@ export const decisionFormats = ['table', 'json', 'policyreport'] as const;
 /** One of {@link decisionFormats}. */
 export type DecisionFormat = (typeof decisionFormats)[number];
 
-/** Renders `decision`; `warnings` (the scan's) are listed under the table. */
+/** Renders `decision`; the table counts the scan's `warnings` under it. */
 export function renderDecision(
   decision: Decision,
   format: DecisionFormat,
@@ -59,7 +59,12 @@ function table(decision: Decision, warnings: readonly string[]): string {
     ...rows.map(line),
     '',
     verdict,
-    ...warnings.map((w) => `warning: ${w}`),
+    // The warnings themselves went to stderr as they arose (as with moat scan's table).
+    ...(warnings.length > 0
+      ? [
+          `${warnings.length} scan warning${warnings.length === 1 ? '' : 's'} (on stderr unless --quiet)`,
+        ]
+      : []),
     '',
   ].join('\n');
 }
