@@ -180,6 +180,18 @@ describe('/api/v1 scans: scan on push, results per artifact, the signing key', (
     expect((await api(scanPath(`sha256:${'0'.repeat(64)}`), adminToken)).status).toBe(404);
   });
 
+  it('names a deeper repository URL-encoded inside its project', async () => {
+    const registry = new RegistryClient({
+      host,
+      credentials: { username: 'admin', password: adminToken },
+    });
+    const nested = await pushLayout(registry, join(dir, 'layout'), 'team/tools/build', '1.0');
+    const answer = await api(scanPath(nested, 'tools%2Fbuild'), adminToken);
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.text)).toMatchObject({ digest: nested });
+    expect((await api(scanPath(nested, 'tools'), adminToken)).status).toBe(404);
+  });
+
   it('a scan request on a scanned artifact keeps its result', async () => {
     const requested = await api(scanPath(digest), adminToken, 'POST');
     expect(requested.status).toBe(202);
