@@ -161,6 +161,14 @@ describe('moat policy check', () => {
     expect(absent.stderr).toContain('nope.yaml: cannot read the policy');
   });
 
+  test('a huge policy file is refused, exit 2, read no further than the limit', async () => {
+    const path = join(dir, 'huge.yaml');
+    await writeFile(path, `${policyYaml(noCritical)}#${'x'.repeat(1024 * 1024)}\n`);
+    const run = await runInProcess(['policy', 'check', target, '--policy', path]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(`moat: ${path}: the policy is larger than the limit of 262144 bytes\n`);
+  });
+
   test('a runaway expression is an error result: denied, exit 3, at once', async () => {
     const run = await check(
       "- name: runaway\n  expression: '[1,2,3,4,5,6,7,8,9,10].all(a, [1,2,3,4,5,6,7,8,9,10].all(b, [1,2,3,4,5,6,7,8,9,10].all(c, [1,2,3,4,5,6,7,8,9,10].all(d, [1,2,3,4,5,6,7,8,9,10].all(e, [1,2,3,4,5,6,7,8,9,10].all(f, a+b+c+d+e+f > 0))))))'",

@@ -108,6 +108,7 @@ function runCheck(program: RuleProgram, context: EvaluationContext, now: Date): 
       return checkMaxSeverity(rule.maxSeverity ?? { severity: 'UNKNOWN' }, input);
     case 'requireSignatures':
       return checkSignatures(
+        rule.name,
         rule.requireSignatures ?? {},
         program.verifications,
         context.hints,

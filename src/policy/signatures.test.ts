@@ -100,6 +100,38 @@ describe('keyless requirements', () => {
   });
 });
 
+describe('attribution', () => {
+  test('a signature counts only for the rules whose own verification accepted it', async () => {
+    const otherRoot = join(
+      process.cwd(),
+      'test/fixtures/sigstore-conformance/bundle-verify/bundle-with-sct-with-extensions/trusted_root.json',
+    );
+    const identity = '{subject: release@example.com, issuer: https://accounts.example.com}';
+    const rules = [
+      `- name: root-a\n  requireSignatures: {trustedRoot: ${trustedRoot}, keyless: [${identity}]}`,
+      `- name: root-b\n  requireSignatures: {trustedRoot: ${otherRoot}, keyless: [${identity}]}`,
+    ].join('\n');
+    const policy = await parsePolicy(policyYaml(rules), 'policy.yaml', { allowFiles: true });
+    const rootA = policy.verifications.get('root-a')?.trustedRoot;
+    // Same identity under both rules, but only root A's verification accepts the signature.
+    const source: SignatureSource = {
+      verifySignatures: (verification) =>
+        Promise.resolve(
+          verification.trustedRoot === rootA
+            ? [signedBy('release@example.com', 'https://accounts.example.com')]
+            : [],
+        ),
+      verifyAttestations: () => Promise.resolve([]),
+    };
+    const gathered = await gatherSignatures(policy, source);
+    const decision = await evaluatePolicy(policy, { ...inputWith(), ...gathered });
+    expect(decision.results.map((r) => [r.rule, r.outcome])).toEqual([
+      ['root-a', 'pass'],
+      ['root-b', 'fail'],
+    ]);
+  });
+});
+
 describe('unreadable signatures', () => {
   test('a source that fails makes the rule an error that denies, naming why', async () => {
     const policy = await parsePolicy(policyYaml(keylessRule), 'policy.yaml', { allowFiles: true });

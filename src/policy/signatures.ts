@@ -6,6 +6,7 @@
  */
 import type { RegistryAccess } from '../sign/oci/index.js';
 import type { VerifiedSignature } from '../sign/types.js';
+import { recordVerifiedFor } from './checks/signatures.js';
 import { programOf } from './program.js';
 import type { CompiledPolicy, SignatureSource } from './types.js';
 
@@ -30,11 +31,14 @@ export async function gatherSignatures(
   const signatures = new Map<string, VerifiedSignature>();
   const attestations = new Map<string, VerifiedSignature>();
   const errors = new Map<string, string>();
-  const keep = (into: Map<string, VerifiedSignature>, found: VerifiedSignature[]) => {
+  const keep = (into: Map<string, VerifiedSignature>, found: VerifiedSignature[], rule: string) => {
     for (const signature of found) {
-      // The same stored signature verified under two rules is one signature (first signer kept).
+      // The same stored signature verified under two rules is one signature, which counts for
+      // each rule whose own verification accepted it.
       const key = `${signature.kind} ${signature.format} ${signature.source}`;
-      if (!into.has(key)) into.set(key, signature);
+      const kept = into.get(key) ?? signature;
+      into.set(key, kept);
+      recordVerifiedFor(kept, rule);
     }
   };
   for (const program of programOf(policy)) {
@@ -42,9 +46,13 @@ export async function gatherSignatures(
     if (requirement === undefined) continue;
     try {
       for (const verification of program.verifications) {
-        keep(signatures, await source.verifySignatures(verification));
+        keep(signatures, await source.verifySignatures(verification), program.rule.name);
         for (const wanted of requirement.attestations ?? []) {
-          keep(attestations, await source.verifyAttestations(verification, wanted.type));
+          keep(
+            attestations,
+            await source.verifyAttestations(verification, wanted.type),
+            program.rule.name,
+          );
         }
       }
     } catch (error) {

@@ -47,7 +47,7 @@ beforeAll(async () => {
   const cacheDir = join(dir, 'cache');
   await writeScanDb(cacheDir);
   server = await startMoatServe({ env: { MOAT_CACHE_DIR: cacheDir, MOAT_OFFLINE: 'true' } });
-  api = await createToken(server.admin, 'admin', 'api:read,api:write');
+  api = await createToken((args) => server.admin(args), 'admin', 'api:read,api:write');
   await skopeo.login(upstream.host, upstreamCredentials);
   await skopeo.login(server.host, server.credentials);
   await writeScanImage(join(dir, 'layout'));

@@ -11,17 +11,34 @@ import { matchIdentity } from '../../sign/verify/identity.js';
 import type { PolicyInput, SignatureRequirement } from '../types.js';
 import { passed, type CheckOutcome } from './outcome.js';
 
+/**
+ * The rules whose own verification accepted a signature, as gatherSignatures found it: exact,
+ * where signer matching cannot tell two rules with the same identity but different trusted roots
+ * apart. Signatures that did not come through gatherSignatures (a copy, a test's) are matched by
+ * signer.
+ */
+const verifiedFor = new WeakMap<VerifiedSignature, Set<string>>();
+
+/** Records that `rule`'s verification accepted `signature`. */
+export function recordVerifiedFor(signature: VerifiedSignature, rule: string): void {
+  const rules = verifiedFor.get(signature) ?? new Set<string>();
+  rules.add(rule);
+  verifiedFor.set(signature, rules);
+}
+
 /** Key source → key fingerprint, over every key of the policy (sources name keys in signers). */
 export type KeyHints = ReadonlyMap<string, string>;
 
 /** Runs the check for one rule. */
 export function checkSignatures(
+  rule: string,
   requirement: SignatureRequirement,
   verifications: readonly VerificationPolicy[],
   hints: KeyHints,
   input: PolicyInput,
 ): CheckOutcome {
-  const mine = (signature: VerifiedSignature) => signedByOneOf(signature, verifications, hints);
+  const mine = (signature: VerifiedSignature) =>
+    verifiedFor.get(signature)?.has(rule) ?? signedByOneOf(signature, verifications, hints);
   const minimum = requirement.minimum ?? 1;
   const signatures = unique(input.signatures.filter(mine));
   if (signatures.length < minimum) {

@@ -127,6 +127,18 @@ describe('proxy projects in moat serve', () => {
     }
   });
 
+  it('documents proxy in the OpenAPI document of POST /projects', async () => {
+    const document = (await call('GET', '/api/v1/openapi.json')).json as {
+      paths: Record<string, Record<string, { requestBody?: unknown; responses?: unknown }>>;
+    };
+    const create = JSON.stringify(
+      document.paths['/api/v1/projects']?.['post'] ?? document.paths['/projects']?.['post'],
+    );
+    expect(create).toContain('"proxy"');
+    expect(create).toContain('"credentials"');
+    expect(create).toContain('"password"');
+  });
+
   it.each([
     ['ftp://127.0.0.1:21', 'must be http or https'],
     ['http://user:pw@127.0.0.1:5000', 'must not carry credentials'],

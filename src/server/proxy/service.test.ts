@@ -45,11 +45,11 @@ async function holds(target: Downstream, repository: string, digests: string[]) 
   return { tags, manifests, blobs };
 }
 
-describe('proxy pull-through against a real upstream', () => {
+describe.each(['sqlite + fs', 'postgres + s3'] as const)('proxy pull-through on %s', (backend) => {
   beforeEach(async () => {
     front.mode = 'pass';
     front.requests.length = 0;
-    down = await openDownstream();
+    down = await openDownstream({ backend });
     await attach(down);
   });
   afterEach(() => down.close());
@@ -274,6 +274,23 @@ describe('limits on what a pull-through brings in', () => {
     await expect(down.service.pullThrough('proxy/library/big', '1')).rejects.toMatchObject({
       code: 'LIMIT_EXCEEDED',
     });
+  });
+
+  it('undoes a half-copied index: the platform manifest stored first is removed again', async () => {
+    // Each platform image is ~4.3 KB: the first fits the budget, the second does not.
+    down = await openDownstream({ limits: { maxImageBytes: 6000 } });
+    await attach(down);
+    const index = await pushIndex(upstream, 'library/half', '1', ['amd64', 'arm64']);
+    await expect(down.service.pullThrough('proxy/library/half', '1')).rejects.toMatchObject({
+      code: 'LIMIT_EXCEEDED',
+    });
+    expect(
+      await holds(down, 'proxy/library/half', [
+        index.digest,
+        ...index.children.map((c) => c.digest),
+        ...index.blobs,
+      ]),
+    ).toEqual({ tags: [], manifests: [], blobs: [] });
   });
 
   it('refuses an index listing more platform manifests than allowed', async () => {

@@ -19,6 +19,8 @@ import {
 } from '../../../../test/conformance/registry-harness.js';
 import { openSecretBox } from '../../../auth/secrets/box.js';
 import type { SecretBox } from '../../../auth/model.js';
+import { startS3rver } from '../../../store/blobs/__fixtures__/s3rver.js';
+import { createTestDatabase } from '../../../store/metadata/test-database.js';
 import { openStores, type OpenStores } from '../../../store/open.js';
 import type { ScanRecord, ScanService } from '../../gate-types.js';
 import { openProxyService, type ProxyServiceOptions } from '../service.js';
@@ -227,14 +229,25 @@ export interface Downstream {
   close(): Promise<void>;
 }
 
-/** Opens empty stores (SQLite + filesystem) and the proxy service over them. */
+/** The downstream's stores: the embedded default or the scale-out pair. */
+export type DownstreamBackend = 'sqlite + fs' | 'postgres + s3';
+
+/** Opens empty stores and the proxy service over them. */
 export async function openDownstream(
-  options: Pick<ProxyServiceOptions, 'limits'> & { maxManifestBytes?: number } = {},
+  options: Pick<ProxyServiceOptions, 'limits'> & {
+    maxManifestBytes?: number;
+    backend?: DownstreamBackend;
+  } = {},
 ): Promise<Downstream> {
   const dir = await mkdtemp(join(tmpdir(), 'moat-proxy-'));
+  const scaleOut = options.backend === 'postgres + s3';
+  const database = scaleOut ? await createTestDatabase() : undefined;
+  const s3 = scaleOut ? await startS3rver() : undefined;
   const stores = await openStores({
-    metadata: { kind: 'sqlite', path: join(dir, 'moat.db') },
-    blobs: { kind: 'fs', root: join(dir, 'blobs') },
+    metadata: database
+      ? { kind: 'postgres', url: database.url }
+      : { kind: 'sqlite', path: join(dir, 'moat.db') },
+    blobs: s3 ? s3.config('moat/') : { kind: 'fs', root: join(dir, 'blobs') },
   });
   const secrets = await openSecretBox({
     database: stores.database,
@@ -268,6 +281,8 @@ export async function openDownstream(
     service,
     close: async () => {
       await stores.close();
+      await database?.drop();
+      await s3?.stop();
       await rm(dir, { recursive: true, force: true });
     },
   };
