@@ -8,6 +8,7 @@ import {
   openDownstream,
   pushImage,
   pushIndex,
+  pushScanImage,
   startHostileFront,
   type Downstream,
   type HostileFront,
@@ -54,8 +55,8 @@ describe.each(['sqlite + fs', 'postgres + s3'] as const)('proxy pull-through on 
   });
   afterEach(() => down.close());
 
-  it('pulls an image by tag: manifest, tag and every blob stored byte for byte; one scan requested', async () => {
-    const image = await pushImage(upstream, 'library/app', '1');
+  it('pulls an image by tag: manifest, tag and every blob stored byte for byte; scanned once', async () => {
+    const image = await pushScanImage(upstream, 'library/app', '1');
     expect(await down.service.isProxied('proxy/library/app')).toBe(true);
     expect(await down.service.isProxied('other/library/app')).toBe(false);
     const { digest } = await down.service.pullThrough('proxy/library/app', '1');
@@ -72,7 +73,10 @@ describe.each(['sqlite + fs', 'postgres + s3'] as const)('proxy pull-through on 
       for await (const chunk of await down.stores.blobs.open(blob)) chunks.push(chunk as Buffer);
       expect(Buffer.concat(chunks).equals(upstreamBytes)).toBe(true);
     }
-    expect(down.scans.requested).toEqual([`proxy/library/app@${digest}`]);
+    expect(await down.scanned()).toEqual([`proxy/library/app@${digest}`]);
+    const scan = await down.scans.waitFor('proxy/library/app', digest, 30_000);
+    expect(scan).toMatchObject({ digest, repository: 'proxy/library/app', state: 'done' });
+    expect(scan?.summary).toEqual({ CRITICAL: 1, HIGH: 1, MEDIUM: 1, LOW: 1, UNKNOWN: 0 });
   });
 
   it('serves a stored digest without asking upstream, and a stored tag when upstream is down', async () => {
@@ -88,7 +92,11 @@ describe.each(['sqlite + fs', 'postgres + s3'] as const)('proxy pull-through on 
       digest: image.digest,
     });
     expect(front.count('HEAD', '/manifests/v1')).toBeGreaterThan(0);
-    expect(down.scans.requested).toHaveLength(1);
+    expect(await down.scanned()).toEqual([`proxy/library/cached@${image.digest}`]);
+    expect(await down.scans.get(image.digest)).toMatchObject({
+      digest: image.digest,
+      repository: 'proxy/library/cached',
+    });
   });
 
   it('re-resolves a tag upstream: a moved tag is pulled again and scanned', async () => {
@@ -106,10 +114,15 @@ describe.each(['sqlite + fs', 'postgres + s3'] as const)('proxy pull-through on 
       second.digest,
     );
     expect(await down.stores.meta.resolveTag('proxy/library/moving', 'latest')).toBe(second.digest);
-    expect(down.scans.requested).toEqual([
-      `proxy/library/moving@${first.digest}`,
-      `proxy/library/moving@${second.digest}`,
-    ]);
+    expect(await down.scanned()).toEqual(
+      [`proxy/library/moving@${first.digest}`, `proxy/library/moving@${second.digest}`].sort(),
+    );
+    for (const { digest } of [first, second]) {
+      expect(await down.scans.get(digest)).toMatchObject({
+        digest,
+        repository: 'proxy/library/moving',
+      });
+    }
   });
 
   it('pulls an index with every platform manifest and their blobs', async () => {
@@ -135,7 +148,11 @@ describe.each(['sqlite + fs', 'postgres + s3'] as const)('proxy pull-through on 
     expect(new Set(results.map((r) => r.digest))).toEqual(new Set([image.digest]));
     expect(front.count('GET', '/v2/library/busy/manifests/1')).toBe(1);
     for (const blob of image.blobs) expect(front.count('GET', `/blobs/${blob}`)).toBe(1);
-    expect(down.scans.requested).toHaveLength(1);
+    expect(await down.scanned()).toEqual([`proxy/library/busy@${image.digest}`]);
+    expect(await down.scans.get(image.digest)).toMatchObject({
+      digest: image.digest,
+      repository: 'proxy/library/busy',
+    });
   });
 
   it('fetches a blob asked for without its manifest, verified', async () => {
@@ -204,7 +221,8 @@ describe('an upstream that is down, lies, or is not there', () => {
     expect((error as Error).message).not.toContain(upstream.password);
     const held = await holds(down, `proxy/library/${mode}`, [image.digest, ...image.blobs]);
     expect(held).toEqual({ tags: [], manifests: [], blobs: [] });
-    expect(down.scans.requested).toEqual([]);
+    expect(await down.scans.get(image.digest)).toBeUndefined();
+    expect(await down.scanned()).toEqual([]);
     if (mode === 'lie-tag-digest') {
       // By digest the bytes are checked against the digest asked for: the lie does not matter.
       expect(await down.service.pullThrough(`proxy/library/${mode}`, image.digest)).toEqual({
@@ -265,15 +283,19 @@ describe('limits on what a pull-through brings in', () => {
       manifests: [],
       blobs: [],
     });
+    expect(await down.scans.get(image.digest)).toBeUndefined();
+    expect(await down.scanned()).toEqual([]);
   });
 
   it('refuses an image larger than the byte budget', async () => {
     down = await openDownstream({ limits: { maxImageBytes: 10_000 } });
     await attach(down);
-    await pushImage(upstream, 'library/big', '1', { layers: 3, layerBytes: 4096 });
+    const image = await pushImage(upstream, 'library/big', '1', { layers: 3, layerBytes: 4096 });
     await expect(down.service.pullThrough('proxy/library/big', '1')).rejects.toMatchObject({
       code: 'LIMIT_EXCEEDED',
     });
+    expect(await down.scans.get(image.digest)).toBeUndefined();
+    expect(await down.scanned()).toEqual([]);
   });
 
   it('undoes a half-copied index: the platform manifest stored first is removed again', async () => {
@@ -291,23 +313,31 @@ describe('limits on what a pull-through brings in', () => {
         ...index.blobs,
       ]),
     ).toEqual({ tags: [], manifests: [], blobs: [] });
+    for (const digest of [index.digest, ...index.children.map((c) => c.digest)]) {
+      expect(await down.scans.get(digest)).toBeUndefined();
+    }
+    expect(await down.scanned()).toEqual([]);
   });
 
   it('refuses an index listing more platform manifests than allowed', async () => {
     down = await openDownstream({ limits: { maxIndexManifests: 1 } });
     await attach(down);
-    await pushIndex(upstream, 'library/wide', '1', ['amd64', 'arm64']);
+    const index = await pushIndex(upstream, 'library/wide', '1', ['amd64', 'arm64']);
     await expect(down.service.pullThrough('proxy/library/wide', '1')).rejects.toMatchObject({
       code: 'LIMIT_EXCEEDED',
     });
+    expect(await down.scans.get(index.digest)).toBeUndefined();
+    expect(await down.scanned()).toEqual([]);
   });
 
   it('refuses a manifest over the manifest size limit as UPSTREAM_INVALID', async () => {
     down = await openDownstream({ maxManifestBytes: 200 });
     await attach(down);
-    await pushImage(upstream, 'library/fat', '1', { layers: 4 });
+    const image = await pushImage(upstream, 'library/fat', '1', { layers: 4 });
     await expect(down.service.pullThrough('proxy/library/fat', '1')).rejects.toMatchObject({
       code: 'UPSTREAM_INVALID',
     });
+    expect(await down.scans.get(image.digest)).toBeUndefined();
+    expect(await down.scanned()).toEqual([]);
   });
 });

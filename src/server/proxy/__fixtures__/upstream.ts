@@ -1,11 +1,13 @@
 /**
  * Test upstreams for the proxy: Moat's own registry in-process (`startTestRegistry`) with images
- * built by code, behind a small HTTP front that counts requests and can turn hostile — down,
- * lying about manifest or blob bytes, or sending a tag's digest that does not match — and a
- * downstream: real stores, a real secret box, the proxy settings and the service.
+ * built by code (or the scan fixture image), behind a small HTTP front that counts requests and
+ * can turn hostile — down, lying about manifest or blob bytes, or sending a tag's digest that
+ * does not match — and a downstream: real stores, a real secret box and audit log, real scanning
+ * (in-process queue, internal registry, signing key, the scan fixtures' vulnerability database),
+ * the proxy settings and the service.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,12 +19,14 @@ import {
   sha256,
   type TestRegistry,
 } from '../../../../test/conformance/registry-harness.js';
+import { writeScanDb, writeScanImage } from '../../../__fixtures__/scan-image.js';
+import { openAuditLog } from '../../../auth/audit/log.js';
 import { openSecretBox } from '../../../auth/secrets/box.js';
 import type { SecretBox } from '../../../auth/model.js';
+import { openScanning, type Scanning } from '../../../jobs/scan-open.js';
 import { startS3rver } from '../../../store/blobs/__fixtures__/s3rver.js';
 import { createTestDatabase } from '../../../store/metadata/test-database.js';
 import { openStores, type OpenStores } from '../../../store/open.js';
-import type { ScanRecord, ScanService } from '../../gate-types.js';
 import { openProxyService, type ProxyServiceOptions } from '../service.js';
 import { proxyProjects, type ProxyProjects } from '../upstream.js';
 
@@ -113,6 +117,43 @@ export async function pushIndex(
   };
 }
 
+/**
+ * Pushes the scan fixture image (`src/__fixtures__/scan-image.ts`: lodash, minimist, requests)
+ * under `repository:tag`; scanned against the fixtures' database it has one finding of each
+ * severity CRITICAL, HIGH, MEDIUM and LOW.
+ */
+export async function pushScanImage(
+  registry: TestRegistry,
+  repository: string,
+  tag: string,
+): Promise<PushedImage> {
+  const dir = await mkdtemp(join(tmpdir(), 'moat-proxy-scan-image-'));
+  try {
+    await writeScanImage(dir);
+    const blob = (digest: string) => readFile(join(dir, 'blobs', ...digest.split(':')));
+    const index = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')) as {
+      manifests: { digest: string; mediaType: string }[];
+    };
+    const top = index.manifests[0];
+    if (top === undefined) throw new Error('the scan fixture layout holds no image');
+    const manifest = await blob(top.digest);
+    const document = JSON.parse(manifest.toString('utf8')) as {
+      config: { digest: string };
+      layers: { digest: string }[];
+    };
+    const blobs = [document.config.digest, ...document.layers.map((l) => l.digest)];
+    for (const digest of blobs) {
+      const pushed = await pushBlob(registry, repository, { content: await blob(digest), digest });
+      if (pushed.status !== 201) throw new Error(`blob push: ${pushed.status}`);
+    }
+    const put = await pushManifest(registry, repository, tag, manifest, top.mediaType);
+    if (put.status !== 201) throw new Error(`manifest push: ${put.status}`);
+    return { digest: top.digest, manifest, blobs };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 /** How the front answers. */
 export type FrontMode =
   'pass' | 'down' | 'lie-manifest' | 'lie-blob' | 'short-blob' | 'lie-tag-digest';
@@ -196,35 +237,16 @@ async function relay(
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
-/** A ScanService that only records the requests it is given (the proxy's side of the seam). */
-export function recordingScans(): ScanService & { requested: string[] } {
-  const requested: string[] = [];
-  const record = (repository: string, digest: string): ScanRecord => ({
-    digest,
-    repository,
-    state: 'pending',
-    attempts: 0,
-  });
-  return {
-    requested,
-    request(repository, digest) {
-      requested.push(`${repository}@${digest}`);
-      return Promise.resolve(record(repository, digest));
-    },
-    get: () => Promise.resolve(undefined),
-    result: () => Promise.resolve(undefined),
-    waitFor: () => Promise.resolve(undefined),
-    onChange: () => () => undefined,
-  };
-}
-
 /** A downstream registry's stores with the proxy service over them. */
 export interface Downstream {
   stores: OpenStores;
   secrets: SecretBox;
   context: ProxyServiceOptions['context'];
   projects: ProxyProjects;
-  scans: ReturnType<typeof recordingScans>;
+  /** The real scan service, running the scans the proxy requests on this process. */
+  scans: Scanning['scans'];
+  /** `repository@digest` of every scan recorded (`artifact_scans`), sorted. */
+  scanned(): Promise<string[]>;
   service: ReturnType<typeof openProxyService>;
   close(): Promise<void>;
 }
@@ -253,17 +275,29 @@ export async function openDownstream(
     database: stores.database,
     masterKey: randomBytes(32).toString('hex'),
   });
-  const scans = recordingScans();
+  const audit = await openAuditLog({ database: stores.database, secrets });
+  const limits = {
+    maxManifestBytes: options.maxManifestBytes ?? 4 * 1024 * 1024,
+    maxBlobBytes: 64 * 1024 * 1024,
+    uploadTtlMs: 60 * 60_000,
+    maxPageSize: 1000,
+  };
+  const cacheDir = join(dir, 'cache');
+  await writeScanDb(cacheDir);
+  const scanning = await openScanning({
+    config: { jobs: { concurrency: 2 }, scan: { onPush: true, cacheDir, offline: true }, limits },
+    stores,
+    audit,
+    secrets,
+    log: { info: () => undefined, warn: () => undefined },
+    version: 'test',
+    timings: { backoffMs: 10, dbWatchMs: 0 },
+  });
   const context: ProxyServiceOptions['context'] = {
     meta: stores.meta,
     blobs: stores.blobs,
-    scans,
-    limits: {
-      maxManifestBytes: options.maxManifestBytes ?? 4 * 1024 * 1024,
-      maxBlobBytes: 64 * 1024 * 1024,
-      uploadTtlMs: 60 * 60_000,
-      maxPageSize: 1000,
-    },
+    scans: scanning.scans,
+    limits,
   };
   const projects = proxyProjects(stores.database, secrets);
   const service = openProxyService({
@@ -277,9 +311,17 @@ export async function openDownstream(
     secrets,
     context,
     projects,
-    scans,
+    scans: scanning.scans,
+    scanned: async () => {
+      const rows = await stores.database.read((db) =>
+        db.selectFrom('artifact_scans').select(['repository', 'digest']).execute(),
+      );
+      return rows.map((r) => `${r.repository}@${r.digest}`).sort();
+    },
     service,
     close: async () => {
+      await scanning.close(10_000);
+      await audit.flush();
       await stores.close();
       await database?.drop();
       await s3?.stop();
