@@ -1,32 +1,51 @@
 /**
  * The certificates of the webhook: a CA generated for this installation (its certificate is the
  * webhooks' `caBundle`) and the serving certificate it signs for the Service's DNS names, both
- * ECDSA P-256 with SHA-256, written as DER by `der.ts` and signed with `node:crypto`. The API
- * server (Go's crypto/x509) checks the serving certificate's subjectAltName, never its CN.
+ * ECDSA P-256 with SHA-256. The structures are `@peculiar/asn1-x509`'s (RFC 5280 ASN.1 schemas,
+ * DER by `@peculiar/asn1-schema`); keys and signatures are `node:crypto`'s, so generation stays
+ * synchronous and needs no WebCrypto provider or Reflect polyfill. The API server (Go's
+ * crypto/x509) checks the serving certificate's subjectAltName, never its CN.
  */
 import {
   createHash,
-  createPublicKey,
   generateKeyPairSync,
   randomBytes,
   sign,
+  X509Certificate,
   type KeyObject,
 } from 'node:crypto';
 
+import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import {
-  bits,
-  boolean,
-  explicit,
-  integer,
-  octets,
-  oid,
-  sequence,
-  set,
-  tlv,
-  time,
-  utf8,
-  type Der,
-} from './der.js';
+  AlgorithmIdentifier,
+  AttributeTypeAndValue,
+  AttributeValue,
+  AuthorityKeyIdentifier,
+  BasicConstraints,
+  Certificate,
+  ExtendedKeyUsage,
+  Extension,
+  Extensions,
+  GeneralName,
+  id_ce_authorityKeyIdentifier,
+  id_ce_basicConstraints,
+  id_ce_extKeyUsage,
+  id_ce_keyUsage,
+  id_ce_subjectAltName,
+  id_ce_subjectKeyIdentifier,
+  id_kp_serverAuth,
+  KeyIdentifier,
+  KeyUsage,
+  KeyUsageFlags,
+  Name,
+  RelativeDistinguishedName,
+  SubjectAlternativeName,
+  SubjectKeyIdentifier,
+  SubjectPublicKeyInfo,
+  TBSCertificate,
+  Validity,
+  Version,
+} from '@peculiar/asn1-x509';
 
 /** A generated certificate authority and the serving certificate it signed, all PEM. */
 export interface WebhookCertificates {
@@ -46,72 +65,77 @@ export interface CertificateOptions {
   now?: Date;
 }
 
-const oids = {
-  ecdsaWithSha256: '1.2.840.10045.4.3.2',
-  commonName: '2.5.4.3',
-  organization: '2.5.4.10',
-  basicConstraints: '2.5.29.19',
-  keyUsage: '2.5.29.15',
-  extKeyUsage: '2.5.29.37',
-  subjectAltName: '2.5.29.17',
-  subjectKeyIdentifier: '2.5.29.14',
-  authorityKeyIdentifier: '2.5.29.35',
-  serverAuth: '1.3.6.1.5.5.7.3.1',
-};
+const ecdsaWithSha256 = '1.2.840.10045.4.3.2';
+const commonName = '2.5.4.3';
+const organization = '2.5.4.10';
 
 const dayMs = 86_400_000;
 
-function name(commonName: string): Der {
-  return sequence(
-    set(sequence(oid(oids.organization), utf8('moat'))),
-    set(sequence(oid(oids.commonName), utf8(commonName))),
-  );
+function name(cn: string): Name {
+  const rdn = (type: string, value: string) =>
+    new RelativeDistinguishedName([
+      new AttributeTypeAndValue({ type, value: new AttributeValue({ utf8String: value }) }),
+    ]);
+  return new Name([rdn(organization, 'moat'), rdn(commonName, cn)]);
 }
 
-function extension(id: string, critical: boolean, value: Der): Der {
-  return sequence(oid(id), ...(critical ? [boolean(true)] : []), octets(value));
+function extension(extnID: string, critical: boolean, value: unknown): Extension {
+  return new Extension({
+    extnID,
+    critical,
+    extnValue: new OctetString(AsnConvert.serialize(value)),
+  });
+}
+
+function spkiOf(publicKey: KeyObject): Buffer {
+  return publicKey.export({ type: 'spki', format: 'der' });
 }
 
 function keyIdOf(publicKey: KeyObject): Buffer {
-  return createHash('sha1')
-    .update(publicKey.export({ type: 'spki', format: 'der' }))
-    .digest();
+  return createHash('sha1').update(spkiOf(publicKey)).digest();
 }
 
 function serial(): Buffer {
   const bytes = randomBytes(16);
-  bytes[0] = (bytes[0] ?? 0) & 0x7f;
+  // Positive, and without a leading zero byte DER would have to drop.
+  bytes[0] = ((bytes[0] ?? 0) & 0x7f) | 0x01;
   return bytes;
 }
 
 interface Issued {
   subject: string;
   publicKey: KeyObject;
-  issuer: { name: string; key: KeyObject; keyId: Buffer };
+  issuer: { name: string; key: KeyObject };
   notBefore: Date;
   notAfter: Date;
-  extensions: Der[];
+  extensions: Extension[];
 }
 
 function issue(spec: Issued): string {
-  const algorithm = sequence(oid(oids.ecdsaWithSha256));
-  const tbs = sequence(
-    explicit(0, integer(2)),
-    integer(serial()),
-    algorithm,
-    name(spec.issuer.name),
-    sequence(time(spec.notBefore), time(spec.notAfter)),
-    name(spec.subject),
-    spec.publicKey.export({ type: 'spki', format: 'der' }),
-    explicit(3, sequence(...spec.extensions)),
+  const algorithm = new AlgorithmIdentifier({ algorithm: ecdsaWithSha256 });
+  const tbsCertificate = new TBSCertificate({
+    version: Version.v3,
+    serialNumber: new Uint8Array(serial()).buffer,
+    signature: algorithm,
+    issuer: name(spec.issuer.name),
+    validity: new Validity({ notBefore: spec.notBefore, notAfter: spec.notAfter }),
+    subject: name(spec.subject),
+    subjectPublicKeyInfo: AsnConvert.parse(spkiOf(spec.publicKey), SubjectPublicKeyInfo),
+    extensions: new Extensions(spec.extensions),
+  });
+  const signature = sign(
+    'sha256',
+    Buffer.from(AsnConvert.serialize(tbsCertificate)),
+    spec.issuer.key,
   );
-  const signature = sign('sha256', tbs, spec.issuer.key);
-  const der = sequence(tbs, algorithm, bits(signature));
-  const base64 = der
-    .toString('base64')
-    .replace(/(.{64})/g, '$1\n')
-    .replace(/\n$/, '');
-  return `-----BEGIN CERTIFICATE-----\n${base64}\n-----END CERTIFICATE-----\n`;
+  const der = AsnConvert.serialize(
+    new Certificate({
+      tbsCertificate,
+      signatureAlgorithm: algorithm,
+      signatureValue: new Uint8Array(signature).buffer,
+    }),
+  );
+  return new X509Certificate(Buffer.from(der)).toString();
 }
 
 /**
@@ -129,14 +153,21 @@ export function generateWebhookCertificates(options: CertificateOptions): Webhoo
   const caCertificate = issue({
     subject: caName,
     publicKey: ca.publicKey,
-    issuer: { name: caName, key: ca.privateKey, keyId: caKeyId },
+    issuer: { name: caName, key: ca.privateKey },
     notBefore,
     notAfter: new Date(now.getTime() + 3650 * dayMs),
     extensions: [
-      extension(oids.basicConstraints, true, sequence(boolean(true), integer(0))),
-      // keyCertSign (bit 5) and cRLSign (bit 6).
-      extension(oids.keyUsage, true, bits(Buffer.from([0x06]), 1)),
-      extension(oids.subjectKeyIdentifier, false, octets(caKeyId)),
+      extension(
+        id_ce_basicConstraints,
+        true,
+        new BasicConstraints({ cA: true, pathLenConstraint: 0 }),
+      ),
+      extension(
+        id_ce_keyUsage,
+        true,
+        new KeyUsage(KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign),
+      ),
+      extension(id_ce_subjectKeyIdentifier, false, new SubjectKeyIdentifier(caKeyId)),
     ],
   });
   const leaf = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -144,25 +175,29 @@ export function generateWebhookCertificates(options: CertificateOptions): Webhoo
   const certificate = issue({
     subject: first,
     publicKey: leaf.publicKey,
-    issuer: { name: caName, key: ca.privateKey, keyId: caKeyId },
+    issuer: { name: caName, key: ca.privateKey },
     notBefore,
     notAfter: new Date(now.getTime() + options.validityDays * dayMs),
     extensions: [
-      extension(oids.basicConstraints, true, sequence()),
-      // digitalSignature (bit 0): ECDHE key agreement is signed with the key.
-      extension(oids.keyUsage, true, bits(Buffer.from([0x80]), 7)),
-      extension(oids.extKeyUsage, false, sequence(oid(oids.serverAuth))),
+      extension(id_ce_basicConstraints, true, new BasicConstraints()),
+      // digitalSignature: ECDHE key agreement is signed with the key.
+      extension(id_ce_keyUsage, true, new KeyUsage(KeyUsageFlags.digitalSignature)),
+      extension(id_ce_extKeyUsage, false, new ExtendedKeyUsage([id_kp_serverAuth])),
       extension(
-        oids.subjectAltName,
+        id_ce_subjectAltName,
         false,
-        sequence(...options.dnsNames.map((dns) => tlv(0x82, Buffer.from(dns, 'ascii')))),
+        new SubjectAlternativeName(options.dnsNames.map((dNSName) => new GeneralName({ dNSName }))),
       ),
       extension(
-        oids.subjectKeyIdentifier,
+        id_ce_subjectKeyIdentifier,
         false,
-        octets(keyIdOf(createPublicKey(leaf.privateKey))),
+        new SubjectKeyIdentifier(keyIdOf(leaf.publicKey)),
       ),
-      extension(oids.authorityKeyIdentifier, false, sequence(tlv(0x80, caKeyId))),
+      extension(
+        id_ce_authorityKeyIdentifier,
+        false,
+        new AuthorityKeyIdentifier({ keyIdentifier: new KeyIdentifier(caKeyId) }),
+      ),
     ],
   });
   return {

@@ -76,14 +76,21 @@ export class AdmissionDecider {
   }
 
   /**
-   * Decides every image of an object under `policy`.
+   * Decides every image of an object under `policy`. With `dryRun` (the review's `request.dryRun`)
+   * the gate's decisions are neither audited nor cached: the webhooks declare
+   * `sideEffects: NoneOnDryRun`.
    * @example const { allowed, denials, warnings } = await decider.validate(images, policy);
    */
-  async validate(images: readonly ContainerImage[], policy: CompiledPolicy): Promise<Validation> {
+  async validate(
+    images: readonly ContainerImage[],
+    policy: CompiledPolicy,
+    options: { dryRun?: boolean } = {},
+  ): Promise<Validation> {
+    const dryRun = options.dryRun === true;
     const byImage = groupByImage(images);
     const pending = new Map<string, Promise<ImageOutcome>>();
     for (const [image, containers] of byImage) {
-      pending.set(image, this.decideImage(image, containers, policy));
+      pending.set(image, this.decideImage(image, containers, policy, dryRun));
     }
     const outcomes = await this.withDeadline(pending);
     const denials: string[] = [];
@@ -138,6 +145,7 @@ export class AdmissionDecider {
     image: string,
     containers: readonly string[],
     policy: CompiledPolicy,
+    dryRun: boolean,
   ): Promise<ImageOutcome> {
     const who = `${containers.length > 1 ? 'containers' : 'container'} ${containers.join(', ')} (${image})`;
     const { resolver } = this.options;
@@ -172,8 +180,10 @@ export class AdmissionDecider {
         DecisionCache.keyOf(policy.hash, name, digest),
         () =>
           resolved.hosted && gate !== undefined
-            ? gate.decideStored(reference.repository, digest, policy)
+            ? gate.decideStored(reference.repository, digest, policy, { audit: !dryRun })
             : this.checkExternal(`${name}@${digest}`, policy),
+        // A dry run's gate decision is not audited, so it is not kept for a real review either.
+        { store: !(dryRun && resolved.hosted) },
       );
     } catch (error) {
       const reason = isMoatError(error)

@@ -35,6 +35,32 @@ describe('DecisionCache', () => {
     expect(calls).toBe(1);
   });
 
+  test('store: false uses a cached or in-flight decision but neither shares nor caches its own', async () => {
+    const cache = new DecisionCache(60_000);
+    let calls = 0;
+    const compute = async () => {
+      calls += 1;
+      await new Promise((resolve) => setImmediate(resolve));
+      return decision('d');
+    };
+    const key = DecisionCache.keyOf('h', 'r', 'd');
+    const dry = cache.getOrCompute(key, compute, { store: false });
+    const real = cache.getOrCompute(key, compute);
+    await Promise.all([dry, real]);
+    expect(calls).toBe(2);
+    expect(cache.get(key)).toBeDefined();
+    await cache.getOrCompute(key, compute, { store: false });
+    expect(calls).toBe(2);
+
+    const other = DecisionCache.keyOf('h', 'r', 'e');
+    await cache.getOrCompute(other, compute, { store: false });
+    expect(cache.get(other)).toBeUndefined();
+    const inFlight = cache.getOrCompute(other, compute);
+    await cache.getOrCompute(other, compute, { store: false });
+    await inFlight;
+    expect(calls).toBe(4);
+  });
+
   test('an entry expires after the TTL on the given clock', async () => {
     let now = 1000;
     const cache = new DecisionCache(100, 10, () => now);

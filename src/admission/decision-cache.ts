@@ -42,13 +42,20 @@ export class DecisionCache {
 
   /**
    * The cached decision, or the one `compute` makes (shared with every concurrent caller of the
-   * same key, and cached when it succeeds).
+   * same key, and cached when it succeeds). With `store: false` a cached or in-flight decision is
+   * still used, but one `compute` makes is neither shared nor cached: a dry-run review's decision
+   * is not audited, and a later real review must make (and audit) its own.
    */
-  async getOrCompute(key: string, compute: () => Promise<Decision>): Promise<Decision> {
+  async getOrCompute(
+    key: string,
+    compute: () => Promise<Decision>,
+    options: { store?: boolean } = {},
+  ): Promise<Decision> {
     const cached = this.get(key);
     if (cached !== undefined) return cached;
     const pending = this.inFlight.get(key);
     if (pending !== undefined) return pending;
+    if (options.store === false) return compute();
     const made = compute().then(
       (decision) => {
         this.inFlight.delete(key);

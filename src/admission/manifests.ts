@@ -114,7 +114,8 @@ export function admissionManifests(options: ManifestOptions): { yaml: string; no
   });
   const webhookBase = {
     admissionReviewVersions: ['v1'],
-    sideEffects: 'None',
+    // Decisions are audited, except those of dry-run reviews (src/server/admission-routes.ts).
+    sideEffects: 'NoneOnDryRun',
     failurePolicy: 'Fail',
     matchPolicy: 'Equivalent',
     timeoutSeconds: 10,

@@ -88,6 +88,7 @@ describe('moat admission manifests', () => {
     interface Webhook {
       clientConfig: { service: { path: string } };
       namespaceSelector: { matchExpressions: unknown[] };
+      sideEffects: string;
     }
     interface Printed {
       kind: string;
@@ -109,6 +110,10 @@ describe('moat admission manifests', () => {
       '/admission/validate/0',
       '/admission/validate',
     ]);
+    // Decisions are audited, but not those of dry-run reviews.
+    const mutating = objects.find((o) => o.kind === 'MutatingWebhookConfiguration');
+    for (const webhook of [...webhooks, ...(mutating?.webhooks ?? [])])
+      expect(webhook.sideEffects).toBe('NoneOnDryRun');
     expect(webhooks[0]?.namespaceSelector.matchExpressions).toEqual([
       { key: 'env', operator: 'In', values: ['prod'] },
       {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { applyJsonPatch } from '../admission/__fixtures__/json-patch.js';
 import { podSpec, reviewOfObject, workload } from '../admission/__fixtures__/reviews.js';
 import { admissionLimits } from '../admission/limits.js';
+import type { AuditLog } from '../auth/services.js';
 import type { AdmissionPolicies } from '../admission/policies.js';
 import type { AdmissionResponse } from '../admission/review.js';
 import {
@@ -15,9 +16,15 @@ import {
   blobRef,
   type TestRegistry,
 } from '../jobs/__fixtures__/test-registry.js';
+import { pushLayout } from '../jobs/__fixtures__/push-layout.js';
+import { openScanWorld, type ScanWorld } from '../jobs/__fixtures__/scan-stores.js';
+import { openMemoryQueue } from '../jobs/queue-memory.js';
+import type { JobQueue } from '../jobs/queue-types.js';
+import { openScanService, type OpenScanService } from '../jobs/scan-service.js';
 import { parsePolicy } from '../policy/index.js';
 import { checkImage } from '../policy/index.js';
 import { registerAdmission } from './admission-routes.js';
+import { openGateService, type OpenGateService } from './gate/service.js';
 
 const moatHost = 'moat.test:5000';
 
@@ -249,5 +256,119 @@ describe('admission routes', () => {
       );
       expect(answer.response?.status?.message).toContain('invalid image reference');
     });
+  });
+});
+
+describe('admission routes with the gate (SQLite)', () => {
+  const repository = 'team/app';
+  let world: ScanWorld;
+  let queue: JobQueue;
+  let scans: OpenScanService;
+  let gate: OpenGateService;
+  let audit: AuditLog;
+  let app: FastifyInstance;
+  let digest: string;
+
+  beforeAll(async () => {
+    world = await openScanWorld('sqlite');
+    queue = openMemoryQueue({ backoffMs: 10 });
+    audit = world.context.audit as AuditLog;
+    // Nobody takes jobs: the decision runs the scan itself.
+    scans = openScanService({
+      meta: world.stores.meta,
+      blobs: world.stores.blobs,
+      database: world.stores.database,
+      queue,
+      scan: { cacheDir: world.cacheDir, offline: true },
+      signer: { internal: world.internal, key: world.signing.key, toolVersion: 'test' },
+      dbWatchMs: 0,
+    });
+    gate = openGateService({
+      database: world.stores.database,
+      meta: world.stores.meta,
+      blobs: world.stores.blobs,
+      scans,
+      internal: world.internal,
+      audit,
+      config: { pendingTimeoutMs: 60_000 },
+      registryHost: () => moatHost,
+    });
+    digest = await pushLayout(world.internal, world.layout, repository, '1');
+    app = Fastify();
+    registerAdmission(app, {
+      gate,
+      meta: world.stores.meta,
+      policies: {
+        fallback: {
+          slot: '',
+          policy: await parsePolicy(
+            `apiVersion: moat.dev/v1
+kind: Policy
+metadata: {name: cluster}
+spec:
+  rules:
+    - name: no-fixable-critical
+      maxSeverity: {severity: HIGH, ignoreUnfixed: true}
+`,
+            'cluster.yaml',
+          ),
+        },
+        bindings: [],
+      },
+      config: { admission: { policies: [], cacheTtlMs: 60_000, timeoutMs: 30_000 } },
+      publicHosts: () => [moatHost],
+      checkExternal: () => Promise.reject(new Error('no external image here')),
+    });
+    await app.ready();
+  });
+
+  afterAll(async () => {
+    await app.close();
+    gate.close();
+    scans.close();
+    await queue.close(5000);
+    await world.close();
+  });
+
+  const audited = async () => {
+    await audit.flush();
+    const entries = await audit.query({ action: 'gate.decision', limit: 1000 });
+    return entries.filter((entry) => entry.target === `${repository}@${digest}`);
+  };
+
+  const validate = async (uid: string, dryRun: boolean) => {
+    const review = reviewOfObject(
+      workload('Pod', podSpec([`${moatHost}/${repository}@${digest}`])),
+      {
+        uid,
+      },
+    );
+    (review.request as Record<string, unknown>).dryRun = dryRun;
+    const reply = await app.inject({
+      method: 'POST',
+      url: '/admission/validate',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify(review),
+    });
+    expect(reply.statusCode).toBe(200);
+    return reply.json<{ response: AdmissionResponse }>().response;
+  };
+
+  test('a dry-run review is decided like any other but adds no audit entry; a real one does', async () => {
+    const dry = await validate('dry-1', true);
+    expect(dry).toMatchObject({ uid: 'dry-1', allowed: false, status: { code: 403 } });
+    expect(dry.status?.message).toContain('no-fixable-critical');
+    expect(await audited()).toHaveLength(0);
+
+    // The dry run's decision was not cached: the real review makes (and audits) its own.
+    const real = await validate('real-1', false);
+    expect(real).toMatchObject({ uid: 'real-1', allowed: false, status: { code: 403 } });
+    const entries = await audited();
+    expect(entries).toHaveLength(1);
+    expect(entries[0]?.details).toMatchObject({ trigger: 'admission', requestedBy: 'admission' });
+
+    // A dry run answered from the cache adds nothing either.
+    expect(await validate('dry-2', true)).toMatchObject({ uid: 'dry-2', allowed: false });
+    expect(await audited()).toHaveLength(1);
   });
 });

@@ -169,7 +169,10 @@ export function registerAdmission(app: FastifyInstance, options: AdmissionOption
         }
         if (!isAdmitted(review)) return { uid: review.uid, allowed: true };
         const images = containerImages(review, limits);
-        const validation = await decider.validate(images, bound.policy);
+        // A dry run (kubectl --dry-run=server) has no side effects: no audit entry.
+        const validation = await decider.validate(images, bound.policy, {
+          dryRun: review.dryRun === true,
+        });
         const warnings = boundedWarnings(validation.warnings);
         if (validation.allowed) {
           return { uid: review.uid, allowed: true, ...(warnings.length > 0 ? { warnings } : {}) };

@@ -67,6 +67,12 @@ export type GateAnswer =
   | { allowed: false; code: 'DENIED'; message: string; decision?: Decision };
 
 /** Registry enforcement: project policies and the decisions made with them. */
+/** Options of {@link GateService.decideStored}. */
+export interface DecideStoredOptions {
+  /** Write the `gate.decision` audit entry (default true). */
+  audit?: boolean;
+}
+
 export interface GateService {
   /** The project's policy, or undefined when it carries none. */
   policyOf(project: string): Promise<CompiledPolicy | undefined>;
@@ -84,9 +90,15 @@ export interface GateService {
   ): Promise<GateAnswer>;
   /**
    * Decides an image stored in this registry under `policy` (the admission webhook's path for
-   * Moat's own images): scans at once when there is no scan yet.
+   * Moat's own images): scans at once when there is no scan yet. The decision is audited unless
+   * `options.audit` is false (a dry-run AdmissionReview, which must have no side effects).
    */
-  decideStored(repository: string, digest: string, policy: CompiledPolicy): Promise<Decision>;
+  decideStored(
+    repository: string,
+    digest: string,
+    policy: CompiledPolicy,
+    options?: DecideStoredOptions,
+  ): Promise<Decision>;
   /**
    * A referrer of `subject` (a signature, an attestation; by `subject` or by cosign's
    * `sha256-….sig` tag) was pushed to `repository`: the stored decisions about `subject` in its

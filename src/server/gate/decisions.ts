@@ -10,7 +10,7 @@ import type { AuditRecorder } from '../../auth/model.js';
 import type { CompiledPolicy, Decision } from '../../policy/types.js';
 import { selectDecision, upsertDecision } from '../../store/gate/decisions.js';
 import type { StoreDatabase } from '../../store/metadata/database.js';
-import type { ScanRecord, ScanService } from '../gate-types.js';
+import type { DecideStoredOptions, ScanRecord, ScanService } from '../gate-types.js';
 import { failingRules } from './answers.js';
 import {
   decideImage,
@@ -138,10 +138,16 @@ export class StoredDecisions {
 
   /**
    * Decides an image under any policy without storing the decision (the admission webhook's
-   * path: the policy is not a project's); audited all the same.
+   * path: the policy is not a project's); audited all the same, unless `options.audit` is false
+   * (a dry-run review).
    */
-  async evaluateOnly(image: GatedImage, policy: CompiledPolicy): Promise<Decision> {
+  async evaluateOnly(
+    image: GatedImage,
+    policy: CompiledPolicy,
+    options: DecideStoredOptions = {},
+  ): Promise<Decision> {
     const decision = await this.decide(image, policy, undefined);
+    if (options.audit === false) return decision;
     auditDecision(this.options.audit, {
       repository: image.repository,
       digest: image.digest,

@@ -12,7 +12,7 @@ import type { AuditRecorder } from '../../auth/model.js';
 import { isMoatError } from '../../errors.js';
 import type { CompiledPolicy, Decision } from '../../policy/types.js';
 import type { MetadataStore } from '../../store/types.js';
-import type { GateAnswer, ScanRecord, ScanService } from '../gate-types.js';
+import type { DecideStoredOptions, GateAnswer, ScanRecord, ScanService } from '../gate-types.js';
 import { answerOf, refusal } from './answers.js';
 import { gatherEvidence, scanUnavailable, type DecideSources } from './decide.js';
 import { auditDecision, type GatedImage, type StoredDecisions } from './decisions.js';
@@ -177,11 +177,13 @@ export class PullGate {
   /**
    * Decides a stored image (or index) under any policy, without storing the decision (the
    * admission webhook's path): the scan is requested and run at once when there is none yet.
+   * Audited unless `options.audit` is false.
    */
   async decideStored(
     repository: string,
     digest: string,
     policy: CompiledPolicy,
+    options: DecideStoredOptions = {},
   ): Promise<Decision> {
     const record = await this.options.meta.getManifest(repository, digest);
     if (record === undefined)
@@ -189,7 +191,7 @@ export class PullGate {
     const kind = manifestKind(record.mediaType, record.content);
     if (kind.kind === 'image') {
       const image = { repository, digest, configDigest: kind.config.digest };
-      return this.decideImage(image, policy);
+      return this.decideImage(image, policy, options);
     }
     if (kind.kind !== 'index') {
       // Not an image: nothing to hold against it.
@@ -207,7 +209,7 @@ export class PullGate {
     const decided: Decision[] = [];
     for (const child of children) {
       const image = await this.imageOf(repository, child);
-      if (image !== undefined) decided.push(await this.decideImage(image, policy));
+      if (image !== undefined) decided.push(await this.decideImage(image, policy, options));
     }
     return {
       policy: policy.name,
@@ -225,7 +227,11 @@ export class PullGate {
     };
   }
 
-  private async decideImage(image: GatedImage, policy: CompiledPolicy): Promise<Decision> {
+  private async decideImage(
+    image: GatedImage,
+    policy: CompiledPolicy,
+    options: DecideStoredOptions,
+  ): Promise<Decision> {
     const { scans, decisions } = this.options;
     let scan: ScanRecord | undefined = await scans.get(image.digest);
     if (scan === undefined || scan.state === 'failed')
@@ -236,7 +242,7 @@ export class PullGate {
     }
     if (scan.state !== 'done')
       throw scanUnavailable(image.repository, image.digest, scan.state, scan.error);
-    return decisions.evaluateOnly(image, policy);
+    return decisions.evaluateOnly(image, policy, options);
   }
 }
 

@@ -167,8 +167,8 @@ export function openGateService(options: GateServiceOptions): OpenGateService {
       auditDecision(audit, { repository, digest, trigger: 'push', requestedBy: actor, decision });
       return answerOf(decision, 'push');
     },
-    async decideStored(repository, digest, policy): Promise<Decision> {
-      return pulls.decideStored(repository, digest, policy);
+    async decideStored(repository, digest, policy, options): Promise<Decision> {
+      return pulls.decideStored(repository, digest, policy, options);
     },
     async referrerPushed(repository, subject) {
       // The stale decision goes at once (the next pull re-decides); a new one is made behind.
