@@ -166,14 +166,18 @@ class S3BlobStore implements BlobStore {
       const target = this.#keys.blob(parsed);
       const source = this.#verifiedContent(chunks, parsed, digest);
       try {
-        if ((await this.#bucket.size(target)) === undefined) {
-          await this.#store(id, target, source.stream, sizeOf(chunks));
-        } else {
-          // The blob is stored already: verify the upload's bytes, keep the blob as it is.
-          for await (const _bytes of source.stream) {
-            // discard
+        // Commits of one digest from several uploads take turns in this process: the first
+        // stores the blob, the others find it and only verify their bytes.
+        await this.#locks.run(target, async () => {
+          if ((await this.#bucket.size(target)) === undefined) {
+            await this.#store(id, target, source.stream, sizeOf(chunks));
+          } else {
+            // The blob is stored already: verify the upload's bytes, keep the blob as it is.
+            for await (const _bytes of source.stream) {
+              // discard
+            }
           }
-        }
+        });
       } catch (error) {
         if (source.mismatch === undefined) throw s3Failure(error, `commit of upload ${id}`);
         await this.#removeUpload(id);
@@ -199,7 +203,13 @@ class S3BlobStore implements BlobStore {
     }
     const staged = this.#keys.staged(id);
     await this.#bucket.transfer(staged, content);
-    await this.#bucket.copy(staged, target);
+    try {
+      await this.#bucket.copy(staged, target);
+    } catch (error) {
+      // Another process committing the same digest copied at the same moment (s3rver's copies
+      // of one key collide): its blob is as verified as this one.
+      if ((await this.#bucket.size(target)) !== size) throw error;
+    }
   }
 
   /**
