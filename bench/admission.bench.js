@@ -22,13 +22,11 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const moat = join(root, 'bin/moat.cjs');
+import { cleanEnv, createAdminToken, freePort, moat, untilServing } from './lib/moat-cli.js';
+
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const rate = Number(process.env.BENCH_RATE ?? 200);
@@ -37,22 +35,8 @@ const password = 'bench-Admin-Password-1';
 
 const work = mkdtempSync(join(tmpdir(), 'moat-admission-bench-'));
 
-function cleanEnv(extra = {}) {
-  const env = { ...process.env };
-  for (const key of Object.keys(env)) if (key.startsWith('MOAT_')) delete env[key];
-  return { ...env, ...extra };
-}
-
 function run(command, args, env = process.env) {
   return execFileSync(command, args, { env, encoding: 'utf8', maxBuffer: 64 * 1024 ** 2 });
-}
-
-async function freePort() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 function buildImage() {
@@ -122,36 +106,10 @@ async function startServer(host, configFile, dataDir, cacheDir) {
     // Kept as text while measuring (parsing is left for later, off the measured path).
     for (const line of lines) if (line.includes('"responseTime"')) serverLines.push(line);
   });
-  let stderr = '';
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`moat serve not ready:\n${stderr}`)), 60_000);
-    child.stderr.on('data', (chunk) => {
-      stderr = (stderr + chunk.toString()).slice(-20_000);
-      if (/moat: serving on/.test(stderr)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`moat serve exited ${code}:\n${stderr}`));
-    });
-  });
-  const admin = (args) =>
-    run(process.execPath, [moat, 'admin', ...args, '--config', configFile, '--data', dataDir], env);
-  admin(['project', 'create', 'bench']);
-  const created = admin([
-    'token',
-    'create',
-    '--user',
-    'admin',
-    '--name',
-    'bench',
-    '--scopes',
-    'registry:pull,registry:push',
-  ]);
-  const token = /moat_pat_\S+/.exec(created)?.[0];
-  if (token === undefined) throw new Error('moat admin token create printed no token');
+  await untilServing(child, 60_000);
+  const where = ['--config', configFile, '--data', dataDir];
+  run(process.execPath, [moat, 'admin', 'project', 'create', 'bench', ...where], env);
+  const token = createAdminToken(moat, 'registry:pull,registry:push', where, { env });
   return {
     token,
     serverTimes: () =>

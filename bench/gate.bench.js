@@ -21,12 +21,12 @@ import { randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import { Secret, TOTP } from 'otpauth';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const moat = join(root, 'bin/moat.cjs');
+import { cleanEnv, median, moat, untilServing } from './lib/moat-cli.js';
+import { moatToken } from './lib/registries.js';
+
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const packageCount = Number(process.env.BENCH_PACKAGES ?? 3_000);
 const dataMb = Number(process.env.BENCH_DATA_MB ?? 48);
@@ -35,17 +35,6 @@ const password = 'bench-Admin-Password-1';
 const keyPassword = 'bench-key-password';
 
 const work = mkdtempSync(join(tmpdir(), 'moat-gate-bench-'));
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-function cleanEnv(extra = {}) {
-  const env = { ...process.env };
-  for (const key of Object.keys(env)) if (key.startsWith('MOAT_')) delete env[key];
-  return { ...env, ...extra };
-}
 
 function run(command, args, env = process.env) {
   const result = spawnSync(command, args, { env, encoding: 'utf8', maxBuffer: 256 * 1024 ** 2 });
@@ -205,19 +194,6 @@ async function prepare(url, publicKey) {
   return { token, robot: { username: robot.name, password: robot.secret } };
 }
 
-async function pullToken(host, credentials) {
-  const challenge = (await fetch(`http://${host}/v2/`)).headers.get('www-authenticate') ?? '';
-  const params = Object.fromEntries(
-    [...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]),
-  );
-  const url = new URL(params.realm);
-  url.searchParams.set('service', params.service ?? '');
-  url.searchParams.set('scope', 'repository:bench/app:pull');
-  const basic = Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64');
-  const response = await fetch(url, { headers: { authorization: `Basic ${basic}` } });
-  return (await response.json()).token;
-}
-
 /** CPU seconds (user + system) the server has used so far: the launcher's child, or itself. */
 function serverCpu(launcher) {
   const children = readFileSync(`/proc/${launcher}/task/${launcher}/children`, 'utf8').trim();
@@ -242,26 +218,11 @@ async function startServe(dbCache, i) {
     env,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-  let stderr = '';
-  const host = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`moat serve not ready:\n${stderr}`)), 120_000);
-    child.stderr.on('data', (chunk) => {
-      stderr = (stderr + chunk.toString()).slice(-20_000);
-      const match = /moat: serving on http:\/\/(\S+)/.exec(stderr);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`moat serve exited ${code}:\n${stderr}`));
-    });
-  });
+  const { host, logs } = await untilServing(child, 120_000);
   return {
     host,
     pid: child.pid,
-    logs: () => stderr,
+    logs,
     async stop() {
       await new Promise((resolve) => {
         child.once('exit', resolve);
@@ -299,7 +260,7 @@ async function timeDecision(image, dbCache, publicKey, i) {
       `oci:${image.layout}:app`,
       `docker://${server.host}/bench/app:1`,
     ]);
-    const bearer = await pullToken(server.host, robot);
+    const bearer = await moatToken(server.host, 'repository:bench/app:pull', robot);
     const cpuBefore = serverCpu(server.pid);
     const start = process.hrtime.bigint();
     const response = await fetch(`${url}/v2/bench/app/manifests/${image.digest}`, {

@@ -17,27 +17,14 @@
 // Runs against the built CLI: `npm run build && node bench/policy.bench.js` (BENCH_KEEP=1 keeps
 // the work directory).
 import { spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import {
-  createWriteStream,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { rename } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { fileURLToPath } from 'node:url';
-import { createGzip } from 'node:zlib';
 
-import tar from 'tar-stream';
+import { median, moat } from './lib/moat-cli.js';
+import { writeJsonBlob, writeLayer } from './lib/oci-layout.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const moat = join(root, 'bin/moat.cjs');
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const unrelatedCount = Number(process.env.BENCH_RECORDS ?? 5_000);
 const target = 1.1;
@@ -45,56 +32,6 @@ const work = mkdtempSync(join(tmpdir(), 'moat-policy-bench-'));
 
 const counts = { deb: 400, npm: 1500, pypi: 300 };
 const version = (i) => `${1 + (i % 7)}.${i % 11}.${i % 5}`;
-
-/** Writes one gzip layer of `files` ({ name, content }); resolves to its descriptor and diff id. */
-async function writeLayer(layout, files) {
-  const pack = tar.pack();
-  const tarHash = createHash('sha256');
-  const gzipHash = createHash('sha256');
-  let size = 0;
-  const temp = join(layout, 'blobs', 'layer.tmp');
-  const tap = (hash, count) =>
-    new Transform({
-      transform(chunk, _encoding, done) {
-        hash.update(chunk);
-        if (count) size += chunk.length;
-        done(null, chunk);
-      },
-    });
-  const writing = pipeline(
-    pack,
-    tap(tarHash),
-    createGzip({ level: 1 }),
-    tap(gzipHash, true),
-    createWriteStream(temp),
-  );
-  for (const file of files) {
-    await new Promise((resolve, reject) =>
-      pack.entry({ name: file.name, mtime: new Date(0) }, file.content, (e) =>
-        e ? reject(e) : resolve(),
-      ),
-    );
-  }
-  pack.finalize();
-  await writing;
-  const hex = gzipHash.digest('hex');
-  await rename(temp, join(layout, 'blobs', 'sha256', hex));
-  return {
-    descriptor: {
-      mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
-      digest: `sha256:${hex}`,
-      size,
-    },
-    diffId: `sha256:${tarHash.digest('hex')}`,
-  };
-}
-
-function writeJsonBlob(layout, mediaType, json) {
-  const bytes = Buffer.from(JSON.stringify(json));
-  const hex = createHash('sha256').update(bytes).digest('hex');
-  writeFileSync(join(layout, 'blobs', 'sha256', hex), bytes);
-  return { mediaType, digest: `sha256:${hex}`, size: bytes.length };
-}
 
 /** The image: OS packages, language packages, and bulk files any real image carries. */
 async function buildImage(layout) {
@@ -138,9 +75,20 @@ async function buildImage(layout) {
   for (let i = 0; i < 40; i++)
     bulkLayer.push({ name: `usr/share/bulk/file-${i}.bin`, content: randomBytes(1 << 20) });
   const layers = [];
-  for (const files of [osLayer, npmLayer, pypiLayer, bulkLayer])
-    layers.push(await writeLayer(layout, files));
-  const config = writeJsonBlob(layout, 'application/vnd.oci.image.config.v1+json', {
+  for (const [i, files] of [osLayer, npmLayer, pypiLayer, bulkLayer].entries()) {
+    layers.push(
+      await writeLayer(layout, String(i), async (pack) => {
+        for (const file of files) {
+          await new Promise((resolve, reject) =>
+            pack.entry({ name: file.name, mtime: new Date(0) }, file.content, (e) =>
+              e ? reject(e) : resolve(),
+            ),
+          );
+        }
+      }),
+    );
+  }
+  const config = await writeJsonBlob(layout, 'application/vnd.oci.image.config.v1+json', {
     architecture: 'amd64',
     os: 'linux',
     created: '2026-11-01T00:00:00Z',
@@ -150,7 +98,7 @@ async function buildImage(layout) {
     },
     rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) },
   });
-  const manifest = writeJsonBlob(layout, 'application/vnd.oci.image.manifest.v1+json', {
+  const manifest = await writeJsonBlob(layout, 'application/vnd.oci.image.manifest.v1+json', {
     schemaVersion: 2,
     mediaType: 'application/vnd.oci.image.manifest.v1+json',
     config,
@@ -286,11 +234,6 @@ function moatRun(args, cacheDir, accept = [0]) {
   }
   const [user, system] = readFileSync(timing, 'utf8').trim().split(/\s+/).slice(-2).map(Number);
   return { seconds, cpu: user + system, stdout: result.stdout, status: result.status };
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 try {

@@ -1,11 +1,12 @@
 // The two registries the registry benchmark compares, each on a free loopback port with its
 // storage in a fresh directory on the same disk: `moat serve` (the built CLI, started as users
 // start it) and Debian's `docker-registry` (CNCF Distribution 2.8, no authentication).
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+
+import { cleanEnv, createAdminToken, freePort, untilServing } from './moat-cli.js';
 
 /** Waits for `child` to exit, killing it with SIGKILL after `ms`. */
 function stopChild(child, ms = 20_000) {
@@ -38,9 +39,7 @@ export function peakRssMb(launcher) {
  */
 export async function startMoat(bin, parent, password) {
   const dataDir = await mkdtemp(join(parent, 'moat-data-'));
-  const env = { ...process.env, MOAT_ADMIN_PASSWORD: password };
-  for (const key of Object.keys(env))
-    if (key.startsWith('MOAT_') && key !== 'MOAT_ADMIN_PASSWORD') delete env[key];
+  const env = cleanEnv({ MOAT_ADMIN_PASSWORD: password });
   delete env.BENCH_MOAT_NODE;
   // BENCH_MOAT_NODE=plain starts `node bin/moat.cjs` directly, without the shebang and the child
   // process it starts for the server.
@@ -51,42 +50,13 @@ export async function startMoat(bin, parent, password) {
     env,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-  let stderr = '';
-  const host = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`moat serve not ready:\n${stderr}`)), 60_000);
-    child.stderr.on('data', (chunk) => {
-      stderr = (stderr + chunk.toString()).slice(-20_000);
-      const match = /moat: serving on http:\/\/(\S+)/.exec(stderr);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`moat serve exited ${code}:\n${stderr}`));
-    });
-  });
-  const created = execFileSync(
-    process.execPath,
-    [
-      bin,
-      'admin',
-      'token',
-      'create',
-      '--user',
-      'admin',
-      '--name',
-      'bench',
-      '--scopes',
-      'registry:pull,registry:push,registry:delete',
-      '--data',
-      dataDir,
-    ],
-    { cwd: dataDir, env, encoding: 'utf8' },
+  const { host } = await untilServing(child, 60_000);
+  const token = createAdminToken(
+    bin,
+    'registry:pull,registry:push,registry:delete',
+    ['--data', dataDir],
+    { cwd: dataDir, env },
   );
-  const token = /moat_pat_\S+/.exec(created)?.[0];
-  if (token === undefined) throw new Error('moat admin token create printed no token');
   return {
     name: 'moat',
     host,
@@ -97,14 +67,6 @@ export async function startMoat(bin, parent, password) {
       await rm(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-async function freePort() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** Starts `docker-registry serve` on a free loopback port with storage under `parent`. */
@@ -146,9 +108,11 @@ export async function startDistribution(parent) {
 
 /**
  * A pull token from moat's `/auth/token` (the challenge of `/v2/` names realm and service), for
- * `admin` with its personal access token.
+ * `admin` with its personal access token (a string), or for `{ username, password }` (a robot).
  */
-export async function moatToken(host, scope, accessToken) {
+export async function moatToken(host, scope, credentials) {
+  const { username, password } =
+    typeof credentials === 'string' ? { username: 'admin', password: credentials } : credentials;
   const challenge = (await fetch(`http://${host}/v2/`)).headers.get('www-authenticate') ?? '';
   const params = Object.fromEntries(
     [...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]),
@@ -156,7 +120,7 @@ export async function moatToken(host, scope, accessToken) {
   const url = new URL(params.realm);
   url.searchParams.set('service', params.service ?? '');
   url.searchParams.set('scope', scope);
-  const basic = Buffer.from(`admin:${accessToken}`).toString('base64');
+  const basic = Buffer.from(`${username}:${password}`).toString('base64');
   const response = await fetch(url, { headers: { authorization: `Basic ${basic}` } });
   const body = await response.json();
   if (response.status !== 200) throw new Error(`token: ${response.status}`);

@@ -1,15 +1,12 @@
 // The registry benchmark's input: an OCI layout with a > 500 MB image of random (incompressible)
 // layers, tagged `big`, and a ~50 MB one tagged `medium`, built once into the cache directory the
 // other benchmarks use. Layers are tars of random files, gzip level 1 (gzip cannot shrink them).
-import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
-import { createGzip } from 'node:zlib';
 
-import tar from 'tar-stream';
+import { writeJsonBlob, writeLayer } from './oci-layout.js';
 
 /** Layer sizes in MB: big (580 MB in 7 layers) and medium (48 MB in 2 layers). */
 const images = {
@@ -19,62 +16,19 @@ const images = {
 const fileMb = 4;
 
 /** Writes one layer of `mb` MB of random files; resolves to its descriptor and diff id. */
-async function writeLayer(layout, label, mb) {
-  const pack = tar.pack();
-  const gzipHash = createHash('sha256');
-  const tarHash = createHash('sha256');
-  let size = 0;
-  const temp = join(layout, 'blobs', `layer-${label}.tmp`);
-  const hashTar = new Transform({
-    transform(chunk, _encoding, done) {
-      tarHash.update(chunk);
-      done(null, chunk);
-    },
+function writeRandomLayer(layout, label, mb) {
+  return writeLayer(layout, label, async (pack) => {
+    for (let i = 0; i < mb / fileMb; i++) {
+      await new Promise((resolve, reject) => {
+        const entry = pack.entry(
+          { name: `data/${label}/file-${i}.bin`, size: fileMb << 20, mtime: new Date(0) },
+          (error) => (error ? reject(error) : resolve()),
+        );
+        for (let j = 0; j < fileMb; j++) entry.write(randomBytes(1 << 20));
+        entry.end();
+      });
+    }
   });
-  const hashGzip = new Transform({
-    transform(chunk, _encoding, done) {
-      gzipHash.update(chunk);
-      size += chunk.length;
-      done(null, chunk);
-    },
-  });
-  const writing = pipeline(
-    pack,
-    hashTar,
-    createGzip({ level: 1 }),
-    hashGzip,
-    createWriteStream(temp),
-  );
-  for (let i = 0; i < mb / fileMb; i++) {
-    await new Promise((resolve, reject) => {
-      const entry = pack.entry(
-        { name: `data/${label}/file-${i}.bin`, size: fileMb << 20, mtime: new Date(0) },
-        (error) => (error ? reject(error) : resolve()),
-      );
-      for (let j = 0; j < fileMb; j++) entry.write(randomBytes(1 << 20));
-      entry.end();
-    });
-  }
-  pack.finalize();
-  await writing;
-  const hex = gzipHash.digest('hex');
-  await rename(temp, join(layout, 'blobs', 'sha256', hex));
-  return {
-    descriptor: {
-      mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
-      digest: `sha256:${hex}`,
-      size,
-    },
-    diffId: `sha256:${tarHash.digest('hex')}`,
-  };
-}
-
-/** Writes `json` as a blob; returns its descriptor. */
-async function writeJsonBlob(layout, mediaType, json) {
-  const bytes = Buffer.from(JSON.stringify(json));
-  const hex = createHash('sha256').update(bytes).digest('hex');
-  await writeFile(join(layout, 'blobs', 'sha256', hex), bytes);
-  return { mediaType, digest: `sha256:${hex}`, size: bytes.length };
 }
 
 /** The layout directory (built unless `DIR/.complete` exists) holding tags `big` and `medium`. */
@@ -87,7 +41,8 @@ export async function registryBenchImage(cacheDir) {
   const manifests = [];
   for (const [tag, sizes] of Object.entries(images)) {
     const layers = [];
-    for (const [i, mb] of sizes.entries()) layers.push(await writeLayer(layout, `${tag}-${i}`, mb));
+    for (const [i, mb] of sizes.entries())
+      layers.push(await writeRandomLayer(layout, `${tag}-${i}`, mb));
     const config = await writeJsonBlob(layout, 'application/vnd.oci.image.config.v1+json', {
       architecture: 'amd64',
       os: 'linux',

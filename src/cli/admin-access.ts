@@ -5,9 +5,10 @@
  * first, so that nothing the command did is lost.
  */
 import { openAccessServices, type AccessServices } from '../auth/open.js';
-import { loadServeConfig, type ServeConfig } from '../server/config.js';
+import type { ServeConfig } from '../server/config.js';
 import { openStores, type OpenStores } from '../store/open.js';
 import type { CliIo } from './io.js';
+import { loadConfigOfFlags } from './serve-config.js';
 
 /** The options every access command takes. */
 export interface AccessCommandOptions {
@@ -37,12 +38,7 @@ export async function withAccessServices<T>(
   io: CliIo,
   fn: (context: AccessCommandContext) => Promise<T>,
 ): Promise<T> {
-  const config = loadServeConfig({
-    flags: options.data !== undefined ? { data: options.data } : {},
-    env: process.env,
-    ...(options.config !== undefined ? { configFile: options.config } : {}),
-    cwd: process.cwd(),
-  });
+  const config = loadConfigOfFlags({ config: options.config, data: options.data });
   const stores = await openStores(config.stores);
   try {
     const services = await openAccessServices({

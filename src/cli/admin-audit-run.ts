@@ -11,10 +11,11 @@ import type { AuditEntry } from '../auth/model.js';
 import { openSecretBox, type MasterKeySecretBox } from '../auth/secrets/box.js';
 import { masterKeyPath, prependMasterKey } from '../auth/secrets/master-key.js';
 import { MoatError } from '../errors.js';
-import { loadServeConfig, type ServeConfig } from '../server/config.js';
+import type { ServeConfig } from '../server/config.js';
 import { openStores } from '../store/open.js';
 import { withAccessServices, type AccessCommandOptions } from './admin-access.js';
 import { ExitCodeError, type CliIo } from './io.js';
+import { loadConfigOfFlags } from './serve-config.js';
 
 /** Options every audit command takes (filters where they apply). */
 export interface AuditCommandOptions extends AccessCommandOptions {
@@ -118,12 +119,7 @@ export async function runAuditExport(
 
 /** `moat admin rotate-master-key`. */
 export async function runRotateMasterKey(options: RotateOptions, io: CliIo): Promise<void> {
-  const config = loadServeConfig({
-    flags: options.data !== undefined ? { data: options.data } : {},
-    env: process.env,
-    ...(options.config !== undefined ? { configFile: options.config } : {}),
-    cwd: process.cwd(),
-  });
+  const config = loadConfigOfFlags({ config: options.config, data: options.data });
   const log = (message: string) => io.stderr.write(`moat: ${message}\n`);
   const stores = await openStores(config.stores);
   try {

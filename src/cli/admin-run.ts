@@ -4,10 +4,10 @@
  */
 import { MoatError } from '../errors.js';
 import { runGc, type GcReport } from '../jobs/gc.js';
-import { loadServeConfig } from '../server/config.js';
 import { parseDuration } from '../server/config-values.js';
 import { openStores } from '../store/open.js';
 import type { CliIo } from './io.js';
+import { loadConfigOfFlags } from './serve-config.js';
 
 /** Options of `moat admin gc` as commander parses them. */
 export interface GcCommandOptions {
@@ -21,12 +21,7 @@ export interface GcCommandOptions {
 
 /** `moat admin gc`. */
 export async function runGcCommand(options: GcCommandOptions, io: CliIo): Promise<void> {
-  const config = loadServeConfig({
-    flags: options.data !== undefined ? { data: options.data } : {},
-    env: process.env,
-    ...(options.config !== undefined ? { configFile: options.config } : {}),
-    cwd: process.cwd(),
-  });
+  const config = loadConfigOfFlags({ config: options.config, data: options.data });
   let gracePeriodMs = config.gc.gracePeriodMs;
   if (options.gracePeriod !== undefined) {
     const parsed = parseDuration(options.gracePeriod);

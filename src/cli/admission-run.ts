@@ -7,10 +7,10 @@
 import { MoatError } from '../errors.js';
 import { admissionManifests, type ShippedPolicy } from '../admission/manifests.js';
 import { loadPolicyFile } from '../policy/index.js';
-import { loadServeConfig } from '../server/config.js';
 import { readFileBounded } from '../util/bounded-file.js';
 import type { AdmissionManifestFlags } from './admission.js';
 import type { CliIo } from './io.js';
+import { loadConfigOfFlags } from './serve-config.js';
 import { version } from './version.js';
 
 /** The largest policy file shipped in the ConfigMap (a ConfigMap holds at most 1 MiB in all). */
@@ -53,12 +53,7 @@ export async function runAdmissionManifests(
       `--public-url: expected http(s)://host[:port], got ${JSON.stringify(flags.publicUrl)}`,
     );
   }
-  const config = loadServeConfig({
-    flags: {},
-    env: process.env,
-    cwd: process.cwd(),
-    ...(flags.config !== undefined ? { configFile: flags.config } : {}),
-  });
+  const config = loadConfigOfFlags({ config: flags.config });
   const ship = async (path: string, where: string): Promise<string> => {
     // Refused here rather than at the pod's start: the policy must load, and only the policy
     // file goes into the ConfigMap, so keys and trusted roots must be written inline.

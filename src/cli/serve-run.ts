@@ -2,21 +2,15 @@
  * The action of `moat serve` (defined in serve.ts): loads the configuration, starts the server,
  * prints where it serves, and on SIGINT or SIGTERM closes it gracefully and returns (exit 0).
  */
-import { loadServeConfig } from '../server/config.js';
 import { nextTerminationSignal } from '../util/temp-files.js';
 import type { CliIo } from './io.js';
+import { loadConfigOfFlags } from './serve-config.js';
 import type { ServeFlags } from './serve.js';
 import { version } from './version.js';
 
 /** `moat serve`: runs until SIGINT or SIGTERM. */
 export async function runServe(flags: ServeFlags, io: CliIo): Promise<void> {
-  const { config: configFile, ...rest } = flags;
-  const config = loadServeConfig({
-    flags: rest,
-    env: process.env,
-    cwd: process.cwd(),
-    ...(configFile !== undefined ? { configFile } : {}),
-  });
+  const config = loadConfigOfFlags(flags);
   // Listening for signals before the start, so that a signal during it still closes gracefully.
   const termination = nextTerminationSignal();
   const { startServer } = await import('../server/app.js');

@@ -7,10 +7,10 @@
  */
 import { MoatError } from '../errors.js';
 import type { ScanLog } from '../jobs/scan-run.js';
-import { loadServeConfig } from '../server/config.js';
 import type { LogLevel } from '../server/config-values.js';
 import { nextTerminationSignal } from '../util/temp-files.js';
 import type { CliIo } from './io.js';
+import { loadConfigOfFlags } from './serve-config.js';
 import { version } from './version.js';
 import type { WorkerFlags } from './worker.js';
 
@@ -48,13 +48,7 @@ function jsonLog(io: CliIo, level: LogLevel): ScanLog {
 
 /** `moat worker`: runs until SIGINT or SIGTERM. */
 export async function runWorker(flags: WorkerFlags, io: CliIo): Promise<void> {
-  const { config: configFile, ...rest } = flags;
-  const config = loadServeConfig({
-    flags: rest,
-    env: process.env,
-    cwd: process.cwd(),
-    ...(configFile !== undefined ? { configFile } : {}),
-  });
+  const config = loadConfigOfFlags(flags);
   if (config.jobs.redisUrl === undefined) {
     throw new MoatError(
       'USAGE',

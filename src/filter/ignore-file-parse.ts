@@ -2,9 +2,9 @@
  * Reading and validating an ignore file (see ignore-file.ts for what it means): YAML parsed with
  * line numbers kept, so every error names the file and line at fault.
  */
-import { LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 
+import { readYamlText } from '../util/yaml-text.js';
 import type { IgnoreEntry, IgnoreFile } from './ignore-file.js';
 import { defaultFilterLimits, type FilterLimits } from './limits.js';
 import { compilePathPattern } from './path-pattern-compile.js';
@@ -86,26 +86,13 @@ export function parseIgnoreFile(
   path: string,
   limits: FilterLimits = defaultFilterLimits,
 ): IgnoreFile {
-  const lines = new LineCounter();
-  // logLevel 'error': the yaml package would otherwise print its own warnings to stderr.
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, logLevel: 'error' });
-  const yamlError = doc.errors[0];
-  if (yamlError !== undefined) {
-    const line = lines.linePos(yamlError.pos[0]).line;
-    throw new FilterDocumentError(
-      `${path}:${line}: not valid YAML: ${firstLine(yamlError.message)}`,
-    );
-  }
-  let value: unknown;
-  try {
-    value = doc.toJS({ maxAliasCount: limits.maxYamlAliases });
-  } catch (cause) {
-    // yaml throws a ReferenceError when aliases expand past maxAliasCount (an "alias bomb").
-    throw new FilterDocumentError(
-      `${path}: YAML aliases expand past the limit of ${limits.maxYamlAliases}; refusing the file`,
-      { cause },
-    );
-  }
+  const { value, lineOf } = readYamlText(text, {
+    source: path,
+    what: 'the file',
+    maxAliases: limits.maxYamlAliases,
+    fail: (message, cause) =>
+      new FilterDocumentError(message, cause === undefined ? undefined : { cause }),
+  });
   if (value === null || value === undefined) return { path, entries: [] };
   if (typeof value === 'string') {
     // `.trivyignore` style: ids one per line (YAML reads the lines as one plain scalar).
@@ -119,14 +106,14 @@ export function parseIgnoreFile(
     : mappingSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const where = lineOf(doc, lines, issue?.path ?? []);
+    const where = lineOf(issue?.path ?? []);
     throw new FilterDocumentError(`${path}:${where}: ${issue?.message ?? 'invalid ignore file'}`);
   }
   const list = Array.isArray(parsed.data) ? parsed.data : (parsed.data.vulnerabilities ?? []);
   const prefix = Array.isArray(parsed.data) ? [] : ['vulnerabilities'];
   refuseOverEntryLimit(list.length, path, limits);
   const entries = list.map((item, index): IgnoreEntry => {
-    const line = lineOf(doc, lines, [...prefix, index]);
+    const line = lineOf([...prefix, index]);
     if (typeof item === 'string') return { line, id: item };
     const purl = item.purl === undefined ? undefined : parsePurlPattern(item.purl);
     if (item.purl !== undefined && purl === undefined) {
@@ -148,18 +135,4 @@ export function parseIgnoreFile(
     };
   });
   return { path, entries };
-}
-
-/** The line of the node at `path`, or of its nearest ancestor that exists. */
-function lineOf(doc: Document, lines: LineCounter, path: readonly PropertyKey[]): number {
-  for (let depth = path.length; depth >= 0; depth--) {
-    const node: unknown = doc.getIn(path.slice(0, depth), true);
-    const range = (node as { range?: [number, number, number] } | undefined)?.range;
-    if (range !== undefined) return lines.linePos(range[0]).line;
-  }
-  return 1;
-}
-
-function firstLine(message: string): string {
-  return message.split('\n')[0] ?? message;
 }

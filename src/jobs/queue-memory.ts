@@ -4,6 +4,13 @@
  * until `attempts`. A job id that is waiting, delayed or running is not added twice. Jobs do not
  * survive a restart: the scan service re-queues what its table still shows pending at start.
  */
+import {
+  attemptsOf,
+  jobNames,
+  settledWithin,
+  waitUntilIdle,
+  type QueueOptions,
+} from './queue-common.js';
 import type {
   AddJobOptions,
   JobHandler,
@@ -13,13 +20,8 @@ import type {
   RunningJob,
 } from './queue-types.js';
 
-/** Options of {@link openMemoryQueue}. */
-export interface MemoryQueueOptions {
-  /** First retry delay, doubled for each further attempt (default 1 s, at most 60 s). */
-  backoffMs?: number;
-  /** Told about a job that failed for good (its last attempt threw). */
-  onFailed?: (job: RunningJob<JobName>, error: unknown) => void;
-}
+/** Options of {@link openMemoryQueue} (a retry waits at most 60 s). */
+export type MemoryQueueOptions = QueueOptions;
 
 interface Entry {
   id: string;
@@ -28,8 +30,6 @@ interface Entry {
   attempt: number;
   attempts: number;
 }
-
-const jobNames: JobName[] = ['scan', 'rescan'];
 
 /**
  * Opens an in-process queue.
@@ -111,7 +111,7 @@ export function openMemoryQueue(options: MemoryQueueOptions = {}): JobQueue {
         name,
         data,
         attempt: 1,
-        attempts: Math.max(1, add.attempts ?? 3),
+        attempts: attemptsOf(add),
       });
       // Started on the next turn, so that the caller's own bookkeeping comes first.
       setImmediate(() => pump(name));
@@ -127,27 +127,15 @@ export function openMemoryQueue(options: MemoryQueueOptions = {}): JobQueue {
     counts() {
       return Promise.resolve({ scan: countOf('scan'), rescan: countOf('rescan') });
     },
-    async drain(timeoutMs: number) {
-      const deadline = Date.now() + timeoutMs;
-      while (busy() > 0) {
-        if (Date.now() >= deadline) return false;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      return true;
+    drain(timeoutMs: number) {
+      return waitUntilIdle(busy, timeoutMs, 20);
     },
     async close(timeoutMs: number) {
       closed = true;
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
       const active = jobNames.flatMap((name) => [...(running.get(name) as Set<Promise<void>>)]);
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        Promise.allSettled(active),
-        new Promise((resolve) => {
-          timer = setTimeout(resolve, timeoutMs);
-        }),
-      ]);
-      clearTimeout(timer);
+      await settledWithin(Promise.allSettled(active), timeoutMs);
       listeners.clear();
     },
     broadcast(message: string) {

@@ -12,28 +12,23 @@ import { Redis } from 'ioredis';
 
 import { MoatError } from '../errors.js';
 
-import type {
-  AddJobOptions,
-  JobHandler,
-  JobName,
-  JobQueue,
-  JobTypes,
-  RunningJob,
-} from './queue-types.js';
+import {
+  attemptsOf,
+  jobNames,
+  settledWithin,
+  waitUntilIdle,
+  type QueueOptions,
+} from './queue-common.js';
+import type { AddJobOptions, JobHandler, JobName, JobQueue, JobTypes } from './queue-types.js';
 
 /** Options of {@link openRedisQueue}. */
-export interface RedisQueueOptions {
+export interface RedisQueueOptions extends QueueOptions {
   url: string;
   /** Key prefix (default `moat`); processes that share jobs use the same one. */
   prefix?: string;
   /** Lock lifetime of a running job, ms (default 30 s): a dead process's job restarts after it. */
   lockDurationMs?: number;
-  /** First retry delay, doubled per attempt (default 1 s). */
-  backoffMs?: number;
-  onFailed?: (job: RunningJob<JobName>, error: unknown) => void;
 }
-
-const jobNames: JobName[] = ['scan', 'rescan'];
 /** How long adding a job may take before the caller is told Redis is unavailable. */
 const addTimeoutMs = 5000;
 /** A job whose process died this many times is failed rather than run again. */
@@ -79,7 +74,7 @@ export function openRedisQueue(options: RedisQueueOptions): JobQueue {
       let timer: NodeJS.Timeout | undefined;
       const added = queueOf(name).add(name, data, {
         ...(add.jobId !== undefined ? { jobId: add.jobId } : {}),
-        attempts: Math.max(1, add.attempts ?? 3),
+        attempts: attemptsOf(add),
         backoff: { type: 'exponential', delay: backoffMs },
         removeOnComplete: true,
         removeOnFail: true,
@@ -149,14 +144,10 @@ export function openRedisQueue(options: RedisQueueOptions): JobQueue {
       const [scan, rescan] = await Promise.all(jobNames.map(countOf));
       return { scan: scan ?? 0, rescan: rescan ?? 0 };
     },
-    async drain(timeoutMs: number) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const counts = await Promise.all(jobNames.map(countOf));
-        if (counts.every((n) => n === 0)) return true;
-        if (Date.now() >= deadline) return false;
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+    drain(timeoutMs: number) {
+      const busy = async () =>
+        (await Promise.all(jobNames.map(countOf))).reduce((sum, n) => sum + n, 0);
+      return waitUntilIdle(busy, timeoutMs, 50);
     },
     async close(timeoutMs: number) {
       // Workers finish their running jobs, then the queues close; all of it within the bound,
@@ -165,18 +156,7 @@ export function openRedisQueue(options: RedisQueueOptions): JobQueue {
         await Promise.all(workers.map((worker) => worker.close()));
         await Promise.all([...queues.values()].map((queue) => queue.close()));
       })();
-      let timer: NodeJS.Timeout | undefined;
-      const finished = await Promise.race([
-        graceful.then(
-          () => true,
-          () => true,
-        ),
-        new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(false), timeoutMs);
-        }),
-      ]);
-      clearTimeout(timer);
-      if (!finished) {
+      if (!(await settledWithin(graceful, timeoutMs))) {
         for (const worker of workers) void worker.close(true).catch(() => undefined);
       }
       listeners.clear();

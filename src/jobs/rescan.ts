@@ -11,7 +11,11 @@ import { stat } from 'node:fs/promises';
 
 import type { Inventory } from '../catalog/types.js';
 import { prepareVulnDb } from '../scan.js';
-import { listStaleScans, setScanReferrers, updateScanFindings } from '../store/gate/scans.js';
+import {
+  listStaleScans,
+  setScanReferrers,
+  updateScanFindings,
+} from '../store/gate/scan-results.js';
 import { vulnDbPath } from '../util/cache-paths.js';
 import { matchAndFilter, packJson, summaryOf, unpackJson, vulnDbVersion } from './scan-pipeline.js';
 import { attachReport } from './scan-referrers.js';

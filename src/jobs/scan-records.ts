@@ -5,7 +5,8 @@
 import type { Inventory } from '../catalog/types.js';
 import type { Severity } from '../match/index.js';
 import type { ScanRecord, StoredScan } from '../server/gate-types.js';
-import type { ScanDocuments, ScanRow } from '../store/gate/scans.js';
+import type { ScanRow } from '../store/gate/scans.js';
+import type { ScanDocuments } from '../store/gate/scan-results.js';
 import { unpackJson, type MatchedFindings } from './scan-pipeline.js';
 
 /** The job id of a digest's scan (BullMQ ids may not contain `:`). */

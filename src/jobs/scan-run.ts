@@ -11,13 +11,11 @@ import { prepareVulnDb } from '../scan.js';
 import {
   claimScan,
   endScan,
-  finishScan,
-  getScanDocuments,
   getScanRow,
   insertScanIfAbsent,
-  setScanReferrers,
   touchScan,
 } from '../store/gate/scans.js';
+import { finishScan, getScanDocuments, setScanReferrers } from '../store/gate/scan-results.js';
 import type { StoreDatabase } from '../store/metadata/database.js';
 import type { BlobStore, MetadataStore } from '../store/types.js';
 import type { Limits } from '../util/limits.js';

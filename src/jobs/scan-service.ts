@@ -9,12 +9,12 @@ import { MoatError } from '../errors.js';
 import type { ScanRecord, ScanService } from '../server/gate-types.js';
 import {
   endScan,
-  getScanDocuments,
   getScanRow,
   insertScanIfAbsent,
   listAbandonedScans,
   requeueScan,
 } from '../store/gate/scans.js';
+import { getScanDocuments } from '../store/gate/scan-results.js';
 import type { StoreDatabase } from '../store/metadata/database.js';
 import type { BlobStore, MetadataStore } from '../store/types.js';
 import { defaultLimits, type Limits } from '../util/limits.js';

@@ -3,9 +3,8 @@
  * validated by the zod schema, every error naming the source, the line and the key at fault
  * (`policy.yaml:12: spec.rules[1].maxSeverity.severity: …`).
  */
-import { LineCounter, parseDocument, type Document } from 'yaml';
-
 import { PolicyError } from '../errors.js';
+import { readYamlText } from '../util/yaml-text.js';
 import type { PolicyLimits } from './limits.js';
 import { policySchema } from './schema.js';
 import type { PolicyDocument } from './types.js';
@@ -28,29 +27,12 @@ export function readPolicyText(
       `${source}: the policy is larger than the limit of ${limits.maxDocumentBytes} bytes`,
     );
   }
-  const lines = new LineCounter();
-  // logLevel 'error': the yaml package would otherwise print its own warnings to stderr.
-  const doc = parseDocument(text, {
-    lineCounter: lines,
-    prettyErrors: false,
-    logLevel: 'error',
-    uniqueKeys: true,
+  const { value, lineOf: lineOfPath } = readYamlText(text, {
+    source,
+    what: 'the policy',
+    maxAliases: limits.maxYamlAliases,
+    fail: invalid,
   });
-  const yamlError = doc.errors[0];
-  if (yamlError !== undefined) {
-    const line = lines.linePos(yamlError.pos[0]).line;
-    throw invalid(`${source}:${line}: not valid YAML: ${firstLine(yamlError.message)}`);
-  }
-  let value: unknown;
-  try {
-    value = doc.toJS({ maxAliasCount: limits.maxYamlAliases });
-  } catch (cause) {
-    throw invalid(
-      `${source}: YAML aliases expand past the limit of ${limits.maxYamlAliases}; refusing the policy`,
-      cause,
-    );
-  }
-  const lineOfPath: LineOf = (path) => lineOf(doc, lines, path);
   return {
     document: validatePolicyDocument(value, source, limits, lineOfPath),
     lineOf: lineOfPath,
@@ -97,20 +79,6 @@ export function keyPath(path: readonly PropertyKey[]): string {
   return text;
 }
 
-/** The line of the deepest node of `path` the document has. */
-function lineOf(doc: Document, lines: LineCounter, path: readonly PropertyKey[]): number {
-  for (let depth = path.length; depth >= 0; depth--) {
-    const node: unknown = doc.getIn(path.slice(0, depth), true);
-    const range = (node as { range?: [number, number, number] } | undefined)?.range;
-    if (range !== undefined) return lines.linePos(range[0]).line;
-  }
-  return 1;
-}
-
 function invalid(message: string, cause?: unknown): PolicyError {
   return new PolicyError('POLICY_INVALID', message, cause === undefined ? undefined : { cause });
-}
-
-function firstLine(message: string): string {
-  return message.split('\n')[0] ?? message;
 }

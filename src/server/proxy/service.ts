@@ -200,22 +200,27 @@ export function openProxyService(options: ProxyServiceOptions): ProxyServiceWith
   };
 }
 
+/** The headers of a `HEAD` of a manifest (any type Moat reads) or a blob upstream. */
+async function headUpstream(
+  target: ImageCopyTarget,
+  kind: 'manifest' | 'blob',
+  reference: string,
+): Promise<Headers> {
+  const response = await target.client.request({
+    method: 'HEAD',
+    target: `/v2/${target.upstreamRepository}/${kind}s/${reference}`,
+    ...(kind === 'manifest' ? { headers: { accept: manifestAccept } } : {}),
+    context: { host: target.client.host, repository: target.upstreamRepository, reference, kind },
+  });
+  await response.body?.cancel();
+  return response.headers;
+}
+
 /** The tag's digest upstream (`HEAD`), or undefined when upstream does not say. */
 async function headDigest(target: ImageCopyTarget, tag: string): Promise<string | undefined> {
   try {
-    const response = await target.client.request({
-      method: 'HEAD',
-      target: `/v2/${target.upstreamRepository}/manifests/${tag}`,
-      headers: { accept: manifestAccept },
-      context: {
-        host: target.client.host,
-        repository: target.upstreamRepository,
-        reference: tag,
-        kind: 'manifest',
-      },
-    });
-    await response.body?.cancel();
-    const digest = response.headers.get('docker-content-digest');
+    const headers = await headUpstream(target, 'manifest', tag);
+    const digest = headers.get('docker-content-digest');
     return digest !== null && isDigest(digest) ? digest : undefined;
   } catch (error) {
     throw upstreamError(error, target.upstream, `manifest ${target.upstreamRepository}:${tag}`);
@@ -224,18 +229,7 @@ async function headDigest(target: ImageCopyTarget, tag: string): Promise<string 
 
 /** A blob's size upstream (`HEAD`), within the registry's blob size limit. */
 async function headBlobSize(target: ImageCopyTarget, digest: string): Promise<number> {
-  const response = await target.client.request({
-    method: 'HEAD',
-    target: `/v2/${target.upstreamRepository}/blobs/${digest}`,
-    context: {
-      host: target.client.host,
-      repository: target.upstreamRepository,
-      reference: digest,
-      kind: 'blob',
-    },
-  });
-  await response.body?.cancel();
-  const length = response.headers.get('content-length');
+  const length = (await headUpstream(target, 'blob', digest)).get('content-length');
   if (length === null || !/^\d{1,15}$/.test(length)) {
     throw new PolicyError(
       'UPSTREAM_INVALID',

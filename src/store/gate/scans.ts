@@ -1,10 +1,13 @@
 /**
  * Queries of `artifact_scans`: one row per manifest digest, moved through
- * `pending → running → done | failed` by the scan jobs (or straight to `not_applicable`). The
- * documents (inventory, findings) are gzip JSON; this module stores and returns the bytes as
- * they are, the (de)compression lives in `jobs/`.
+ * `pending → running → done | failed` by the scan jobs (or straight to `not_applicable`). This
+ * module holds the rows and their states; a scan's documents and results are in
+ * `scan-results.ts`.
  */
+import type { ExpressionBuilder, UpdateQueryBuilder, UpdateResult } from 'kysely';
+
 import type { StoreDatabase } from '../metadata/database.js';
+import type { MetadataDatabase } from '../metadata/schema.js';
 import { toNumber } from '../metadata/schema.js';
 import type { ScanState } from '../metadata/schema-gate.js';
 
@@ -23,10 +26,36 @@ export interface ScanRow {
   scannedAt: number | null;
 }
 
-/** The stored documents of a scan. */
-export interface ScanDocuments {
-  inventory: Buffer;
-  findings: Buffer;
+/** An update of `artifact_scans` as {@link updateScan} hands it out. */
+type ScanUpdate = UpdateQueryBuilder<
+  MetadataDatabase,
+  'artifact_scans',
+  'artifact_scans',
+  UpdateResult
+>;
+
+/**
+ * Runs the update `build` makes of `digest`'s row (its `set` and any further `where`); true when
+ * it changed the row.
+ */
+export async function updateScan(
+  database: StoreDatabase,
+  digest: string,
+  build: (update: ScanUpdate) => ScanUpdate,
+): Promise<boolean> {
+  const result = await database.writeOne((db) =>
+    build(db.updateTable('artifact_scans').where('digest', '=', digest)).executeTakeFirst(),
+  );
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** The row is in `state`, or `running` and not touched since `staleBefore` (its process died). */
+function inStateOrStale(state: ScanState, staleBefore: number) {
+  return (eb: ExpressionBuilder<MetadataDatabase, 'artifact_scans'>) =>
+    eb.or([
+      eb('state', '=', state),
+      eb.and([eb('state', '=', 'running'), eb('updated_at', '<', staleBefore)]),
+    ]);
 }
 
 const rowColumns = [
@@ -86,23 +115,6 @@ export async function getScanRow(
   return row && rowOf(row);
 }
 
-/** The documents of a `done` scan. */
-export async function getScanDocuments(
-  database: StoreDatabase,
-  digest: string,
-): Promise<ScanDocuments | undefined> {
-  const row = await database.read((db) =>
-    db
-      .selectFrom('artifact_scans')
-      .select(['inventory', 'findings'])
-      .where('digest', '=', digest)
-      .where('state', '=', 'done')
-      .executeTakeFirst(),
-  );
-  if (!row?.inventory || !row.findings) return undefined;
-  return { inventory: Buffer.from(row.inventory), findings: Buffer.from(row.findings) };
-}
-
 /**
  * Inserts the row in `state` unless one exists; resolves to the row as it then is and whether
  * this call created it. Two processes requesting at once agree on one row.
@@ -145,9 +157,8 @@ export async function requeueScan(
   staleBefore: number,
   now: number,
 ): Promise<boolean> {
-  const result = await database.writeOne((db) =>
-    db
-      .updateTable('artifact_scans')
+  return updateScan(database, digest, (update) =>
+    update
       .set((eb) => ({
         state: 'pending',
         repository,
@@ -155,16 +166,8 @@ export async function requeueScan(
         attempts: eb.case().when('state', '=', 'failed').then(0).else(eb.ref('attempts')).end(),
         updated_at: now,
       }))
-      .where('digest', '=', digest)
-      .where((eb) =>
-        eb.or([
-          eb('state', '=', 'failed'),
-          eb.and([eb('state', '=', 'running'), eb('updated_at', '<', staleBefore)]),
-        ]),
-      )
-      .executeTakeFirst(),
+      .where(inStateOrStale('failed', staleBefore)),
   );
-  return Number(result.numUpdatedRows) > 0;
 }
 
 /**
@@ -177,20 +180,11 @@ export async function claimScan(
   staleBefore: number,
   now: number,
 ): Promise<boolean> {
-  const result = await database.writeOne((db) =>
-    db
-      .updateTable('artifact_scans')
+  return updateScan(database, digest, (update) =>
+    update
       .set((eb) => ({ state: 'running', attempts: eb('attempts', '+', 1), updated_at: now }))
-      .where('digest', '=', digest)
-      .where((eb) =>
-        eb.or([
-          eb('state', '=', 'pending'),
-          eb.and([eb('state', '=', 'running'), eb('updated_at', '<', staleBefore)]),
-        ]),
-      )
-      .executeTakeFirst(),
+      .where(inStateOrStale('pending', staleBefore)),
   );
-  return Number(result.numUpdatedRows) > 0;
 }
 
 /** Marks a running scan as alive (its holder's heartbeat). */
@@ -199,45 +193,8 @@ export async function touchScan(
   digest: string,
   now: number,
 ): Promise<void> {
-  await database.writeOne((db) =>
-    db
-      .updateTable('artifact_scans')
-      .set({ updated_at: now })
-      .where('digest', '=', digest)
-      .where('state', '=', 'running')
-      .execute(),
-  );
-}
-
-/** Stores a finished scan's documents and summary (`done`). */
-export async function finishScan(
-  database: StoreDatabase,
-  digest: string,
-  result: ScanDocuments & {
-    summary: string;
-    dbVersion: string;
-    referrers?: { sbom: string; report: string };
-  },
-  now: number,
-): Promise<void> {
-  await database.writeOne((db) =>
-    db
-      .updateTable('artifact_scans')
-      .set({
-        state: 'done',
-        error: null,
-        inventory: result.inventory,
-        findings: result.findings,
-        summary: result.summary,
-        db_version: result.dbVersion,
-        ...(result.referrers
-          ? { sbom_referrer: result.referrers.sbom, report_referrer: result.referrers.report }
-          : {}),
-        updated_at: now,
-        scanned_at: now,
-      })
-      .where('digest', '=', digest)
-      .execute(),
+  await updateScan(database, digest, (update) =>
+    update.set({ updated_at: now }).where('state', '=', 'running'),
   );
 }
 
@@ -249,88 +206,9 @@ export async function endScan(
   error: string,
   now: number,
 ): Promise<void> {
-  await database.writeOne((db) =>
-    db
-      .updateTable('artifact_scans')
-      .set({ state, error, updated_at: now })
-      .where('digest', '=', digest)
-      .where('state', '<>', 'done')
-      .execute(),
+  await updateScan(database, digest, (update) =>
+    update.set({ state, error, updated_at: now }).where('state', '<>', 'done'),
   );
-}
-
-/** Records the digests of the signed SBOM and report referrers. */
-export async function setScanReferrers(
-  database: StoreDatabase,
-  digest: string,
-  referrers: { sbom?: string; report?: string },
-  now: number,
-): Promise<void> {
-  await database.writeOne((db) =>
-    db
-      .updateTable('artifact_scans')
-      .set({
-        ...(referrers.sbom !== undefined ? { sbom_referrer: referrers.sbom } : {}),
-        ...(referrers.report !== undefined ? { report_referrer: referrers.report } : {}),
-        updated_at: now,
-      })
-      .where('digest', '=', digest)
-      .execute(),
-  );
-}
-
-/** Up to `limit` done scans, in digest order after `after`, not matched against `dbVersion`. */
-export async function listStaleScans(
-  database: StoreDatabase,
-  dbVersion: string,
-  page: { after: string; limit: number },
-): Promise<{ digest: string; repository: string; inventory: Buffer; findings: Buffer }[]> {
-  const rows = await database.read((db) =>
-    db
-      .selectFrom('artifact_scans')
-      .select(['digest', 'repository', 'inventory', 'findings'])
-      .where('state', '=', 'done')
-      .where((eb) => eb.or([eb('db_version', 'is', null), eb('db_version', '<>', dbVersion)]))
-      .where('digest', '>', page.after)
-      .orderBy('digest')
-      .limit(page.limit)
-      .execute(),
-  );
-  return rows.flatMap((row) =>
-    row.inventory && row.findings
-      ? [
-          {
-            digest: row.digest,
-            repository: row.repository,
-            inventory: Buffer.from(row.inventory),
-            findings: Buffer.from(row.findings),
-          },
-        ]
-      : [],
-  );
-}
-
-/** Replaces a done scan's findings after a re-match (the inventory stays). */
-export async function updateScanFindings(
-  database: StoreDatabase,
-  digest: string,
-  result: { findings: Buffer; summary: string; dbVersion: string },
-  now: number,
-): Promise<boolean> {
-  const updated = await database.writeOne((db) =>
-    db
-      .updateTable('artifact_scans')
-      .set({
-        findings: result.findings,
-        summary: result.summary,
-        db_version: result.dbVersion,
-        updated_at: now,
-      })
-      .where('digest', '=', digest)
-      .where('state', '=', 'done')
-      .executeTakeFirst(),
-  );
-  return Number(updated.numUpdatedRows) > 0;
 }
 
 /**
