@@ -98,7 +98,6 @@ export function openGateService(options: GateServiceOptions): OpenGateService {
   };
   const pulls = new PullGate({ meta, scans, audit, decisions, sources, pendingTimeoutMs });
 
-  /** Re-makes every stored decision about `digest` (its scan or signatures changed). */
   /**
    * Re-makes every stored decision about `digest` (its scan changed). Every process hears of the
    * change (with Redis, by broadcast); a decision another process already re-made after the

@@ -13,6 +13,7 @@ import type { RegistryContext } from '../context.js';
 import type { GateAnswer } from '../gate-types.js';
 import { refusalDetail } from './answers.js';
 import { cosignTagSubject } from './manifest-kind.js';
+import { projectOf } from './project.js';
 
 /**
  * Resolves when `principal` may pull `repository@digest`; rejects with `DENIED` otherwise.
@@ -26,6 +27,8 @@ export async function gatePull(
   principal: Principal,
 ): Promise<void> {
   if (!ctx.gate) return;
+  // Most projects carry no policy: their pulls cost one lookup, not a permission check too.
+  if ((await ctx.gate.policyOf(projectOf(repository))) === undefined) return;
   if (await ctx.gate.exempt?.(principal, repository)) return;
   refuseUnlessAllowed(await ctx.gate.checkPull(repository, digest, auditActor(principal).actor));
 }
